@@ -1,0 +1,107 @@
+// The commander program: a table of commands, each loaded only when it runs,
+// and the one top-level catch that renders errors and picks the exit code.
+// This is the only module that exits the process.
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ReportedError } from '../errors.js';
+import { Redactor } from '../observability/redact.js';
+import type { CommandContext } from './context.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function example(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('mcp-auth-proxy')
+    .description('One local daemon that signs and authenticates MCP traffic for every agent; secrets stay in the keychain.')
+    .version(version, '-v, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy start', 'mcp-auth-proxy start --listen 127.0.0.1:9000']));
+
+  const configOption = () => new Option('-c, --config <file>', 'config file layered above the user and project files');
+  const listenOption = () => new Option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8787)');
+  const logLevelOption = () => new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']);
+
+  program
+    .command('start')
+    .description('Run the proxy in the foreground (Ctrl-C drains and stops; a second Ctrl-C forces)')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .addOption(logLevelOption())
+    .option('--allow-remote', 'allow a non-loopback listen address (anyone who reaches it uses your credentials)')
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy start',
+        'MCP_UPSTREAM_URL=https://mcp.corp.example/api/mcp MCP_API_KEY=key-id MCP_API_SECRET=... mcp-auth-proxy start',
+        'mcp-auth-proxy start --config ./team.json --listen 127.0.0.1:9000',
+      ]),
+    )
+    .action(async (options) => (await import('./commands/start.js')).start(ctx, options));
+
+  program
+    .command('demo')
+    .description('Start an embedded signed upstream and the proxy in front of it, and check the flow with a real MCP client')
+    .addOption(new Option('-l, --listen <host:port>', 'proxy address for the demo').default('127.0.0.1:0', 'a free port'))
+    .option('--once', 'exit after the check instead of serving until Ctrl-C')
+    .addOption(logLevelOption())
+    .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
+    .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; rendering every error here, redacted. */
+export async function run(argv: string[], ctx: CommandContext): Promise<number> {
+  const program = buildProgram(ctx);
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    return renderError(error, ctx);
+  }
+}
+
+export function renderError(error: unknown, ctx: CommandContext): number {
+  const write = (text: string) => ctx.stderr.write(`${ctx.redactor.redact(text)}\n`);
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+    return EXIT_USAGE; // commander already printed the problem
+  }
+  if (error instanceof ReportedError) return error.exitCode;
+  if (error instanceof AppError) {
+    write(`error: ${error.message}`);
+    if (error.hint) write(`hint: ${error.hint}`);
+    return error.exitCode;
+  }
+  write(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  write('hint: this is a bug in mcp-auth-proxy; please report it with the output above.');
+  return EXIT_FAILURE;
+}
+
+/** The process entry (called by bin/mcp-auth-proxy.js). */
+export async function main(): Promise<void> {
+  const ctx: CommandContext = {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    redactor: new Redactor(),
+    exitNow: (code) => process.exit(code),
+  };
+  const code = await run(process.argv, ctx);
+  process.exitCode = code;
+  // Leave once output is flushed, even if a stray handle (a pooled socket) would keep us alive.
+  setImmediate(() => process.exit(code)).unref();
+}

@@ -1,0 +1,195 @@
+// Loads the merged config from its layers, low to high: built-in defaults <
+// user file < project file < --config < environment < flags. Validates the
+// result once and reports every problem with the file and field behind it.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import { environmentLayer } from './env.js';
+import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
+import { APP_NAME, userConfigFile } from './paths.js';
+import { configSchema, type Config } from './schema.js';
+
+/** Values from command-line flags: the highest layer. */
+export interface FlagValues {
+  listen?: string;
+  logLevel?: string;
+  allowRemote?: boolean;
+  defaultServer?: string;
+}
+
+export interface LoadOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** `--config FILE`. */
+  configFile?: string;
+  flags?: FlagValues;
+  /** Override of `$XDG_CONFIG_HOME/mcp-auth-proxy/config.json`. */
+  userConfigPath?: string;
+}
+
+export type LayerKind = 'user' | 'project' | 'explicit' | 'environment' | 'flags';
+
+export interface LayerInfo {
+  kind: LayerKind;
+  /** The file, for file layers; present even when it was not found. */
+  file?: string;
+  found: boolean;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  layers: LayerInfo[];
+  /** Dotted leaf path → the file, variable or flag that set it (absent: built-in default). */
+  provenance: Map<string, string>;
+}
+
+/** Project files: data formats only, so a cloned repository cannot run code in the proxy. */
+export const PROJECT_SEARCH_PLACES = [
+  `${APP_NAME}.config.json`,
+  `.${APP_NAME}rc`,
+  `.${APP_NAME}rc.json`,
+  `.${APP_NAME}rc.yaml`,
+  `.${APP_NAME}rc.yml`,
+  'package.json',
+];
+
+export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
+  const explorer = cosmiconfig(APP_NAME, {
+    searchPlaces: PROJECT_SEARCH_PLACES,
+    searchStrategy: 'project',
+    cache: false,
+  });
+  const layers: Layer[] = [];
+  const infos: LayerInfo[] = [];
+  const problems: ConfigProblem[] = [];
+
+  const userFile = options.userConfigPath ?? userConfigFile(options.env);
+  const user = existsSync(userFile) ? await readFileLayer(explorer, userFile, problems) : undefined;
+  infos.push({ kind: 'user', file: userFile, found: user !== undefined });
+  if (user) layers.push(user);
+
+  const project = await searchProject(explorer, options.cwd, problems);
+  infos.push({ kind: 'project', ...(project?.file ? { file: project.file } : {}), found: project !== undefined });
+  if (project) layers.push(project);
+
+  if (options.configFile) {
+    const file = resolve(options.cwd, options.configFile);
+    if (!existsSync(file)) {
+      problems.push({ source: file, path: '', message: 'file not found (given with --config); check the path' });
+    } else {
+      const explicit = await readFileLayer(explorer, file, problems);
+      if (explicit) layers.push(explicit);
+    }
+    infos.push({ kind: 'explicit', file, found: existsSync(file) });
+  }
+
+  const env = environmentLayer(options.env);
+  problems.push(...env.problems);
+  layers.push(env.layer);
+  infos.push({ kind: 'environment', found: Object.keys(env.layer.values).length > 0 });
+
+  const flags = flagLayer(options.flags ?? {});
+  layers.push(flags);
+  infos.push({ kind: 'flags', found: Object.keys(flags.values).length > 0 });
+
+  const merged = mergeLayers(layers);
+  const parsed = configSchema.safeParse(merged.values);
+  if (!parsed.success) {
+    // A variable the env layer already reported missing needs no second line.
+    const reported = new Set(env.problems.map((p) => p.path));
+    problems.push(...toProblems(parsed.error.issues, merged.provenance).filter((p) => !reported.has(p.path)));
+  }
+  if (problems.length > 0) throw new ConfigError(dedupe(problems));
+  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance };
+}
+
+async function readFileLayer(
+  explorer: ReturnType<typeof cosmiconfig>,
+  file: string,
+  problems: ConfigProblem[],
+): Promise<Layer | undefined> {
+  try {
+    const result = await explorer.load(file);
+    return toLayer(file, result?.config, problems);
+  } catch (error) {
+    problems.push({ source: file, path: '', message: describeParseError(error, file) });
+    return undefined;
+  }
+}
+
+async function searchProject(
+  explorer: ReturnType<typeof cosmiconfig>,
+  cwd: string,
+  problems: ConfigProblem[],
+): Promise<Layer | undefined> {
+  try {
+    const result = await explorer.search(cwd);
+    return result ? toLayer(result.filepath, result.config, problems) : undefined;
+  } catch (error) {
+    const file = /(\/[^\s:]+)/.exec(String((error as Error).message))?.[1] ?? cwd;
+    problems.push({ source: file, path: '', message: describeParseError(error, file) });
+    return undefined;
+  }
+}
+
+function toLayer(file: string, values: unknown, problems: ConfigProblem[]): Layer | undefined {
+  if (values === undefined || values === null) return { label: file, file, values: {} };
+  if (!isPlainObject(values)) {
+    problems.push({ source: file, path: '', message: 'the file must hold a JSON object, e.g. { "servers": { ... } }' });
+    return undefined;
+  }
+  return { label: file, file, values };
+}
+
+function flagLayer(flags: FlagValues): Layer {
+  const values: Record<string, unknown> = {};
+  const labels = new Map<string, string>();
+  const add = (key: keyof FlagValues, flag: string, value: unknown) => {
+    if (value === undefined) return;
+    values[key] = value;
+    labels.set(key, `flag ${flag}`);
+  };
+  add('listen', '--listen', flags.listen);
+  add('logLevel', '--log-level', flags.logLevel?.toLowerCase());
+  add('allowRemote', '--allow-remote', flags.allowRemote || undefined);
+  add('defaultServer', '--default-server', flags.defaultServer);
+  return { label: 'flags', values, labels };
+}
+
+function describeParseError(error: unknown, file: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `cannot parse: ${message.replace(file, '').replace(/^[\s:]*(JSON Error in|YAML Error in)?[\s:]*/i, '').split('\n')[0]}`;
+}
+
+function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = base ? `${base}.${key}` : key;
+        problems.push({ source: sourceOf(provenance, path), path, message: 'unknown field; remove it or check its spelling' });
+      }
+      continue;
+    }
+    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+    problems.push({
+      source: sourceOf(provenance, base),
+      path: base,
+      message: missing ? `is required (${issue.expected})` : issue.message,
+    });
+  }
+  return problems;
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.source}|${p.path}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,118 @@
+// The one zod schema that owns the config: types, defaults and field
+// descriptions all come from here; the example config is checked against it.
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { isLoopbackHost, parseListenAddress } from './listen-address.js';
+import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:8787';
+const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'metrics', 'authorize', 'token', 'register']);
+
+/** A duration as `"20s"`, `"1m30s"`, `"500ms"` or a number of milliseconds; parsed to ms. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.issues.push({ code: 'custom', input: value, message: `"${value}" is not a duration; write e.g. "20s", "500ms" or "1m30s"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/**
+ * A field that holds a secret. Only references are allowed; the message never
+ * echoes the value, since a value written here is the secret itself.
+ */
+export const secretReference = z.string().refine(isSecretReference, {
+  message: `a secret value cannot be written in config; ${SECRET_REFERENCE_HINT}`,
+  abort: true,
+});
+
+/** Static header value: plain text, or a secret reference resolved at start. */
+const headerValue = z.string();
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name');
+
+const hmacAuth = z
+  .object({
+    type: z.literal('hmac').describe('auth-gateway HMAC-SHA256 request signing'),
+    keyId: z.string().min(1, 'keyId is required: the API key id the gateway issued').describe('sent as x-api-key-id'),
+    secret: secretReference.describe('reference to the HMAC secret: keychain:NAME, env:VAR or file:PATH'),
+  })
+  .strict();
+
+const noAuth = z
+  .object({ type: z.literal('none').describe('forward without credentials (local or already-open upstreams)') })
+  .strict();
+
+export const authSchema = z.discriminatedUnion('type', [hmacAuth, noAuth], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'auth.type must be one of: "hmac", "none"' : undefined,
+});
+
+const upstreamUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+export const serverSchema = z
+  .object({
+    url: upstreamUrl.describe('the upstream MCP endpoint, base path included'),
+    transport: z
+      .enum(['streamable-http', 'sse'])
+      .default('streamable-http')
+      .describe('upstream transport: Streamable HTTP, or the legacy 2024-11-05 HTTP+SSE pair'),
+    timeout: duration.optional().describe('time to the upstream response headers; defaults to requestTimeout'),
+    heartbeatMs: z.number().int().positive().optional().describe('keep-alive comment interval for local streams'),
+    headers: z
+      .record(headerName, headerValue)
+      .default({})
+      .describe('extra static headers sent upstream; values may be secret references'),
+    auth: authSchema,
+  })
+  .strict();
+
+const serverName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'server names use letters, digits, "-" and "_" (they appear in URLs)')
+  .refine((name) => !RESERVED_SERVER_NAMES.has(name.toLowerCase()), 'this name is reserved by the proxy; pick another');
+
+const listen = z.string().refine((v) => parseListenAddress(v) !== undefined, {
+  message: 'must be host:port, e.g. "127.0.0.1:8787"',
+});
+
+const logLevel = z.enum(['error', 'warn', 'info', 'debug']);
+
+export const configSchema = z
+  .object({
+    listen: listen.default(DEFAULT_LISTEN).describe('address the proxy binds (loopback unless allowRemote)'),
+    allowRemote: z.boolean().default(false).describe('allow a non-loopback listen address (needs inbound auth)'),
+    defaultServer: z.string().optional().describe('the server served at /mcp; optional with one server'),
+    requestTimeout: duration.default(20_000).describe('time to upstream response headers, not stream life'),
+    heartbeatMs: z.number().int().positive().default(15_000).describe('local SSE keep-alive interval'),
+    maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024).describe('request body cap (413 past it)'),
+    headersTimeout: duration.default(10_000).describe('time a client has to send its request headers'),
+    idleTimeout: duration.default(60_000).describe('idle keep-alive connections are closed after this'),
+    shutdownTimeout: duration.default(10_000).describe('how long in-flight requests may finish on stop'),
+    logLevel: logLevel.default('info'),
+    servers: z.record(serverName, serverSchema).default({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const address = parseListenAddress(config.listen);
+    if (address && !isLoopbackHost(address.host) && !config.allowRemote) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen'],
+        message: `${address.host} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it`,
+      });
+    }
+    if (config.defaultServer !== undefined && !(config.defaultServer in config.servers)) {
+      const names = Object.keys(config.servers);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultServer'],
+        message: `no server named "${config.defaultServer}"; configured: ${names.length ? names.join(', ') : '(none)'}`,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type AuthConfig = z.output<typeof authSchema>;
+export type LogLevel = z.output<typeof logLevel>;

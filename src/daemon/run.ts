@@ -1,0 +1,39 @@
+// Starting and stopping the proxy, shared by `start` and `demo`: resolve
+// secrets, build upstreams, listen, then run until a signal and drain.
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import { startProxyServer, type RunningProxy } from '../proxy/server.js';
+import { buildUpstreams } from '../proxy/upstreams.js';
+import type { SecretResolver } from '../secrets/resolve.js';
+import { onShutdownSignals } from './signals.js';
+
+export interface RunOptions {
+  config: Config;
+  secrets: SecretResolver;
+  logger: Logger;
+}
+
+export async function runProxy(options: RunOptions): Promise<RunningProxy> {
+  const upstreams = await buildUpstreams(options);
+  return startProxyServer({ config: options.config, upstreams, logger: options.logger });
+}
+
+/** Resolves once a signal stopped the proxy gracefully; a second signal calls `exitNow`. */
+export function serveUntilSignal(proxy: RunningProxy, logger: Logger, exitNow: (code: number) => never): Promise<void> {
+  return new Promise((resolve) => {
+    const remove = onShutdownSignals({
+      onFirst: (signal) => {
+        logger.info('shutting down: draining in-flight requests (press Ctrl-C again to force)', { signal });
+        proxy.close().then(() => {
+          remove();
+          logger.info('stopped');
+          resolve();
+        }, () => exitNow(1));
+      },
+      onSecond: (signal) => {
+        logger.warn('forced exit', { signal });
+        exitNow(130);
+      },
+    });
+  });
+}

@@ -1,0 +1,196 @@
+// The forward and relay steps on http-proxy-3: send the signed request over a
+// keep-alive pool, bound the wait for response headers (never the life of a
+// stream), and relay the answer byte for byte. A client that leaves aborts
+// the upstream request (http-proxy-3 destroys it on response close).
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Stream } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { Logger } from '../observability/logger.js';
+import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
+import { isEventStream, serveHeartbeatStream } from './sse.js';
+import { stripResponseHopByHop } from './strip.js';
+import type { Upstream } from './upstreams.js';
+
+/** Per-request state shared by the forward and relay steps and the access log. */
+export interface Exchange {
+  upstream: Upstream;
+  target: URL;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  startedAt: number;
+  upstreamStatus?: number;
+  /** Why the proxy answered itself, when it did (timeout, unreachable...). */
+  failure?: string;
+  proxyReq?: ClientRequest;
+  timer?: NodeJS.Timeout;
+  timedOut?: boolean;
+}
+
+export interface ForwarderOptions {
+  logger: Logger;
+  /** Called for every stream the proxy holds open, so shutdown can end it. */
+  trackStream: (res: ServerResponse, close: () => void) => void;
+}
+
+export interface Forwarder {
+  forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void;
+  close(): void;
+}
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const { logger } = options;
+  const exchanges = new WeakMap<IncomingMessage, Exchange>();
+  const proxy = createProxyServer({
+    selfHandleResponse: true,
+    ignorePath: true,
+    changeOrigin: true,
+    xfwd: false,
+    secure: true,
+    ws: false,
+  });
+
+  proxy.on('proxyReq', (proxyReq, req) => {
+    const exchange = exchanges.get(req);
+    if (!exchange) return;
+    exchange.proxyReq = proxyReq;
+    if (exchange.timedOut) proxyReq.destroy(timeoutError(exchange));
+  });
+
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    const exchange = exchanges.get(req);
+    if (!exchange) return;
+    clearTimeout(exchange.timer);
+    relay(exchange, req, res, proxyRes);
+  });
+
+  // A client that hung up mid-request: nothing to answer, the upstream request is already destroyed.
+  proxy.on('econnreset', () => undefined);
+  // Mandatory listener: errors not tied to a request callback must not crash the daemon.
+  proxy.on('error', (error) => logger.error('proxy error', { error: error.message }));
+
+  function relay(exchange: Exchange, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage): void {
+    const status = proxyRes.statusCode ?? 502;
+    const { upstream } = exchange;
+    exchange.upstreamStatus = status;
+    upstream.last = { at: Date.now(), status, latencyMs: Date.now() - exchange.startedAt };
+    if (res.destroyed) {
+      proxyRes.destroy();
+      return;
+    }
+    if (status === 405 && req.method === 'GET') {
+      proxyRes.resume();
+      serveHeartbeatStream(res, upstream.heartbeatMs);
+      options.trackStream(res, () => res.end());
+      return;
+    }
+    const headers = { ...proxyRes.headers };
+    stripResponseHopByHop(headers);
+    if (status === 401 || status === 403) {
+      // Agents seeing WWW-Authenticate would start their own OAuth against us.
+      delete headers['www-authenticate'];
+      logger.warn('upstream refused the credential', {
+        server: upstream.name,
+        status,
+        hint: `check the credential, then run \`mcp-auth-proxy login ${upstream.name}\``,
+      });
+    }
+    res.writeHead(status, proxyRes.statusMessage ?? '', headers);
+    if (isEventStream(headers['content-type'])) {
+      res.flushHeaders();
+      options.trackStream(res, () => {
+        proxyRes.destroy();
+        res.end();
+      });
+    }
+    // An upstream that dies mid-body must end the client's response too, not leave it hanging.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete && !res.destroyed) {
+        logger.warn('upstream closed the response early', { server: upstream.name });
+        res.destroy();
+      }
+    });
+    proxyRes.pipe(res);
+  }
+
+  function onError(error: Error, req: IncomingMessage, res: ServerResponse | unknown): void {
+    const exchange = exchanges.get(req);
+    if (!exchange || !isResponse(res)) return;
+    clearTimeout(exchange.timer);
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const code = (error as NodeJS.ErrnoException).code ?? 'ERROR';
+    const timedOut = code === 'UPSTREAM_TIMEOUT';
+    exchange.failure = timedOut ? 'timeout' : 'unreachable';
+    const server = exchange.upstream.name;
+    exchange.upstream.last = { at: Date.now(), error: code, latencyMs: Date.now() - exchange.startedAt };
+    logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', {
+      server,
+      code,
+      error: error.message,
+      upstream: exchange.target.origin,
+    });
+    sendProxyError(
+      res,
+      timedOut
+        ? {
+            status: 504,
+            rpcCode: RPC.upstreamTimeout,
+            code: 'UPSTREAM_TIMEOUT',
+            server,
+            message: `Upstream "${server}" did not answer within ${exchange.upstream.timeoutMs} ms`,
+            hint: 'Check the upstream, or raise requestTimeout / servers.<name>.timeout',
+          }
+        : {
+            status: 502,
+            rpcCode: RPC.upstreamUnreachable,
+            code: 'UPSTREAM_UNREACHABLE',
+            server,
+            message: `Upstream "${server}" is unreachable (${code})`,
+            hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it',
+          },
+      requestIdOf(exchange.body),
+    );
+  }
+
+  return {
+    forward(req, res, exchange) {
+      exchanges.set(req, exchange);
+      exchange.timer = setTimeout(() => {
+        exchange.timedOut = true;
+        if (exchange.proxyReq) exchange.proxyReq.destroy(timeoutError(exchange));
+        else onError(timeoutError(exchange), req, res);
+      }, exchange.upstream.timeoutMs);
+      exchange.timer.unref();
+      res.once('close', () => clearTimeout(exchange.timer));
+      proxy.web(
+        req,
+        res,
+        {
+          target: exchange.target,
+          agent: exchange.upstream.agent,
+          headers: exchange.headers,
+          ...(exchange.body ? { buffer: bufferSource(exchange.body) } : {}),
+        },
+        onError,
+      );
+    },
+    close() {
+      proxy.close();
+    },
+  };
+}
+
+function timeoutError(exchange: Exchange): Error {
+  return Object.assign(new Error(`no response headers within ${exchange.upstream.timeoutMs} ms`), { code: 'UPSTREAM_TIMEOUT' });
+}
+
+/** http-proxy-3 only calls `.pipe(proxyReq)` on its `buffer` option; write the held body in one go. */
+function bufferSource(body: Buffer): Stream {
+  return { pipe: (destination: NodeJS.WritableStream) => destination.end(body) } as unknown as Stream;
+}
+
+function isResponse(value: unknown): value is ServerResponse {
+  return typeof value === 'object' && value !== null && 'writeHead' in value;
+}

@@ -1,0 +1,186 @@
+// The request path as a short list of named steps:
+// guard → route → read body → strip → sign → forward (→ relay in forward.ts).
+// Each step either hands on or answers the request itself.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LOCAL_USER } from '../auth/scheme.js';
+import type { Logger } from '../observability/logger.js';
+import { BodyTooLargeError, readBody } from './body.js';
+import type { Exchange, Forwarder } from './forward.js';
+import type { Guard } from './guard.js';
+import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
+import { matchRoute, type RouteTable } from './routes.js';
+import type { Upstream } from './upstreams.js';
+
+export interface HandlerOptions {
+  guard: Guard;
+  routes: RouteTable;
+  upstreams: Map<string, Upstream>;
+  forwarder: Forwarder;
+  logger: Logger;
+  maxBodyBytes: number;
+  /** Whether the proxy still accepts work (false while draining). */
+  isReady: () => boolean;
+}
+
+export function createHandler(options: HandlerOptions) {
+  const { guard, routes, upstreams, forwarder, logger } = options;
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = Date.now();
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?', 1)[0] as string;
+    let server: string | undefined;
+    let exchange: Exchange | undefined;
+    res.once('close', () => {
+      logger.info('request', {
+        server,
+        method,
+        path,
+        status: res.statusCode,
+        upstreamStatus: exchange?.upstreamStatus,
+        durationMs: Date.now() - startedAt,
+        ...(exchange?.failure ? { failure: exchange.failure } : {}),
+      });
+    });
+
+    const rejection = guard.check(req);
+    if (rejection) {
+      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message });
+      return;
+    }
+
+    const route = matchRoute(req.url ?? '/', routes);
+    switch (route.kind) {
+      case 'healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case 'readyz':
+        return sendReadiness(res, upstreams, options.isReady());
+      case 'discovery':
+        return sendProxyError(res, {
+          status: 404,
+          rpcCode: RPC.routeNotFound,
+          code: 'NOT_AN_AUTHORIZATION_SERVER',
+          message: 'mcp-auth-proxy handles authorization itself; agents need no OAuth against it',
+        });
+      case 'no-default':
+        return sendProxyError(res, {
+          status: 404,
+          rpcCode: RPC.routeNotFound,
+          code: 'NO_DEFAULT_SERVER',
+          message: `/mcp needs a default server; use /{server}/mcp with one of: ${route.servers.join(', ') || '(none configured)'}`,
+          hint: 'Or set "defaultServer" in the config',
+        });
+      case 'unknown-server':
+        return sendProxyError(res, {
+          status: 404,
+          rpcCode: RPC.routeNotFound,
+          code: 'UNKNOWN_SERVER',
+          message: `No server named "${route.server}"; configured: ${route.servers.join(', ') || '(none)'}`,
+        });
+      case 'bad-path':
+        return sendProxyError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_PATH', message: route.message });
+      case 'not-found':
+        return sendProxyError(res, {
+          status: 404,
+          rpcCode: RPC.routeNotFound,
+          code: 'NOT_FOUND',
+          message: `Nothing at ${path}; MCP endpoints are /mcp and /{server}/mcp`,
+        });
+      case 'mcp':
+        break;
+    }
+    server = route.server;
+    const upstream = upstreams.get(route.server) as Upstream;
+
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        // The rest of the body is unread: answer and close rather than drain it.
+        sendProxyError(
+          res,
+          {
+            status: 413,
+            rpcCode: RPC.tooLarge,
+            code: 'BODY_TOO_LARGE',
+            server,
+            message: `Request body is larger than ${error.limit} bytes`,
+            hint: 'Raise maxBodyBytes in the config if this is expected',
+          },
+          null,
+          { connection: 'close' },
+        );
+        return;
+      }
+      res.destroy();
+      return;
+    }
+
+    if (!upstream.signer) {
+      const cause = upstream.credentialError;
+      return sendProxyError(
+        res,
+        {
+          status: 503,
+          rpcCode: RPC.noCredential,
+          code: cause?.code ?? 'CREDENTIAL_UNAVAILABLE',
+          server,
+          message: `mcp-auth-proxy has no usable credential for "${server}": ${cause?.message ?? 'unknown reason'}`,
+          hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${server}\``,
+        },
+        requestIdOf(body),
+      );
+    }
+
+    upstream.strip(req.headers);
+    const target = upstreamUrl(upstream.base, route.suffix, route.query);
+    let signed: Record<string, string>;
+    try {
+      signed = upstream.signer.sign({
+        method,
+        url: target,
+        headers: req.headers,
+        identity: LOCAL_USER,
+        ...(upstream.signer.needsBody ? { body } : {}),
+      });
+    } catch (error) {
+      return sendProxyError(res, {
+        status: 400,
+        rpcCode: RPC.invalidRequest,
+        code: 'CANNOT_SIGN',
+        server,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    const headers: Record<string, string> = { ...upstream.staticHeaders, ...signed };
+    if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
+    exchange = { upstream, target, headers, body: body.length > 0 ? body : undefined, startedAt };
+    forwarder.forward(req, res, exchange);
+  };
+}
+
+/** The URL the upstream receives: its own base path, the route suffix, the query as sent. */
+export function upstreamUrl(base: URL, suffix: string, query: string): URL {
+  const url = new URL(base.href);
+  const basePath = base.pathname.endsWith('/') && suffix.startsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
+  url.pathname = basePath + suffix;
+  if (query) url.search = base.search ? `${base.search}&${query.slice(1)}` : query;
+  return url;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean): void {
+  const servers: Record<string, { ready: boolean; reason?: string }> = {};
+  let ready = accepting && upstreams.size > 0;
+  for (const [name, upstream] of upstreams) {
+    servers[name] = upstream.signer ? { ready: true } : { ready: false, reason: upstream.credentialError?.message ?? 'no credential' };
+    if (!upstream.signer) ready = false;
+  }
+  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', accepting, servers });
+}

@@ -1,0 +1,62 @@
+// Errors the proxy itself answers with, as JSON-RPC error bodies so an agent
+// shows the user a message (naming the server and the fix) instead of a bare
+// HTTP status. The id echoes the request's when the body had one.
+import type { ServerResponse } from 'node:http';
+
+export interface ProxyErrorBody {
+  status: number;
+  /** JSON-RPC error code, in the implementation-defined server range. */
+  rpcCode: number;
+  /** Stable string code, also in `error.data.code`. */
+  code: string;
+  message: string;
+  hint?: string;
+  server?: string;
+}
+
+export const RPC = {
+  routeNotFound: -32601,
+  invalidRequest: -32600,
+  upstreamUnreachable: -32002,
+  upstreamTimeout: -32003,
+  noCredential: -32004,
+  forbidden: -32005,
+  tooLarge: -32006,
+} as const;
+
+export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: unknown = null, extraHeaders: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const data: Record<string, unknown> = { code: error.code };
+  if (error.server) data.server = error.server;
+  if (error.hint) data.hint = error.hint;
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: isJsonRpcId(id) ? id : null,
+    error: { code: error.rpcCode, message: error.hint ? `${error.message}. ${error.hint}` : error.message, data },
+  });
+  res.writeHead(error.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+/** The id of a single JSON-RPC request in `body`, if it is one; null otherwise. Only used on error paths. */
+export function requestIdOf(body: Buffer | undefined): unknown {
+  if (!body || body.length === 0 || body.length > 65_536) return null;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && 'id' in parsed ? parsed.id : null;
+  } catch {
+    return null;
+  }
+}
+
+function isJsonRpcId(id: unknown): boolean {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+}

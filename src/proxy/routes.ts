@@ -1,0 +1,66 @@
+// Maps a request path to what serves it: health endpoints, an MCP route of a
+// configured server (`/mcp`, `/{server}/mcp`, plus any suffix), or a local
+// 404. OAuth discovery paths are never forwarded: agents must not start their
+// own OAuth against the proxy.
+
+export type Route =
+  | { kind: 'healthz' }
+  | { kind: 'readyz' }
+  | { kind: 'mcp'; server: string; suffix: string; query: string }
+  | { kind: 'discovery' }
+  | { kind: 'no-default'; servers: string[] }
+  | { kind: 'unknown-server'; server: string; servers: string[] }
+  | { kind: 'bad-path'; message: string }
+  | { kind: 'not-found' };
+
+const DISCOVERY_SEGMENT = /^(?:oauth-[a-z-]+|openid-configuration)$/i;
+const DISCOVERY_LEAF = new Set(['authorize', 'token', 'register']);
+const DOT_SEGMENT = /(^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
+
+export interface RouteTable {
+  servers: ReadonlySet<string>;
+  defaultServer: string | undefined;
+}
+
+export function matchRoute(url: string, table: RouteTable): Route {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? '' : url.slice(q);
+  if (path === '/healthz') return { kind: 'healthz' };
+  if (path === '/readyz') return { kind: 'readyz' };
+  if (isDiscovery(path)) return { kind: 'discovery' };
+
+  let server: string | undefined;
+  let rest: string;
+  if (path === '/mcp' || path.startsWith('/mcp/')) {
+    if (table.defaultServer === undefined) return { kind: 'no-default', servers: [...table.servers] };
+    server = table.defaultServer;
+    rest = path.slice(4);
+  } else {
+    const match = /^\/([^/]+)\/mcp(\/.*)?$/.exec(path);
+    if (!match) return { kind: 'not-found' };
+    server = decodeSegment(match[1] as string);
+    rest = match[2] ?? '';
+    if (server === undefined || !table.servers.has(server)) {
+      return { kind: 'unknown-server', server: server ?? (match[1] as string), servers: [...table.servers] };
+    }
+  }
+  if (DOT_SEGMENT.test(rest)) return { kind: 'bad-path', message: 'dot segments ("." or "..") are not allowed in MCP paths' };
+  return { kind: 'mcp', server, suffix: rest, query };
+}
+
+function isDiscovery(path: string): boolean {
+  const segments = path.split('/').filter(Boolean);
+  const wellKnown = segments.indexOf('.well-known');
+  if (wellKnown !== -1 && DISCOVERY_SEGMENT.test(segments[wellKnown + 1] ?? '')) return true;
+  const leaf = segments[segments.length - 1];
+  return segments.length <= 2 && leaf !== undefined && DISCOVERY_LEAF.has(leaf) && !segments.includes('mcp');
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

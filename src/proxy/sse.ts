@@ -1,0 +1,24 @@
+// Local SSE streams. When an upstream answers the GET stream with 405 (it has
+// no server-initiated stream), agents that insist on one still get a stream:
+// `: keepalive` comments at once and every heartbeatMs, nothing else.
+import type { ServerResponse } from 'node:http';
+
+export const KEEPALIVE = ': keepalive\n\n';
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+} as const;
+
+export function serveHeartbeatStream(res: ServerResponse, intervalMs: number): void {
+  res.writeHead(200, SSE_HEADERS);
+  res.write(KEEPALIVE);
+  const timer = setInterval(() => res.write(KEEPALIVE), intervalMs);
+  timer.unref();
+  res.once('close', () => clearInterval(timer));
+}
+
+export function isEventStream(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream');
+}

@@ -1,0 +1,88 @@
+// The runtime view of each configured server: parsed URL, connection pool,
+// signer (or the reason it has none), resolved static headers, and the last
+// result `status` reports. Built once at start from the validated config.
+import http from 'node:http';
+import https from 'node:https';
+import { createSigner } from '../auth/index.js';
+import type { Signer } from '../auth/scheme.js';
+import type { Config, ServerConfig } from '../config/schema.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { isSecretReference } from '../secrets/reference.js';
+import type { SecretResolver } from '../secrets/resolve.js';
+import { createStripper } from './strip.js';
+
+export interface UpstreamResult {
+  at: number;
+  status?: number;
+  error?: string;
+  latencyMs: number;
+}
+
+export interface Upstream {
+  name: string;
+  config: ServerConfig;
+  base: URL;
+  /** Set when the credential resolved; otherwise `credentialError` says why. */
+  signer?: Signer;
+  credentialError?: AppError;
+  agent: http.Agent;
+  timeoutMs: number;
+  heartbeatMs: number;
+  staticHeaders: Record<string, string>;
+  strip: (headers: http.IncomingHttpHeaders) => void;
+  last?: UpstreamResult;
+}
+
+export interface BuildOptions {
+  config: Config;
+  secrets: SecretResolver;
+  logger: Logger;
+  now?: () => number;
+}
+
+export async function buildUpstreams(options: BuildOptions): Promise<Map<string, Upstream>> {
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, server] of Object.entries(options.config.servers)) {
+    upstreams.set(name, await buildUpstream(name, server, options));
+  }
+  return upstreams;
+}
+
+async function buildUpstream(name: string, server: ServerConfig, options: BuildOptions): Promise<Upstream> {
+  const base = new URL(server.url);
+  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  const upstream: Upstream = {
+    name,
+    config: server,
+    base,
+    agent: base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions),
+    timeoutMs: server.timeout ?? options.config.requestTimeout,
+    heartbeatMs: server.heartbeatMs ?? options.config.heartbeatMs,
+    staticHeaders: {},
+    strip: () => undefined,
+  };
+  try {
+    for (const [header, value] of Object.entries(server.headers)) {
+      upstream.staticHeaders[header.toLowerCase()] = isSecretReference(value)
+        ? await options.secrets.resolve(value, `servers.${name}.headers.${header}`, name)
+        : value;
+    }
+    upstream.signer = await createSigner(server.auth, { server: name, secrets: options.secrets, ...(options.now ? { now: options.now } : {}) });
+    upstream.strip = createStripper(upstream.signer.headerNames);
+  } catch (error) {
+    upstream.credentialError =
+      error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
+    options.logger.warn('server has no usable credential; its requests get 503 until fixed', {
+      server: name,
+      code: upstream.credentialError.code,
+      error: upstream.credentialError.message,
+      hint: upstream.credentialError.hint,
+    });
+  }
+  return upstream;
+}
+
+export function destroyUpstreams(upstreams: Map<string, Upstream>): void {
+  for (const upstream of upstreams.values()) upstream.agent.destroy();
+}

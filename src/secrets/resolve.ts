@@ -1,0 +1,90 @@
+// Turns a secret reference into its value, registering the value with the
+// redactor the moment it is read so no log line or error can show it.
+import { readFile, stat } from 'node:fs/promises';
+import { SecretError } from '../errors.js';
+import type { Redactor } from '../observability/redact.js';
+import { parseSecretReference } from './reference.js';
+import type { SecretStore } from './store.js';
+
+export interface SecretResolverOptions {
+  env: NodeJS.ProcessEnv;
+  redactor: Redactor;
+  /** The keychain store; absent until one is available on this machine. */
+  store?: SecretStore;
+  platform?: NodeJS.Platform;
+}
+
+export class SecretResolver {
+  constructor(private readonly options: SecretResolverOptions) {}
+
+  /** Resolves `reference`; `field` (e.g. `servers.gateway.auth.secret`) and `server` make errors precise. */
+  async resolve(reference: string, field: string, server: string): Promise<string> {
+    const ref = parseSecretReference(reference);
+    if (!ref) {
+      throw new SecretError('SECRET_REFERENCE_INVALID', `${field} is not a secret reference`, 'Write keychain:NAME, env:VAR or file:PATH.');
+    }
+    let value: string | undefined;
+    switch (ref.kind) {
+      case 'env':
+        value = this.options.env[ref.name];
+        if (value === undefined || value === '') {
+          throw new SecretError(
+            'SECRET_ENV_MISSING',
+            `${field} refers to environment variable ${ref.name}, which is not set`,
+            `Export ${ref.name} before starting, or store the secret in the keychain with \`mcp-auth-proxy login ${server}\`.`,
+          );
+        }
+        break;
+      case 'file':
+        value = await this.readSecretFile(ref.path, field);
+        break;
+      case 'keychain':
+        value = await this.readKeychain(ref.account, field, server);
+        break;
+    }
+    this.options.redactor.add(value);
+    return value;
+  }
+
+  private async readSecretFile(path: string, field: string): Promise<string> {
+    let mode: number;
+    try {
+      mode = (await stat(path)).mode;
+    } catch (cause) {
+      throw new SecretError('SECRET_FILE_MISSING', `${field}: cannot read secret file ${path}`, 'Check the path, or store the secret in the keychain instead.', cause);
+    }
+    if ((this.options.platform ?? process.platform) !== 'win32' && (mode & 0o077) !== 0) {
+      const octal = (mode & 0o777).toString(8).padStart(3, '0');
+      throw new SecretError(
+        'SECRET_FILE_MODE',
+        `${field}: secret file ${path} has mode ${octal}; other users can read it`,
+        `Run \`chmod 600 ${path}\`.`,
+      );
+    }
+    const text = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+    if (!text) {
+      throw new SecretError('SECRET_FILE_EMPTY', `${field}: secret file ${path} is empty`, 'Write the secret into the file.');
+    }
+    return text;
+  }
+
+  private async readKeychain(account: string, field: string, server: string): Promise<string> {
+    const store = this.options.store;
+    if (!store) {
+      throw new SecretError(
+        'KEYCHAIN_UNAVAILABLE',
+        `${field} refers to keychain:${account}, but no keychain is available to this process`,
+        'Use env:VAR or file:PATH for this secret, or run where an OS keychain (Secret Service, macOS Keychain, Windows Credential Manager) is available.',
+      );
+    }
+    const value = await store.get(account);
+    if (value === undefined || value === '') {
+      throw new SecretError(
+        'SECRET_NOT_FOUND',
+        `${field}: no secret stored in the ${store.label} for keychain:${account}`,
+        `Run \`mcp-auth-proxy login ${server}\` to store it.`,
+      );
+    }
+    return value;
+  }
+}
