@@ -1,0 +1,113 @@
+// Small helpers for real servers on 127.0.0.1:0 and raw HTTP requests.
+import http, { type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+
+export async function listen(handler: RequestListener): Promise<{ server: Server; url: string; port: number; close: () => Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** One HTTP request with full control over headers (fetch forbids Host/Origin tweaks). */
+export function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; rawPath?: string } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    // rawPath goes on the request line exactly as given (URL parsing would resolve "..").
+    const where = { host: target.hostname, port: target.port, path: options.rawPath ?? `${target.pathname}${target.search}` };
+    const req = http.request({ ...where, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Opens a streaming GET/POST and resolves with the response once headers arrive. */
+export function openStream(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ res: IncomingMessage; req: http.ClientRequest; next: (pattern: RegExp) => Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      let text = '';
+      const waiters: Array<{ pattern: RegExp; resolve: (s: string) => void; reject: (e: Error) => void }> = [];
+      const check = () => {
+        for (const w of [...waiters]) {
+          const m = w.pattern.exec(text);
+          if (m) {
+            text = text.slice(m.index + m[0].length);
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(m[0]);
+          }
+        }
+      };
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+        check();
+      });
+      res.on('close', () => waiters.forEach((w) => w.reject(new Error(`stream closed before ${w.pattern}`))));
+      resolve({
+        res,
+        req,
+        next: (pattern) =>
+          new Promise((res2, rej2) => {
+            waiters.push({ pattern, resolve: res2, reject: rej2 });
+            check();
+          }),
+      });
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** A Writable that keeps everything written, for capturing log output. */
+export class Capture extends Writable {
+  chunks: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.chunks.push(chunk.toString('utf8'));
+    done();
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+  lines(): Array<Record<string, unknown>> {
+    return this.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+/** Resolves when `predicate` holds, polling on the event loop (no fixed sleeps); rejects after `limit` checks. */
+export async function eventually(predicate: () => boolean, limit = 500): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    if (predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition not reached');
+}

@@ -1,0 +1,36 @@
+// Starts the real proxy in-process for a test, with its logs captured at
+// debug level and secrets supplied through an injected environment.
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Redactor } from '../../src/observability/redact.js';
+import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
+import { buildUpstreams } from '../../src/proxy/upstreams.js';
+import { SecretResolver } from '../../src/secrets/resolve.js';
+import { Capture } from './net.js';
+
+export interface TestProxy {
+  proxy: RunningProxy;
+  url: string;
+  logs: Capture;
+  config: Config;
+  close: () => Promise<void>;
+}
+
+export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<TestProxy> {
+  const config = configSchema.parse({ listen: '127.0.0.1:0', logLevel: 'debug', ...input });
+  const logs = new Capture();
+  const redactor = new Redactor();
+  const logger = createLogger({ level: config.logLevel, redactor, stream: logs });
+  const secrets = new SecretResolver({ env, redactor });
+  const upstreams = await buildUpstreams({ config, secrets, logger });
+  const proxy = await startProxyServer({ config, upstreams, logger });
+  return { proxy, url: proxy.url, logs, config, close: () => proxy.close() };
+}
+
+export const KEY_ID = 'test-key-7f3a';
+export const SECRET = 's3cr3t-test-value-9c1d2e';
+
+/** A config entry for an hmac server whose secret comes from env:TEST_SECRET. */
+export function hmacServer(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { url, auth: { type: 'hmac', keyId: KEY_ID, secret: 'env:TEST_SECRET' }, ...extra };
+}

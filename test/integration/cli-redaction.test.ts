@@ -1,0 +1,45 @@
+// A planted secret never appears in any output of the proxy, even at debug
+// level and even when a request path or an agent header carries it.
+import { cleanEnv, finished, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { request } from '../helpers/net.js';
+import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PLANTED = 'planted-Secret-5e6f7a8b9c0d';
+let upstream: SdkUpstream;
+
+beforeEach(async () => {
+  upstream = await startSdkUpstream({ keyId: 'key-redact', secret: PLANTED, basePath: '/mcp' });
+});
+afterEach(async () => {
+  await upstream.close();
+});
+
+test('the secret is absent from stdout and stderr at debug level', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'map-redact-'));
+  const child = spawnCli(['start', '--log-level', 'debug', '--listen', '127.0.0.1:0'], {
+    cwd: dir,
+    env: cleanEnv({ HOME: dir, MCP_UPSTREAM_URL: upstream.url, MCP_API_KEY: 'key-redact', MCP_API_SECRET: PLANTED }),
+  });
+  const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}';
+  const ok = await request(`${url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${PLANTED}` },
+    body: init,
+  });
+  expect(ok.status).toBe(200);
+  // A path carrying the secret is logged (as a 404) — redacted.
+  expect((await request(`${url}/nothing/${PLANTED}`)).status).toBe(404);
+  child.kill('SIGTERM');
+  const result = await finished(child);
+  expect(result.code).toBe(0);
+  expect(upstream.rejected()).toEqual([]);
+  expect(result.stderr).toContain('"message":"request"');
+  expect(result.stderr).toContain('[REDACTED]');
+  expect(result.stdout + result.stderr).not.toContain(PLANTED);
+  // The agent's bearer token (here the same value) was stripped, not forwarded.
+  expect(upstream.received.every((r) => r.headers.authorization === undefined)).toBe(true);
+});
