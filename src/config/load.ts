@@ -9,7 +9,7 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import { environmentLayer } from './env.js';
 import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
 import { APP_NAME, userConfigFile } from './paths.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, crossFieldIssues, type Config } from './schema.js';
 
 /** Values from command-line flags: the highest layer. */
 export interface FlagValues {
@@ -100,6 +100,10 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     // A variable the env layer already reported missing needs no second line.
     const reported = new Set(env.problems.map((p) => p.path));
     problems.push(...toProblems(parsed.error.issues, merged.provenance).filter((p) => !reported.has(p.path)));
+    for (const issue of crossFieldIssues(merged.values)) {
+      const path = issue.path.join('.');
+      problems.push({ source: sourceOf(merged.provenance, path), path, message: issue.message });
+    }
   }
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   return { config: parsed.data as Config, layers: infos, provenance: merged.provenance };
@@ -172,6 +176,10 @@ function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>)
         const path = base ? `${base}.${key}` : key;
         problems.push({ source: sourceOf(provenance, path), path, message: 'unknown field; remove it or check its spelling' });
       }
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      problems.push({ source: sourceOf(provenance, base), path: base, message: issue.issues.map((i) => i.message).join('; ') });
       continue;
     }
     const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');

@@ -94,23 +94,29 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const address = parseListenAddress(config.listen);
-    if (address && !isLoopbackHost(address.host) && !config.allowRemote) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['listen'],
-        message: `${address.host} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it`,
-      });
-    }
-    if (config.defaultServer !== undefined && !(config.defaultServer in config.servers)) {
-      const names = Object.keys(config.servers);
-      ctx.addIssue({
-        code: 'custom',
-        path: ['defaultServer'],
-        message: `no server named "${config.defaultServer}"; configured: ${names.length ? names.join(', ') : '(none)'}`,
-      });
-    }
+    for (const issue of crossFieldIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
+
+/**
+ * Rules that span fields. zod runs refinements only once every field parsed,
+ * so the loader also calls this on the raw merged values when parsing failed:
+ * every problem is reported in one go.
+ */
+export function crossFieldIssues(values: Record<string, unknown>): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  const address = typeof values.listen === 'string' ? parseListenAddress(values.listen) : undefined;
+  if (address && !isLoopbackHost(address.host) && values.allowRemote !== true) {
+    issues.push({ path: ['listen'], message: `${address.host} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
+  }
+  const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
+  if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {
+    issues.push({
+      path: ['defaultServer'],
+      message: `no server named "${values.defaultServer}"; configured: ${servers.length ? servers.join(', ') : '(none)'}`,
+    });
+  }
+  return issues;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;

@@ -1,0 +1,136 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { authSchema, configSchema, serverSchema } from '../../src/config/schema.js';
+import { ConfigError } from '../../src/errors.js';
+
+function sandbox() {
+  const root = mkdtempSync(join(tmpdir(), 'map-cfg-'));
+  const xdg = join(root, 'xdg');
+  const project = join(root, 'project');
+  mkdirSync(join(xdg, 'mcp-auth-proxy'), { recursive: true });
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), '{"name":"p"}');
+  return { root, xdg, project, userFile: join(xdg, 'mcp-auth-proxy', 'config.json') };
+}
+const write = (file: string, value: unknown) => writeFileSync(file, JSON.stringify(value));
+const server = (url: string, account = 'gw') => ({ url, auth: { type: 'hmac', keyId: 'k', secret: `keychain:${account}` } });
+
+test('the example config is valid against the schema and covers every top-level field', () => {
+  const example = JSON.parse(readFileSync(new URL('../../mcp-auth-proxy.config.example.json', import.meta.url), 'utf8'));
+  const parsed = configSchema.safeParse(example);
+  expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  const topLevel = Object.keys(configSchema.shape);
+  expect(Object.keys(example).sort()).toEqual(topLevel.sort());
+  const serverFields = new Set(Object.values(example.servers as Record<string, object>).flatMap((s) => Object.keys(s)));
+  expect([...serverFields].sort()).toEqual(Object.keys(serverSchema.shape).sort());
+  const authTypes = new Set(Object.values(example.servers as Record<string, { auth: { type: string } }>).map((s) => s.auth.type));
+  expect([...authTypes].sort()).toEqual(authSchema.options.map((o) => o.shape.type.value).sort());
+});
+
+test('only the seed env contract: one server "default" with hmac auth and an env reference', async () => {
+  const s = sandbox();
+  const { config, provenance } = await loadConfig({
+    cwd: s.project,
+    env: { XDG_CONFIG_HOME: s.xdg, MCP_UPSTREAM_URL: 'https://gw.example/api/mcp', MCP_API_KEY: 'key-1', MCP_API_SECRET: 'x', MCP_LISTEN_ADDR: '127.0.0.1:9999', MCP_REQUEST_TIMEOUT: '5s', MCP_SESSION_HEADER: 'X-Session', MCP_SESSION_VALUE: 'abc', MCP_LOG_LEVEL: 'DEBUG' },
+  });
+  expect(config.servers).toEqual({
+    default: {
+      url: 'https://gw.example/api/mcp',
+      transport: 'streamable-http',
+      headers: { 'X-Session': 'abc' },
+      auth: { type: 'hmac', keyId: 'key-1', secret: 'env:MCP_API_SECRET' },
+    },
+  });
+  expect(config).toMatchObject({ listen: '127.0.0.1:9999', requestTimeout: 5000, logLevel: 'debug' });
+  expect(provenance.get('servers.default.url')).toBe('environment MCP_UPSTREAM_URL');
+  expect(provenance.get('requestTimeout')).toBe('environment MCP_REQUEST_TIMEOUT');
+});
+
+test('layers: defaults < user < project < --config < env < flags, with provenance', async () => {
+  const s = sandbox();
+  write(s.userFile, { listen: '127.0.0.1:1001', logLevel: 'warn', heartbeatMs: 1000, servers: { gw: server('https://user.example/mcp') } });
+  write(join(s.project, 'mcp-auth-proxy.config.json'), { listen: '127.0.0.1:1002', heartbeatMs: 2000, servers: { gw: { url: 'https://project.example/mcp' } } });
+  write(join(s.root, 'explicit.json'), { listen: '127.0.0.1:1003' });
+  const { config, provenance, layers } = await loadConfig({
+    cwd: s.project,
+    env: { XDG_CONFIG_HOME: s.xdg, MCP_LISTEN_ADDR: '127.0.0.1:1004' },
+    configFile: join(s.root, 'explicit.json'),
+    flags: { logLevel: 'error' },
+  });
+  expect(config.listen).toBe('127.0.0.1:1004');
+  expect(provenance.get('listen')).toBe('environment MCP_LISTEN_ADDR');
+  expect(config.logLevel).toBe('error');
+  expect(provenance.get('logLevel')).toBe('flag --log-level');
+  expect(config.heartbeatMs).toBe(2000);
+  expect(provenance.get('heartbeatMs')).toBe(join(s.project, 'mcp-auth-proxy.config.json'));
+  // The project file changed only the url; auth still comes from the user file.
+  expect(config.servers.gw?.url).toBe('https://project.example/mcp');
+  expect(config.servers.gw?.auth).toEqual({ type: 'hmac', keyId: 'k', secret: 'keychain:gw' });
+  expect(provenance.get('servers.gw.auth.secret')).toBe(s.userFile);
+  expect(provenance.get('requestTimeout')).toBeUndefined(); // built-in default
+  expect(layers.map((l) => [l.kind, l.found])).toEqual([
+    ['user', true],
+    ['project', true],
+    ['explicit', true],
+    ['environment', true],
+    ['flags', true],
+  ]);
+});
+
+test('a higher layer replaces an auth block whole instead of mixing schemes', async () => {
+  const s = sandbox();
+  write(s.userFile, { servers: { gw: server('https://u.example/mcp') } });
+  write(join(s.project, '.mcp-auth-proxyrc.json'), { servers: { gw: { auth: { type: 'none' } } } });
+  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  expect(config.servers.gw?.auth).toEqual({ type: 'none' });
+});
+
+test('package.json "mcp-auth-proxy" key is a project layer', async () => {
+  const s = sandbox();
+  write(join(s.project, 'package.json'), { name: 'p', 'mcp-auth-proxy': { servers: { a: server('https://a.example/mcp') } } });
+  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  expect(Object.keys(config.servers)).toEqual(['a']);
+});
+
+async function problemsOf(promise: Promise<unknown>) {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).problems;
+}
+
+test('every problem is reported at once, each with its file and field', async () => {
+  const s = sandbox();
+  write(s.userFile, { listen: 'x', servers: { 'bad name': server('https://a.example'), ok: { url: 'nope', auth: { type: 'hmac', keyId: '', secret: 'plain' } } } });
+  write(join(s.project, 'mcp-auth-proxy.config.json'), { defaultServer: 'missing', requestTimeout: 'later' });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  const project = join(s.project, 'mcp-auth-proxy.config.json');
+  expect(problems).toEqual(
+    expect.arrayContaining([
+      { source: s.userFile, path: 'listen', message: expect.stringContaining('host:port') },
+      { source: s.userFile, path: 'servers.bad name', message: expect.stringContaining('server names use letters') },
+      { source: s.userFile, path: 'servers.ok.url', message: 'must be an http:// or https:// URL' },
+      { source: s.userFile, path: 'servers.ok.auth.keyId', message: expect.stringContaining('keyId is required') },
+      { source: s.userFile, path: 'servers.ok.auth.secret', message: expect.stringContaining('a secret value cannot be written in config') },
+      { source: project, path: 'requestTimeout', message: expect.stringContaining('"later" is not a duration') },
+      { source: project, path: 'defaultServer', message: expect.stringContaining('no server named "missing"') },
+    ]),
+  );
+  expect(problems).toHaveLength(7);
+});
+
+test('a non-loopback listen address needs allowRemote', async () => {
+  const s = sandbox();
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg }, flags: { listen: '0.0.0.0:8787' } }));
+  expect(problems).toEqual([{ source: 'flag --listen', path: 'listen', message: expect.stringContaining('--allow-remote') }]);
+  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg }, flags: { listen: '0.0.0.0:8787', allowRemote: true } });
+  expect(config.allowRemote).toBe(true);
+});
+
+test('reserved server names are refused', async () => {
+  const s = sandbox();
+  write(s.userFile, { servers: { healthz: server('https://a.example/mcp') } });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  expect(problems[0]).toMatchObject({ path: 'servers.healthz', message: expect.stringContaining('reserved') });
+});

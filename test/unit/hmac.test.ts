@@ -1,0 +1,36 @@
+import { createHmacSigner, gatewayTimestamp, hmacSignature } from '../../src/auth/hmac.js';
+import { LOCAL_USER } from '../../src/auth/scheme.js';
+import { upstreamUrl } from '../../src/proxy/handler.js';
+
+const sign = (method: string, url: string, now = 1_700_000_000_000) =>
+  createHmacSigner({ keyId: 'key123', secret: 'secret456', now: () => now }).sign({ method, url: new URL(url), headers: {}, identity: LOCAL_USER });
+
+test('the known vector from the gateway spec', () => {
+  expect(sign('POST', 'https://example.com/v1/test?foo=bar')).toEqual({
+    'x-api-key-id': 'key123',
+    'x-timestamp': '2023-11-14T22:13:20Z',
+    'x-signature': 'd1bfbc31386e7c029a0c30216ff01f5ed337b6de4bb97ac539c7a7feec125d05',
+  });
+});
+
+test('the query string is not signed; the method is', () => {
+  const a = sign('POST', 'https://example.com/v1/test?foo=bar');
+  expect(sign('POST', 'https://example.com/v1/test')['x-signature']).toBe(a['x-signature']);
+  expect(sign('GET', 'https://example.com/v1/test?foo=bar')['x-signature']).not.toBe(a['x-signature']);
+});
+
+test('timestamps are RFC 3339 UTC in whole seconds, from the injected clock', () => {
+  expect(gatewayTimestamp(1_700_000_000_999)).toBe('2023-11-14T22:13:20Z');
+  expect(sign('POST', 'https://example.com/v1/test', 1_700_000_061_500)['x-timestamp']).toBe('2023-11-14T22:14:21Z');
+});
+
+test('the signed path is Go URL.Path of what the upstream receives: base path plus suffix, decoded', () => {
+  const url = upstreamUrl(new URL('https://gw.example/api/v2/mcp'), '/a%20b/c%2Fd', '?x=1');
+  expect(url.pathname).toBe('/api/v2/mcp/a%20b/c%2Fd');
+  const expected = hmacSignature('secret456', 'POST', Buffer.from('/api/v2/mcp/a b/c/d'), '2023-11-14T22:13:20Z');
+  expect(sign('POST', url.href)['x-signature']).toBe(expected);
+});
+
+test('a malformed escape cannot be signed', () => {
+  expect(() => sign('GET', 'https://example.com/bad%zz')).toThrow(/malformed percent-escape/);
+});

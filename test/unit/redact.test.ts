@@ -1,0 +1,33 @@
+import { createLogger } from '../../src/observability/logger.js';
+import { REDACTED, Redactor } from '../../src/observability/redact.js';
+import { Capture } from '../helpers/net.js';
+
+test('registered values are replaced wherever they appear, longest first', () => {
+  const r = new Redactor();
+  r.add('abc');
+  r.add('abcdef');
+  expect(r.redact('x abcdef y abc z')).toBe(`x ${REDACTED} y ${REDACTED} z`);
+  expect(r.redact('nothing here')).toBe('nothing here');
+});
+
+test('regex metacharacters in a secret are matched literally', () => {
+  const r = new Redactor();
+  r.add('a.b*c');
+  expect(r.redact('a.b*c axbbc')).toBe(`${REDACTED} axbbc`);
+});
+
+test('the JSON-escaped form of a secret is redacted from JSON log lines too', () => {
+  const r = new Redactor();
+  const secret = 'quote"back\\slash';
+  r.add(secret);
+  const out = new Capture();
+  const logger = createLogger({ level: 'debug', redactor: r, stream: out });
+  logger.debug('value', { field: secret, nested: { again: `pre-${secret}-post` } });
+  logger.error(`in the message ${secret}`);
+  expect(out.text).not.toContain(JSON.stringify(secret).slice(1, -1));
+  expect(out.text).not.toContain(secret);
+  expect(out.lines()).toEqual([
+    expect.objectContaining({ field: REDACTED, nested: { again: `pre-${REDACTED}-post` } }),
+    expect.objectContaining({ message: `in the message ${REDACTED}` }),
+  ]);
+});
