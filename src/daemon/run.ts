@@ -1,7 +1,7 @@
 // Starting and stopping the proxy, shared by `start` and `demo`: resolve
 // secrets, build upstreams, listen, then run until a signal and drain.
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../observability/logger.js';
+import { flushLogger, type Logger } from '../observability/logger.js';
 import { startProxyServer, type RunningProxy } from '../proxy/server.js';
 import { buildUpstreams } from '../proxy/upstreams.js';
 import type { SecretResolver } from '../secrets/resolve.js';
@@ -32,7 +32,11 @@ export function serveUntilSignal(proxy: RunningProxy, logger: Logger, exitNow: (
       },
       onSecond: (signal) => {
         logger.warn('forced exit', { signal });
-        exitNow(130);
+        // One turn for winston to hand the line to its transport, then flush and go.
+        setImmediate(() => {
+          flushLogger(logger);
+          exitNow(130);
+        });
       },
     });
   });

@@ -1,9 +1,11 @@
 // winston logger: JSON lines on stderr (never stdout, which carries results
-// and, for `stdio`, JSON-RPC). The last format step redacts secret values from
-// the finished line, so nothing a caller logs can leak one.
+// and, for `stdio`, JSON-RPC). One format step builds the whole line and
+// redacts secret values from it, so nothing a caller logs can leak one; it is
+// a single JSON.stringify because a line is written for every request.
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type { LogLevel } from '../config/schema.js';
+import { BatchedStream } from './batched-stream.js';
 import type { Redactor } from './redact.js';
 
 export type Logger = winston.Logger;
@@ -19,19 +21,22 @@ const MESSAGE = Symbol.for('message');
 
 export function createLogger(options: LoggerOptions): Logger {
   const { redactor } = options;
-  const redactLine = winston.format((info) => {
-    const line = (info as Record<symbol, unknown>)[MESSAGE];
-    if (typeof line === 'string') (info as Record<symbol, unknown>)[MESSAGE] = redactor.redact(line);
+  const jsonLine = winston.format((info) => {
+    const line = JSON.stringify({ timestamp: new Date().toISOString(), ...info });
+    (info as Record<symbol, unknown>)[MESSAGE] = redactor.redact(line);
     return info;
   });
   return winston.createLogger({
     level: options.level,
-    format: winston.format.combine(
-      winston.format.errors({ stack: false }),
-      winston.format.timestamp(),
-      winston.format.json(),
-      redactLine(),
-    ),
-    transports: [new winston.transports.Stream({ stream: options.stream ?? process.stderr })],
+    format: jsonLine(),
+    transports: [new winston.transports.Stream({ stream: new BatchedStream(options.stream ?? process.stderr) })],
   });
+}
+
+/** Flushes batched log lines now; call before exiting the process. */
+export function flushLogger(logger: Logger): void {
+  for (const transport of logger.transports) {
+    const stream = (transport as unknown as { _stream?: unknown })._stream;
+    if (stream instanceof BatchedStream) stream.flush();
+  }
 }

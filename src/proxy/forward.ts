@@ -8,7 +8,7 @@ import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from '../observability/logger.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
-import { stripResponseHopByHop } from './strip.js';
+import { responseHeaders } from './strip.js';
 import type { Upstream } from './upstreams.js';
 
 /** Per-request state shared by the forward and relay steps and the access log. */
@@ -83,11 +83,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       options.trackStream(res, () => res.end());
       return;
     }
-    const headers = { ...proxyRes.headers };
-    stripResponseHopByHop(headers);
-    if (status === 401 || status === 403) {
-      // Agents seeing WWW-Authenticate would start their own OAuth against us.
-      delete headers['www-authenticate'];
+    const refused = status === 401 || status === 403;
+    // Agents seeing WWW-Authenticate would start their own OAuth against us.
+    const headers = responseHeaders(proxyRes.headers, refused ? 'www-authenticate' : undefined);
+    if (refused) {
       logger.warn('upstream refused the credential', {
         server: upstream.name,
         status,
@@ -163,7 +162,6 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         else onError(timeoutError(exchange), req, res);
       }, exchange.upstream.timeoutMs);
       exchange.timer.unref();
-      res.once('close', () => clearTimeout(exchange.timer));
       proxy.web(
         req,
         res,

@@ -8,7 +8,7 @@ import { BodyTooLargeError, readBody } from './body.js';
 import type { Exchange, Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
-import { matchRoute, type RouteTable } from './routes.js';
+import { createRouter, type RouteTable } from './routes.js';
 import type { Upstream } from './upstreams.js';
 
 export interface HandlerOptions {
@@ -23,7 +23,8 @@ export interface HandlerOptions {
 }
 
 export function createHandler(options: HandlerOptions) {
-  const { guard, routes, upstreams, forwarder, logger } = options;
+  const { guard, upstreams, forwarder, logger } = options;
+  const route = createRouter(options.routes);
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = Date.now();
@@ -32,6 +33,7 @@ export function createHandler(options: HandlerOptions) {
     let server: string | undefined;
     let exchange: Exchange | undefined;
     res.once('close', () => {
+      if (exchange?.timer) clearTimeout(exchange.timer);
       logger.info('request', {
         server,
         method,
@@ -49,8 +51,8 @@ export function createHandler(options: HandlerOptions) {
       return;
     }
 
-    const route = matchRoute(req.url ?? '/', routes);
-    switch (route.kind) {
+    const matched = route(req.url ?? '/');
+    switch (matched.kind) {
       case 'healthz':
         return sendJson(res, 200, { status: 'ok' });
       case 'readyz':
@@ -67,7 +69,7 @@ export function createHandler(options: HandlerOptions) {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'NO_DEFAULT_SERVER',
-          message: `/mcp needs a default server; use /{server}/mcp with one of: ${route.servers.join(', ') || '(none configured)'}`,
+          message: `/mcp needs a default server; use /{server}/mcp with one of: ${matched.servers.join(', ') || '(none configured)'}`,
           hint: 'Or set "defaultServer" in the config',
         });
       case 'unknown-server':
@@ -75,10 +77,10 @@ export function createHandler(options: HandlerOptions) {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'UNKNOWN_SERVER',
-          message: `No server named "${route.server}"; configured: ${route.servers.join(', ') || '(none)'}`,
+          message: `No server named "${matched.server}"; configured: ${matched.servers.join(', ') || '(none)'}`,
         });
       case 'bad-path':
-        return sendProxyError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_PATH', message: route.message });
+        return sendProxyError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_PATH', message: matched.message });
       case 'not-found':
         return sendProxyError(res, {
           status: 404,
@@ -89,8 +91,8 @@ export function createHandler(options: HandlerOptions) {
       case 'mcp':
         break;
     }
-    server = route.server;
-    const upstream = upstreams.get(route.server) as Upstream;
+    server = matched.server;
+    const upstream = upstreams.get(matched.server) as Upstream;
 
     let body: Buffer | undefined;
     try {
@@ -133,8 +135,10 @@ export function createHandler(options: HandlerOptions) {
       );
     }
 
-    upstream.strip(req.headers);
-    const target = upstreamUrl(upstream.base, route.suffix, route.query);
+    // http-proxy-3 builds the upstream request from req.headers: hand it the stripped copy.
+    req.headers = upstream.strip(req.headers);
+    // The common case (/mcp, no query) reuses the parsed base URL: nothing below mutates it.
+    const target = matched.suffix === '' && matched.query === '' ? upstream.base : upstreamUrl(upstream.base, matched.suffix, matched.query);
     let signed: Record<string, string>;
     try {
       signed = upstream.signer.sign({

@@ -22,6 +22,18 @@ export interface RouteTable {
   defaultServer: string | undefined;
 }
 
+/**
+ * Builds the matcher for a set of servers. Plain `/mcp` and `/{server}/mcp`
+ * (every request of a typical session) resolve through a prebuilt map with no
+ * allocation; anything else goes through the full parse below.
+ */
+export function createRouter(table: RouteTable): (url: string) => Route {
+  const exact = new Map<string, Route>();
+  for (const server of table.servers) exact.set(`/${encodeURIComponent(server)}/mcp`, { kind: 'mcp', server, suffix: '', query: '' });
+  if (table.defaultServer !== undefined) exact.set('/mcp', { kind: 'mcp', server: table.defaultServer, suffix: '', query: '' });
+  return (url) => exact.get(url) ?? matchRoute(url, table);
+}
+
 export function matchRoute(url: string, table: RouteTable): Route {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);

@@ -30,7 +30,7 @@ export interface Upstream {
   timeoutMs: number;
   heartbeatMs: number;
   staticHeaders: Record<string, string>;
-  strip: (headers: http.IncomingHttpHeaders) => void;
+  strip: (headers: http.IncomingHttpHeaders) => http.IncomingHttpHeaders;
   last?: UpstreamResult;
 }
 
@@ -60,7 +60,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     timeoutMs: server.timeout ?? options.config.requestTimeout,
     heartbeatMs: server.heartbeatMs ?? options.config.heartbeatMs,
     staticHeaders: {},
-    strip: () => undefined,
+    strip: (headers) => headers,
   };
   try {
     for (const [header, value] of Object.entries(server.headers)) {

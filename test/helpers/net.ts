@@ -88,11 +88,14 @@ export function openStream(
 /** A Writable that keeps everything written, for capturing log output. */
 export class Capture extends Writable {
   chunks: string[] = [];
+  /** Called before reading, e.g. to flush a batching logger into this capture. */
+  beforeRead: () => void = () => undefined;
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     this.chunks.push(chunk.toString('utf8'));
     done();
   }
   get text(): string {
+    this.beforeRead();
     return this.chunks.join('');
   }
   lines(): Array<Record<string, unknown>> {

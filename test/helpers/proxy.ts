@@ -1,7 +1,7 @@
 // Starts the real proxy in-process for a test, with its logs captured at
 // debug level and secrets supplied through an injected environment.
 import { configSchema, type Config } from '../../src/config/schema.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, flushLogger } from '../../src/observability/logger.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
 import { buildUpstreams } from '../../src/proxy/upstreams.js';
@@ -21,6 +21,7 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   const logs = new Capture();
   const redactor = new Redactor();
   const logger = createLogger({ level: config.logLevel, redactor, stream: logs });
+  logs.beforeRead = () => flushLogger(logger);
   const secrets = new SecretResolver({ env, redactor });
   const upstreams = await buildUpstreams({ config, secrets, logger });
   const proxy = await startProxyServer({ config, upstreams, logger });

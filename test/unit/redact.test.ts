@@ -1,4 +1,4 @@
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, flushLogger } from '../../src/observability/logger.js';
 import { REDACTED, Redactor } from '../../src/observability/redact.js';
 import { Capture } from '../helpers/net.js';
 
@@ -22,6 +22,7 @@ test('the JSON-escaped form of a secret is redacted from JSON log lines too', ()
   r.add(secret);
   const out = new Capture();
   const logger = createLogger({ level: 'debug', redactor: r, stream: out });
+  out.beforeRead = () => flushLogger(logger);
   logger.debug('value', { field: secret, nested: { again: `pre-${secret}-post` } });
   logger.error(`in the message ${secret}`);
   expect(out.text).not.toContain(JSON.stringify(secret).slice(1, -1));
