@@ -2,7 +2,7 @@
 // UTC, whole seconds) and x-signature = hex(HMAC-SHA256(secret,
 // METHOD "\n" PATH "\n" TIMESTAMP)), PATH being Go's URL.Path of the request
 // as the upstream receives it, without the query.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { goPathBytes } from './go-path.js';
 import type { SignInput, Signer } from './scheme.js';
@@ -21,7 +21,7 @@ export function gatewayTimestamp(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-export function hmacSignature(secret: string, method: string, path: Buffer, timestamp: string): string {
+export function hmacSignature(secret: string | KeyObject, method: string, path: Buffer, timestamp: string): string {
   return createHmac('sha256', secret)
     .update(`${method.toUpperCase()}\n`)
     .update(path)
@@ -31,6 +31,10 @@ export function hmacSignature(secret: string, method: string, path: Buffer, time
 
 export function createHmacSigner(options: HmacOptions): Signer {
   const now = options.now ?? Date.now;
+  // Signing runs for every request: import the key once, and format the timestamp once per second.
+  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+  let stampSecond = -1;
+  let stamp = '';
   return {
     type: 'hmac',
     needsBody: false,
@@ -42,11 +46,15 @@ export function createHmacSigner(options: HmacOptions): Signer {
           hint: 'Send a request path whose %XX escapes are valid.',
         });
       }
-      const timestamp = gatewayTimestamp(now());
+      const second = Math.floor(now() / 1000);
+      if (second !== stampSecond) {
+        stampSecond = second;
+        stamp = gatewayTimestamp(second * 1000);
+      }
       return {
         'x-api-key-id': options.keyId,
-        'x-timestamp': timestamp,
-        'x-signature': hmacSignature(options.secret, method, path, timestamp),
+        'x-timestamp': stamp,
+        'x-signature': hmacSignature(key, method, path, stamp),
       };
     },
   };

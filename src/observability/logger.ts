@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type { LogLevel } from '../config/schema.js';
-import { BatchedStream } from './batched-stream.js';
+import { BatchedTransport } from './batched-transport.js';
 import type { Redactor } from './redact.js';
 
 export type Logger = winston.Logger;
@@ -22,21 +22,19 @@ const MESSAGE = Symbol.for('message');
 export function createLogger(options: LoggerOptions): Logger {
   const { redactor } = options;
   const jsonLine = winston.format((info) => {
-    const line = JSON.stringify({ timestamp: new Date().toISOString(), ...info });
+    info.timestamp = new Date().toISOString();
+    const line = JSON.stringify(info);
     (info as Record<symbol, unknown>)[MESSAGE] = redactor.redact(line);
     return info;
   });
   return winston.createLogger({
     level: options.level,
     format: jsonLine(),
-    transports: [new winston.transports.Stream({ stream: new BatchedStream(options.stream ?? process.stderr) })],
+    transports: [new BatchedTransport(options.stream ?? process.stderr)],
   });
 }
 
 /** Flushes batched log lines now; call before exiting the process. */
 export function flushLogger(logger: Logger): void {
-  for (const transport of logger.transports) {
-    const stream = (transport as unknown as { _stream?: unknown })._stream;
-    if (stream instanceof BatchedStream) stream.flush();
-  }
+  for (const transport of logger.transports) if (transport instanceof BatchedTransport) transport.flush();
 }

@@ -26,7 +26,7 @@ export function createHandler(options: HandlerOptions) {
   const { guard, upstreams, forwarder, logger } = options;
   const route = createRouter(options.routes);
 
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = Date.now();
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?', 1)[0] as string;
@@ -94,34 +94,24 @@ export function createHandler(options: HandlerOptions) {
     server = matched.server;
     const upstream = upstreams.get(matched.server) as Upstream;
 
-    let body: Buffer | undefined;
-    try {
-      body = await readBody(req, options.maxBodyBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        // The rest of the body is unread: answer and close rather than drain it.
-        sendProxyError(
-          res,
-          {
-            status: 413,
-            rpcCode: RPC.tooLarge,
-            code: 'BODY_TOO_LARGE',
-            server,
-            message: `Request body is larger than ${error.limit} bytes`,
-            hint: 'Raise maxBodyBytes in the config if this is expected',
-          },
-          null,
-          { connection: 'close' },
-        );
-        return;
+    readBody(req, options.maxBodyBytes, (error, body) => {
+      if (error) return refuseBody(res, error, upstream.name);
+      try {
+        exchange = dispatch(req, res, { upstream, suffix: matched.suffix, query: matched.query, body, startedAt });
+      } catch (failure) {
+        failRequest(res, logger, failure);
       }
-      res.destroy();
-      return;
-    }
+    });
+  };
 
+  /** strip → sign → forward, once the body is in hand. Returns the exchange when forwarded. */
+  function dispatch(req: IncomingMessage, res: ServerResponse, step: DispatchInput): Exchange | undefined {
+    const { upstream, suffix, query, body, startedAt } = step;
+    const server = upstream.name;
+    const method = req.method ?? 'GET';
     if (!upstream.signer) {
       const cause = upstream.credentialError;
-      return sendProxyError(
+      sendProxyError(
         res,
         {
           status: 503,
@@ -133,12 +123,13 @@ export function createHandler(options: HandlerOptions) {
         },
         requestIdOf(body),
       );
+      return undefined;
     }
 
     // http-proxy-3 builds the upstream request from req.headers: hand it the stripped copy.
     req.headers = upstream.strip(req.headers);
     // The common case (/mcp, no query) reuses the parsed base URL: nothing below mutates it.
-    const target = matched.suffix === '' && matched.query === '' ? upstream.base : upstreamUrl(upstream.base, matched.suffix, matched.query);
+    const target = suffix === '' && query === '' ? upstream.base : upstreamUrl(upstream.base, suffix, query);
     let signed: Record<string, string>;
     try {
       signed = upstream.signer.sign({
@@ -149,19 +140,57 @@ export function createHandler(options: HandlerOptions) {
         ...(upstream.signer.needsBody ? { body } : {}),
       });
     } catch (error) {
-      return sendProxyError(res, {
+      sendProxyError(res, {
         status: 400,
         rpcCode: RPC.invalidRequest,
         code: 'CANNOT_SIGN',
         server,
         message: error instanceof Error ? error.message : String(error),
       });
+      return undefined;
     }
     const headers: Record<string, string> = { ...upstream.staticHeaders, ...signed };
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
-    exchange = { upstream, target, headers, body: body.length > 0 ? body : undefined, startedAt };
+    const exchange: Exchange = { upstream, target, headers, body: body.length > 0 ? body : undefined, startedAt };
     forwarder.forward(req, res, exchange);
-  };
+    return exchange;
+  }
+}
+
+interface DispatchInput {
+  upstream: Upstream;
+  suffix: string;
+  query: string;
+  body: Buffer;
+  startedAt: number;
+}
+
+/** A bug below the handler: log it, answer 500 if we still can, never crash the daemon. */
+export function failRequest(res: ServerResponse, logger: Logger, error: unknown): void {
+  logger.error('request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  if (!res.headersSent) res.writeHead(500).end();
+  else res.destroy();
+}
+
+function refuseBody(res: ServerResponse, error: Error, server: string): void {
+  if (!(error instanceof BodyTooLargeError)) {
+    res.destroy();
+    return;
+  }
+  // The rest of the body is unread: answer and close rather than drain it.
+  sendProxyError(
+    res,
+    {
+      status: 413,
+      rpcCode: RPC.tooLarge,
+      code: 'BODY_TOO_LARGE',
+      server,
+      message: `Request body is larger than ${error.limit} bytes`,
+      hint: 'Raise maxBodyBytes in the config if this is expected',
+    },
+    null,
+    { connection: 'close' },
+  );
 }
 
 /** The URL the upstream receives: its own base path, the route suffix, the query as sent. */

@@ -10,7 +10,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createForwarder } from './forward.js';
 import { createGuard } from './guard.js';
-import { createHandler } from './handler.js';
+import { createHandler, failRequest } from './handler.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
 
 export interface ProxyServerOptions {
@@ -76,11 +76,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const guard = createGuard(address.host, bound.port);
   const handle = createHandler({ guard, routes, upstreams, forwarder, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting });
   server.on('request', (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
+    try {
+      handle(req, res);
+    } catch (error) {
+      failRequest(res, logger, error);
+    }
   });
   const url = `http://${formatHostPort(address.host, bound.port)}`;
 
