@@ -114,3 +114,14 @@ export async function eventually(predicate: () => boolean, limit = 500): Promise
   }
   throw new Error('condition not reached');
 }
+
+/** An upstream that answers every request with `{}` and counts them: for tests that must prove nothing was forwarded. */
+export async function countingUpstream(): Promise<Awaited<ReturnType<typeof listen>> & { hits: () => number }> {
+  let hits = 0;
+  const server = await listen((req, res) => {
+    hits += 1;
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  return { ...server, hits: () => hits };
+}

@@ -1,20 +1,14 @@
 // Bodies over maxBodyBytes get 413 and nothing reaches the upstream, whether
 // the size is declared up front or only discovered while streaming.
 import http from 'node:http';
-import { listen, request } from '../helpers/net.js';
+import { countingUpstream, request } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 let proxy: TestProxy;
-let upstream: Awaited<ReturnType<typeof listen>>;
-let hits = 0;
+let upstream: Awaited<ReturnType<typeof countingUpstream>>;
 
 beforeEach(async () => {
-  hits = 0;
-  upstream = await listen((req, res) => {
-    hits += 1;
-    req.resume();
-    res.writeHead(200).end('{}');
-  });
+  upstream = await countingUpstream();
   proxy = await startTestProxy({ maxBodyBytes: 1024, servers: { a: { url: `${upstream.url}/mcp`, auth: { type: 'none' } } } });
 });
 afterEach(async () => {
@@ -26,7 +20,7 @@ test('a declared oversized body gets 413', async () => {
   const res = await request(`${proxy.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(2048, 0x20) });
   expect(res.status).toBe(413);
   expect(JSON.parse(res.body).error.data.code).toBe('BODY_TOO_LARGE');
-  expect(hits).toBe(0);
+  expect(upstream.hits()).toBe(0);
 });
 
 test('a chunked body that grows past the cap gets 413', async () => {
@@ -40,11 +34,11 @@ test('a chunked body that grows past the cap gets 413', async () => {
     req.end();
   });
   expect(status).toBe(413);
-  expect(hits).toBe(0);
+  expect(upstream.hits()).toBe(0);
 });
 
 test('a body at the cap is forwarded', async () => {
   const res = await request(`${proxy.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(1024, 0x20) });
   expect(res.status).toBe(200);
-  expect(hits).toBe(1);
+  expect(upstream.hits()).toBe(1);
 });

@@ -1,19 +1,13 @@
 // DNS-rebinding and cross-site protection: a foreign Host or Origin is refused
 // with 403 before anything is forwarded; the proxy's own origin is fine.
-import { listen, request } from '../helpers/net.js';
+import { countingUpstream, request } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 let proxy: TestProxy;
-let upstream: Awaited<ReturnType<typeof listen>>;
-let hits = 0;
+let upstream: Awaited<ReturnType<typeof countingUpstream>>;
 
 beforeEach(async () => {
-  hits = 0;
-  upstream = await listen((req, res) => {
-    hits += 1;
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
+  upstream = await countingUpstream();
   proxy = await startTestProxy({ servers: { a: { url: `${upstream.url}/mcp`, auth: { type: 'none' } } } });
 });
 afterEach(async () => {
@@ -34,7 +28,7 @@ test.each([
   const res = await post(headers);
   expect(res.status).toBe(403);
   expect(JSON.parse(res.body).error.data.code).toBe(code);
-  expect(hits).toBe(0);
+  expect(upstream.hits()).toBe(0);
 });
 
 test('the proxy’s own origin and host aliases pass', async () => {
@@ -43,5 +37,5 @@ test('the proxy’s own origin and host aliases pass', async () => {
     const res = await post({ host, origin: `http://${host}` });
     expect(res.status).toBe(200);
   }
-  expect(hits).toBe(3);
+  expect(upstream.hits()).toBe(3);
 });

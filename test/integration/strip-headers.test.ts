@@ -26,6 +26,16 @@ afterEach(async () => {
   await upstream.close();
 });
 
+/** MCP protocol headers of every era: they must arrive exactly as sent. */
+const MCP_HEADERS = {
+  'mcp-session-id': 'sess-9',
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'echo',
+  'mcp-param-x-custom': 'kept',
+  'last-event-id': 'evt-3',
+};
+
 test('agent credentials are stripped before signing, MCP headers kept', async () => {
   const res = await request(`${proxy.url}/gw/mcp?trace=1`, {
     method: 'POST',
@@ -41,12 +51,7 @@ test('agent credentials are stripped before signing, MCP headers kept', async ()
       'x-scio-actas': 'evil@example.com',
       'x-forwarded-for': '10.0.0.1',
       'x-forwarded-host': 'evil.example',
-      'mcp-session-id': 'sess-9',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': 'echo',
-      'mcp-param-x-custom': 'kept',
-      'last-event-id': 'evt-3',
+      ...MCP_HEADERS,
     },
     body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}',
   });
@@ -61,12 +66,7 @@ test('agent credentials are stripped before signing, MCP headers kept', async ()
     expect(headers[name]).toBeUndefined();
   }
   expect(headers).toMatchObject({
-    'mcp-session-id': 'sess-9',
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': 'tools/call',
-    'mcp-name': 'echo',
-    'mcp-param-x-custom': 'kept',
-    'last-event-id': 'evt-3',
+    ...MCP_HEADERS,
     accept: 'application/json, text/event-stream',
     host: new URL(upstream.url).host,
   });
