@@ -55,6 +55,43 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
     .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
 
+  program
+    .command('login')
+    .argument('<server>', 'server name from the config (or a new one with --url)')
+    .description('Store a server\'s secret in the OS keychain (hidden prompt or --stdin; never a command-line argument) and check it upstream')
+    .addOption(configOption())
+    .option('--stdin', 'read the secret from standard input (for scripts)')
+    .option('--url <url>', 'create or replace the server entry in your user config with this upstream URL')
+    .addOption(new Option('--type <type>', 'auth type for a new server').choices(['hmac', 'none']).default('hmac'))
+    .option('--key-id <id>', 'HMAC key id for a new hmac server')
+    .option('--no-verify', 'skip the signed check request upstream')
+    .option('--insecure-storage', 'no keychain here: keep the secret in a 0600 file under your config dir instead')
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy login gateway --url https://mcp.corp.example/api/mcp --type hmac --key-id 550e8400-e29b-41d4-a716-446655440000',
+        'printf %s "$GATEWAY_SECRET" | mcp-auth-proxy login gateway --stdin',
+        'mcp-auth-proxy login gateway --stdin --insecure-storage < ./secret.txt',
+      ]),
+    )
+    .action(async (server: string, options) => (await import('./commands/login.js')).login(ctx, server, options));
+
+  program
+    .command('logout')
+    .argument('<server>', 'server name')
+    .description('Remove the secret login stored for a server')
+    .addOption(configOption())
+    .addHelpText('after', example(['mcp-auth-proxy logout gateway']))
+    .action(async (server: string, options) => (await import('./commands/logout.js')).logout(ctx, server, options));
+
+  program
+    .command('config')
+    .description('Print the merged config and the file, variable or flag behind each value (secrets only as references)')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
+    .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
+
   return program;
 }
 

@@ -9,8 +9,12 @@ import type { SecretStore } from './store.js';
 export interface SecretResolverOptions {
   env: NodeJS.ProcessEnv;
   redactor: Redactor;
-  /** The keychain store; absent until one is available on this machine. */
+  /** The keychain store; absent where none can exist. */
   store?: SecretStore;
+  /** The insecure file store (`login --insecure-storage`), consulted only when the keychain is unusable. */
+  fallback?: SecretStore;
+  /** Told every time a secret comes from the fallback store, so the caller can warn. */
+  onFallback?: (account: string, store: SecretStore) => void;
   platform?: NodeJS.Platform;
 }
 
@@ -69,19 +73,32 @@ export class SecretResolver {
   }
 
   private async readKeychain(account: string, field: string, server: string): Promise<string> {
-    const store = this.options.store;
-    if (!store) {
+    const { store, fallback } = this.options;
+    let value: string | undefined;
+    let unavailable: SecretError | undefined;
+    try {
+      if (!store) throw new SecretError('KEYCHAIN_UNAVAILABLE', 'no keychain store', '');
+      value = await store.get(account);
+    } catch (error) {
+      if (!(error instanceof SecretError) || error.code !== 'KEYCHAIN_UNAVAILABLE') throw error;
+      unavailable = error;
+    }
+    if (value === undefined && fallback) {
+      value = await fallback.get(account);
+      if (value !== undefined) this.options.onFallback?.(account, fallback);
+    }
+    if (value === undefined && unavailable) {
       throw new SecretError(
         'KEYCHAIN_UNAVAILABLE',
         `${field} refers to keychain:${account}, but no keychain is available to this process`,
-        'Use env:VAR or file:PATH for this secret, or run where an OS keychain (Secret Service, macOS Keychain, Windows Credential Manager) is available.',
+        `Run \`mcp-auth-proxy login ${server} --insecure-storage\` to keep it in a 0600 file instead, or reference it as env:VAR / file:PATH.`,
+        unavailable,
       );
     }
-    const value = await store.get(account);
     if (value === undefined || value === '') {
       throw new SecretError(
         'SECRET_NOT_FOUND',
-        `${field}: no secret stored in the ${store.label} for keychain:${account}`,
+        `${field}: no secret stored in the ${store?.label ?? 'keychain'} for keychain:${account}`,
         `Run \`mcp-auth-proxy login ${server}\` to store it.`,
       );
     }

@@ -6,6 +6,7 @@ import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { SecretResolver } from '../../secrets/resolve.js';
+import { openStores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
 
 export interface StartOptions extends FlagValues {
@@ -31,7 +32,14 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   if (!isLoopbackHost(host || '127.0.0.1')) {
     logger.warn('listening on a non-loopback address: anyone who can reach it can use your credentials', { listen: config.listen });
   }
-  const secrets = new SecretResolver({ env: ctx.env, redactor: ctx.redactor });
+  const stores = openStores(ctx.env);
+  const secrets = new SecretResolver({
+    env: ctx.env,
+    redactor: ctx.redactor,
+    store: stores.keychain,
+    fallback: stores.file,
+    onFallback: (account) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file: stores.file.path }),
+  });
   const proxy = await runProxy({ config, secrets, logger });
   logger.info('listening', {
     url: proxy.url,

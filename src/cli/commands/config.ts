@@ -1,0 +1,33 @@
+// `mcp-auth-proxy config`: the merged config and the layer behind each value.
+// Secrets can only appear as references; output is redacted all the same.
+import { loadConfig } from '../../config/load.js';
+import { print, type CommandContext } from '../context.js';
+
+export async function showConfig(ctx: CommandContext, options: { config?: string; json?: boolean }): Promise<void> {
+  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
+  const leaves = flatten(loaded.config as unknown as Record<string, unknown>);
+  if (options.json) {
+    const sources = Object.fromEntries(leaves.map(([path]) => [path, loaded.provenance.get(path) ?? 'default']));
+    print(ctx, JSON.stringify({ config: loaded.config, sources, layers: loaded.layers }, null, 2));
+    return;
+  }
+  print(ctx, 'Layers (low to high):');
+  for (const layer of loaded.layers) {
+    print(ctx, `  ${layer.kind.padEnd(12)}${layer.file ? `${layer.file} ` : ''}${layer.found ? '' : '(not present)'}`);
+  }
+  print(ctx);
+  const width = Math.max(...leaves.map(([path]) => path.length));
+  for (const [path, value] of leaves) {
+    print(ctx, `${path.padEnd(width)}  ${JSON.stringify(value)}  ← ${loaded.provenance.get(path) ?? 'default'}`);
+  }
+}
+
+function flatten(value: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof child === 'object' && child !== null && !Array.isArray(child) && Object.keys(child).length > 0) out.push(...flatten(child as Record<string, unknown>, path));
+    else out.push([path, child]);
+  }
+  return out;
+}
