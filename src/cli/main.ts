@@ -1,13 +1,15 @@
 // The commander program: a table of commands, each loaded only when it runs,
 // and the one top-level catch that renders errors and picks the exit code.
 // This is the only module that exits the process.
-import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ReportedError } from '../errors.js';
 import { Redactor } from '../observability/redact.js';
+import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Listed in help only; the snippet module checks names against the client registry. */
+const CLIENT_NAMES = 'claude-code, cursor, cursor-agent, vscode, windsurf, codex, gemini, goose, opencode, jetbrains, junie, antigravity, antigravity-cli';
 
 function example(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -16,7 +18,7 @@ function example(lines: string[]): string {
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('mcp-auth-proxy')
     .description('One local daemon that signs and authenticates MCP traffic for every agent; secrets stay in the keychain.')
-    .version(version, '-v, --version')
+    .version(VERSION, '-v, --version')
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
@@ -36,10 +38,12 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(listenOption())
     .addOption(logLevelOption())
     .option('--allow-remote', 'allow a non-loopback listen address (anyone who reaches it uses your credentials)')
+    .option('-d, --detach', 'run in the background; returns once the daemon is ready (logs go to the state dir)')
     .addHelpText(
       'after',
       example([
         'mcp-auth-proxy start',
+        'mcp-auth-proxy start --detach',
         'MCP_UPSTREAM_URL=https://mcp.corp.example/api/mcp MCP_API_KEY=key-id MCP_API_SECRET=... mcp-auth-proxy start',
         'mcp-auth-proxy start --config ./team.json --listen 127.0.0.1:9000',
       ]),
@@ -54,6 +58,41 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(logLevelOption())
     .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
     .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
+
+  program
+    .command('stop')
+    .description('Stop the background daemon (it drains in-flight requests first)')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--timeout <seconds>', 'how long to wait for it to drain', '30')
+    .addHelpText('after', example(['mcp-auth-proxy stop', 'mcp-auth-proxy stop --listen 127.0.0.1:9000']))
+    .action(async (options) => (await import('./commands/stop.js')).stop(ctx, options));
+
+  program
+    .command('status')
+    .description('Is the daemon running, where, since when, and how each server is doing (exit 0 running, 1 not)')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy status', 'mcp-auth-proxy status --json | jq .servers']))
+    .action(async (options) => (await import('./commands/status.js')).status(ctx, options));
+
+  program
+    .command('mcp-json')
+    .argument('[server]', 'one server (default: every configured server)')
+    .description('Print the config snippet an agent expects, pointing at the proxy, with no secret in it')
+    .addOption(new Option('--client <name>', 'the agent').default('claude-code'))
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--write', "merge the entries into the client's config file (backup kept, other entries untouched)")
+    .option('--force', 'with --write: replace a same-named entry')
+    .option('--file <path>', "with --write: the file to merge into instead of the client's default")
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy mcp-json', 'mcp-auth-proxy mcp-json gateway --client cursor', 'mcp-auth-proxy mcp-json --client codex --write']) +
+        `\nClients: ${CLIENT_NAMES}\n`,
+    )
+    .action(async (server: string | undefined, options) => (await import('./commands/mcp-json.js')).mcpJson(ctx, server, options));
 
   program
     .command('login')
@@ -83,6 +122,15 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(configOption())
     .addHelpText('after', example(['mcp-auth-proxy logout gateway']))
     .action(async (server: string, options) => (await import('./commands/logout.js')).logout(ctx, server, options));
+
+  program
+    .command('doctor')
+    .description('Check everything between your agent and each upstream: config, keychain, secrets, DNS, TCP, TLS, clock, a signed request, port, daemon')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy doctor', 'mcp-auth-proxy doctor --json | jq \'.checks[] | select(.status != "pass")\'']))
+    .action(async (options) => (await import('./commands/doctor.js')).doctor(ctx, options));
 
   program
     .command('config')

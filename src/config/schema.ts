@@ -6,7 +6,7 @@ import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
-const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'metrics', 'authorize', 'token', 'register']);
+const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'statusz', 'metrics', 'authorize', 'token', 'register']);
 
 /** A duration as `"20s"`, `"1m30s"`, `"500ms"` or a number of milliseconds; parsed to ms. */
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {

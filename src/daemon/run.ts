@@ -5,6 +5,7 @@ import { flushLogger, type Logger } from '../observability/logger.js';
 import { startProxyServer, type RunningProxy } from '../proxy/server.js';
 import { buildUpstreams } from '../proxy/upstreams.js';
 import type { SecretResolver } from '../secrets/resolve.js';
+import { VERSION } from '../version.js';
 import { onShutdownSignals } from './signals.js';
 
 export interface RunOptions {
@@ -15,7 +16,7 @@ export interface RunOptions {
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
   const upstreams = await buildUpstreams(options);
-  return startProxyServer({ config: options.config, upstreams, logger: options.logger });
+  return startProxyServer({ config: options.config, upstreams, logger: options.logger, version: VERSION });
 }
 
 /** Resolves once a signal stopped the proxy gracefully; a second signal calls `exitNow`. */

@@ -4,12 +4,19 @@
 
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Values shorter than this are not redacted: a 1-3 character "secret" would
+ * blank out every occurrence of those letters in all output, hiding the
+ * messages that explain what is wrong. Such a value protects nothing anyway.
+ */
+export const MIN_REDACTED_LENGTH = 4;
+
 export class Redactor {
   private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
 
   add(value: string): void {
-    if (!value || this.values.has(value)) return;
+    if (value.length < MIN_REDACTED_LENGTH || this.values.has(value)) return;
     this.values.add(value);
     const escaped = JSON.stringify(value).slice(1, -1);
     if (escaped !== value) this.values.add(escaped);

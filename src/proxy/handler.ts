@@ -20,6 +20,8 @@ export interface HandlerOptions {
   maxBodyBytes: number;
   /** Whether the proxy still accepts work (false while draining). */
   isReady: () => boolean;
+  /** What /statusz reports about this process. */
+  info: { version: string; startedAt: string };
 }
 
 export function createHandler(options: HandlerOptions) {
@@ -57,6 +59,8 @@ export function createHandler(options: HandlerOptions) {
         return sendJson(res, 200, { status: 'ok' });
       case 'readyz':
         return sendReadiness(res, upstreams, options.isReady());
+      case 'statusz':
+        return sendJson(res, 200, statusOf(upstreams, options.info));
       case 'discovery':
         return sendProxyError(res, {
           status: 404,
@@ -206,6 +210,21 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/** For `mcp-auth-proxy status`: per server, where it goes and how it went; never a secret. */
+function statusOf(upstreams: Map<string, Upstream>, info: HandlerOptions['info']) {
+  const servers: Record<string, unknown> = {};
+  for (const [name, upstream] of upstreams) {
+    servers[name] = {
+      upstream: upstream.base.href,
+      auth: upstream.config.auth.type,
+      credential: upstream.signer ? 'present' : 'missing',
+      ...(upstream.credentialError ? { credentialError: { code: upstream.credentialError.code, message: upstream.credentialError.message, hint: upstream.credentialError.hint } } : {}),
+      last: upstream.last ?? null,
+    };
+  }
+  return { status: 'running', pid: process.pid, ...info, uptimeSeconds: Math.round((Date.now() - Date.parse(info.startedAt)) / 1000), servers };
 }
 
 function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean): void {

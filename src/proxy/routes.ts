@@ -6,6 +6,7 @@
 export type Route =
   | { kind: 'healthz' }
   | { kind: 'readyz' }
+  | { kind: 'statusz' }
   | { kind: 'mcp'; server: string; suffix: string; query: string }
   | { kind: 'discovery' }
   | { kind: 'no-default'; servers: string[] }
@@ -40,6 +41,7 @@ export function matchRoute(url: string, table: RouteTable): Route {
   const query = q === -1 ? '' : url.slice(q);
   if (path === '/healthz') return { kind: 'healthz' };
   if (path === '/readyz') return { kind: 'readyz' };
+  if (path === '/statusz') return { kind: 'statusz' };
   if (isDiscovery(path)) return { kind: 'discovery' };
 
   let server: string | undefined;

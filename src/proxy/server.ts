@@ -17,6 +17,7 @@ export interface ProxyServerOptions {
   config: Config;
   upstreams: Map<string, Upstream>;
   logger: Logger;
+  version?: string;
 }
 
 export interface RunningProxy {
@@ -74,7 +75,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const bound = server.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const guard = createGuard(address.host, bound.port);
-  const handle = createHandler({ guard, routes, upstreams, forwarder, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting });
+  const info = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
+  const handle = createHandler({ guard, routes, upstreams, forwarder, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info });
   server.on('request', (req, res) => {
     try {
       handle(req, res);

@@ -4,9 +4,9 @@ import { Capture } from '../helpers/net.js';
 
 test('registered values are replaced wherever they appear, longest first', () => {
   const r = new Redactor();
-  r.add('abc');
-  r.add('abcdef');
-  expect(r.redact('x abcdef y abc z')).toBe(`x ${REDACTED} y ${REDACTED} z`);
+  r.add('abcd');
+  r.add('abcdefgh');
+  expect(r.redact('x abcdefgh y abcd z')).toBe(`x ${REDACTED} y ${REDACTED} z`);
   expect(r.redact('nothing here')).toBe('nothing here');
 });
 
@@ -31,4 +31,12 @@ test('the JSON-escaped form of a secret is redacted from JSON log lines too', ()
     expect.objectContaining({ field: REDACTED, nested: { again: `pre-${REDACTED}-post` } }),
     expect.objectContaining({ message: `in the message ${REDACTED}` }),
   ]);
+});
+
+test('values too short to be secrets are not redacted (they would blank out every message)', () => {
+  const r = new Redactor();
+  r.add('s');
+  r.add('abc');
+  expect(r.size).toBe(0);
+  expect(r.redact('this is a message')).toBe('this is a message');
 });

@@ -11,7 +11,7 @@ import { openStores } from '../../secrets/stores.js';
 import type { SecretStore } from '../../secrets/store.js';
 import { print, type CommandContext } from '../context.js';
 import { readSecret } from '../read-secret.js';
-import { verifyServer } from '../verify.js';
+import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
 
 export interface LoginOptions {
   config?: string;
@@ -48,7 +48,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
 
   if (options.verify !== false) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
-    const result = await verifyServer({ name, server, secret });
+    const result = await verifyServer({ name, server, secrets: enteredSecretResolver(secret) });
     if (!result.ok) {
       throw new AppError('VERIFY_FAILED', `The secret is stored, but ${server.url} refused the signed request: ${result.detail}`, {
         hint: `Check the key id and secret, then run \`mcp-auth-proxy login ${name}\` again (or --no-verify to skip this check).`,

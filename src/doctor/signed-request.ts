@@ -10,15 +10,26 @@ import { isSecretReference } from '../secrets/reference.js';
 export interface VerifyInput {
   name: string;
   server: ServerConfig;
-  /** The secret just entered, used for the server's keychain reference. */
-  secret: string;
+  /** Resolves the server's secret references (login's just-entered secret, or the real stores). */
+  secrets: SecretResolver;
   timeoutMs?: number;
+}
+
+/** A resolver whose keychain holds exactly the secret just entered at login. */
+export function enteredSecretResolver(secret: string): SecretResolver {
+  return new SecretResolver({
+    env: {},
+    redactor: new Redactor(),
+    store: { label: 'login', get: async () => secret, set: async () => undefined, delete: async () => false },
+  });
 }
 
 export interface VerifyResult {
   ok: boolean;
   status?: number;
   detail: string;
+  /** The upstream's Date header, for the clock-skew check. */
+  date?: string;
 }
 
 const INITIALIZE = JSON.stringify({
@@ -29,12 +40,7 @@ const INITIALIZE = JSON.stringify({
 });
 
 export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
-  const secrets = new SecretResolver({
-    env: {},
-    redactor: new Redactor(),
-    store: { label: 'login', get: async () => input.secret, set: async () => undefined, delete: async () => false },
-  });
-  const signer = await createSigner(input.server.auth, { server: input.name, secrets });
+  const signer = await createSigner(input.server.auth, { server: input.name, secrets: input.secrets });
   const url = new URL(input.server.url);
   const plainHeaders = Object.fromEntries(Object.entries(input.server.headers).filter(([, v]) => !isSecretReference(v)));
   const send = (method: string, extra: Record<string, string>, body?: string) =>
@@ -53,8 +59,9 @@ export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
     return { ok: false, detail: `could not connect (${cause?.code ?? cause?.message ?? (error as Error).message})` };
   }
   const text = (await response.text().catch(() => '')).slice(0, 300).replace(/\s+/g, ' ');
-  if (!response.ok) return { ok: false, status: response.status, detail: `HTTP ${response.status}${text ? `: ${text}` : ''}` };
+  const date = response.headers.get('date') ?? undefined;
+  if (!response.ok) return { ok: false, status: response.status, detail: `HTTP ${response.status}${text ? `: ${text}` : ''}`, ...(date ? { date } : {}) };
   const session = response.headers.get('mcp-session-id');
   if (session) await send('DELETE', { 'mcp-session-id': session }).catch(() => undefined);
-  return { ok: true, status: response.status, detail: `HTTP ${response.status}` };
+  return { ok: true, status: response.status, detail: `HTTP ${response.status}`, ...(date ? { date } : {}) };
 }

@@ -1,0 +1,53 @@
+// `mcp-auth-proxy mcp-json [server] --client NAME`: the snippet that client
+// expects, pointing at the proxy, with no secret in it; --write merges it
+// into the client's own config file.
+import { buildSnippet } from '../../clients/snippet.js';
+import { writeSnippet } from '../../clients/write.js';
+import { formatHostPort, parseListenAddress } from '../../config/listen-address.js';
+import { loadConfig } from '../../config/load.js';
+import { AppError, EXIT_USAGE } from '../../errors.js';
+import { print, type CommandContext } from '../context.js';
+
+export interface McpJsonOptions {
+  client: string;
+  config?: string;
+  listen?: string;
+  write?: boolean;
+  force?: boolean;
+  file?: string;
+}
+
+export async function mcpJson(ctx: CommandContext, server: string | undefined, options: McpJsonOptions): Promise<void> {
+  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.listen ? { listen: options.listen } : {} });
+  const names = Object.keys(config.servers);
+  if (server !== undefined && !names.includes(server)) {
+    throw new AppError('UNKNOWN_SERVER', `No server named "${server}"; configured: ${names.join(', ') || '(none)'}`, { exitCode: EXIT_USAGE });
+  }
+  if (names.length === 0) {
+    throw new AppError('NO_SERVERS', 'No MCP servers are configured, so there is nothing to point an agent at', {
+      hint: 'Add one with `mcp-auth-proxy login NAME --url URL --key-id ID`, or set MCP_UPSTREAM_URL.',
+      exitCode: EXIT_USAGE,
+    });
+  }
+  const base = proxyBase(config.listen);
+  const entries = (server ? [server] : names).map((name) => ({ name, url: `${base}/${name}/mcp` }));
+  const snippet = buildSnippet(options.client, entries);
+  if (!options.write) {
+    ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
+    if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
+    for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
+    return;
+  }
+  const path = options.file ?? snippet.configPath;
+  if (!path) throw new AppError('NO_CONFIG_PATH', `${options.client} has no config file on this platform`, { hint: 'Pass --file PATH.', exitCode: EXIT_USAGE });
+  const result = await writeSnippet(snippet, path, Boolean(options.force));
+  for (const name of result.added) print(ctx, `+ ${snippet.rootKey}.${name} → ${entries.find((e) => e.name === name)?.url}`);
+  for (const name of result.replaced) print(ctx, `~ ${snippet.rootKey}.${name} → ${entries.find((e) => e.name === name)?.url} (replaced)`);
+  print(ctx, `Wrote ${result.path}${result.backup ? `; backup at ${result.backup}` : ''}.`);
+}
+
+function proxyBase(listen: string): string {
+  const address = parseListenAddress(listen) ?? { host: '127.0.0.1', port: 8787 };
+  const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
+  return `http://${formatHostPort(host, address.port)}`;
+}

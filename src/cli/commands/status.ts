@@ -1,0 +1,59 @@
+// `mcp-auth-proxy status`: is the daemon running, where, since when, and per
+// server where it goes, whether its credential is present (never the value)
+// and how the last upstream call went. Exit 0 when running, 1 when not.
+import { ReportedError } from '../../errors.js';
+import { print, type CommandContext } from '../context.js';
+import { findDaemon, type TargetOptions } from './daemon-target.js';
+
+interface ServerStatus {
+  upstream: string;
+  auth: string;
+  credential: 'present' | 'missing';
+  credentialError?: { code: string; message: string; hint?: string };
+  last: { at: number; status?: number; error?: string; latencyMs: number } | null;
+}
+
+interface Status {
+  pid: number;
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  servers: Record<string, ServerStatus>;
+}
+
+export async function status(ctx: CommandContext, options: TargetOptions & { json?: boolean }): Promise<void> {
+  const { listen, state } = await findDaemon(ctx, options);
+  let live: Status | undefined;
+  if (state) {
+    try {
+      const response = await fetch(`${state.url}/statusz`, { signal: AbortSignal.timeout(3000) });
+      if (response.ok) live = (await response.json()) as Status;
+    } catch {
+      live = undefined;
+    }
+  }
+  if (!state || !live) {
+    if (options.json) print(ctx, JSON.stringify({ running: false, listen, ...(state ? { pid: state.pid, problem: 'not answering' } : {}) }, null, 2));
+    else print(ctx, state ? `mcp-auth-proxy (pid ${state.pid}) is not answering at ${state.url}` : `mcp-auth-proxy is not running (${listen})`);
+    throw new ReportedError(1);
+  }
+  if (options.json) {
+    print(ctx, JSON.stringify({ running: true, url: state.url, logFile: state.logFile, ...live }, null, 2));
+    return;
+  }
+  print(ctx, `mcp-auth-proxy ${live.version} is running at ${state.url} (pid ${live.pid}, up ${formatUptime(live.uptimeSeconds)})`);
+  if (state.logFile) print(ctx, `logs: ${state.logFile}`);
+  for (const [name, server] of Object.entries(live.servers)) {
+    print(ctx);
+    print(ctx, `${name}: ${state.url}/${name}/mcp → ${server.upstream}`);
+    print(ctx, `  auth ${server.auth}, credential ${server.credential}${server.credentialError ? ` (${server.credentialError.message}; ${server.credentialError.hint ?? ''})` : ''}`);
+    const last = server.last;
+    print(ctx, `  last upstream call: ${last ? `${last.status ? `HTTP ${last.status}` : last.error} in ${last.latencyMs} ms, ${new Date(last.at).toISOString()}` : 'none yet'}`);
+  }
+}
+
+function formatUptime(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h ? `${h}h ${m}m` : m ? `${m}m ${seconds % 60}s` : `${seconds}s`;
+}

@@ -1,0 +1,76 @@
+// `start --detach`: run the same `start` as a background process whose
+// output goes to the daemon log, and return once it is ready (its state file
+// names it and /healthz answers) or report why it did not start.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../errors.js';
+import { readLiveState, type DaemonState } from './state.js';
+
+export interface DetachOptions {
+  /** Arguments for `start` in the child (no --detach). */
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stateFile: string;
+  logFile: string;
+  /** The CLI entry script (bin/mcp-auth-proxy.js). */
+  entry: string;
+  /** How long to wait for readiness. */
+  timeoutMs?: number;
+  onProgress?: (text: string) => void;
+}
+
+export async function detach(options: DetachOptions): Promise<DaemonState> {
+  mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
+  const logStart = fileSize(options.logFile);
+  const log = openSync(options.logFile, 'a', 0o600);
+  const child = spawn(process.execPath, ['--optimize-for-size', options.entry, 'start', ...options.args], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', log, log],
+    windowsHide: true,
+  });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  child.unref();
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  options.onProgress?.('Starting the daemon ...');
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new AppError('DAEMON_FAILED', `The daemon exited (code ${exited}) before it was ready:\n${logTail(options.logFile, logStart)}`, {
+        hint: `Run \`mcp-auth-proxy start\` in the foreground to see the problem; full log: ${options.logFile}`,
+      });
+    }
+    const state = await readLiveState(options.stateFile);
+    if (state && state.pid === child.pid && (await healthy(state.url))) return state;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGTERM');
+  throw new AppError('DAEMON_TIMEOUT', 'The daemon did not become ready in time', { hint: `See ${options.logFile}` });
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function logTail(file: string, from: number): string {
+  try {
+    return readFileSync(file, 'utf8').slice(from).trim().split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

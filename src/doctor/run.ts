@@ -1,0 +1,127 @@
+// The doctor's checks in order, each reported as soon as it finishes:
+// runtime, config layers, keychain, then per server secret, DNS, TCP, TLS,
+// clock skew and one signed MCP request; then the listen port, the daemon,
+// and environment settings that change how connections are made.
+import net from 'node:net';
+import { parseListenAddress } from '../config/listen-address.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { readLiveState, stateFile } from '../daemon/state.js';
+import { ConfigError, SecretError } from '../errors.js';
+import type { Redactor } from '../observability/redact.js';
+import { SecretResolver } from '../secrets/resolve.js';
+import { openStores } from '../secrets/stores.js';
+import { isSecretReference } from '../secrets/reference.js';
+import { createSigner } from '../auth/index.js';
+import { fail, pass, warn, type CheckResult } from './check.js';
+import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
+import { verifyServer } from './signed-request.js';
+
+export interface DoctorOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  redactor: Redactor;
+  configFile?: string;
+  listen?: string;
+  /** Called with each result as soon as it is known. */
+  report: (result: CheckResult) => void;
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const add = (result: CheckResult) => {
+    results.push(result);
+    options.report(result);
+  };
+
+  const major = Number(process.versions.node.split('.')[0]);
+  add(major >= 20 ? pass('node', `Node ${process.versions.node}`) : fail('node', `Node ${process.versions.node}`, 'mcp-auth-proxy needs Node 20 or newer.'));
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig({ cwd: options.cwd, env: options.env, ...(options.configFile ? { configFile: options.configFile } : {}), flags: options.listen ? { listen: options.listen } : {} });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const p of error.problems) add(fail('config', `${p.source}: ${p.path || '(root)'}: ${p.message}`, 'Fix the field; `mcp-auth-proxy.config.example.json` shows every field.'));
+    return results;
+  }
+  for (const layer of loaded.layers) {
+    if (layer.found) add(pass(`config: ${layer.kind}`, layer.file ?? 'set'));
+  }
+  const { config } = loaded;
+  const names = Object.keys(config.servers);
+  if (names.length === 0) add(fail('config: servers', 'no servers configured', 'Run `mcp-auth-proxy login NAME --url URL --key-id ID`, or set MCP_UPSTREAM_URL.'));
+
+  const stores = openStores(options.env);
+  const usesKeychain = Object.values(config.servers).some((s) => 'secret' in s.auth && s.auth.secret.startsWith('keychain:'));
+  try {
+    await stores.keychain.get('mcp-auth-proxy-doctor-probe');
+    add(pass('keychain', 'the OS keychain answers'));
+  } catch (error) {
+    const detail = error instanceof SecretError ? error.message : String(error);
+    add(usesKeychain ? fail('keychain', detail, error instanceof SecretError ? error.hint : undefined) : warn('keychain', `${detail} (no server needs it)`));
+  }
+
+  const secrets = new SecretResolver({ env: options.env, redactor: options.redactor, store: stores.keychain, fallback: stores.file });
+  for (const [name, server] of Object.entries(config.servers)) {
+    let credentialOk = true;
+    try {
+      await createSigner(server.auth, { server: name, secrets });
+      for (const value of Object.values(server.headers)) if (isSecretReference(value)) await secrets.resolve(value, `servers.${name}.headers`, name);
+      add(pass(`${name}: secret`, server.auth.type === 'none' ? 'auth none: nothing to resolve' : `${server.auth.type} credential resolved`));
+    } catch (error) {
+      credentialOk = false;
+      add(fail(`${name}: secret`, error instanceof Error ? error.message : String(error), error instanceof SecretError ? error.hint : `Run \`mcp-auth-proxy login ${name}\`.`));
+    }
+    const url = new URL(server.url);
+    const dns = await dnsCheck(name, url);
+    add(dns);
+    if (dns.status === 'fail') continue;
+    const tcp = await tcpCheck(name, url);
+    add(tcp);
+    if (tcp.status === 'fail') continue;
+    const tlsResult = await tlsCheck(name, url);
+    add(tlsResult);
+    if (tlsResult.status === 'fail') continue;
+    if (!credentialOk) {
+      add(skewCheck(name, await upstreamDate(url)));
+      continue;
+    }
+    // The signed request's answer carries the upstream's Date: no unsigned probe hits the gateway.
+    const signed = await verifyServer({ name, server, secrets });
+    add(skewCheck(name, signed.date));
+    add(
+      signed.ok
+        ? pass(`${name}: signed request`, `initialize accepted (${signed.detail})`)
+        : fail(`${name}: signed request`, `the upstream refused it: ${signed.detail}`, `Check the key id and secret; \`mcp-auth-proxy login ${name}\` stores a new one.`),
+    );
+  }
+
+  add(await listenCheck(config.listen, options.env));
+  const daemon = await readLiveState(stateFile(options.env, config.listen));
+  if (daemon) {
+    const healthy = await fetch(`${daemon.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    add(healthy ? pass('daemon', `running at ${daemon.url} (pid ${daemon.pid})`) : fail('daemon', `pid ${daemon.pid} does not answer at ${daemon.url}`, 'Restart it: `mcp-auth-proxy stop && mcp-auth-proxy start --detach`.'));
+  } else {
+    add(warn('daemon', 'not running', 'Start it with `mcp-auth-proxy start --detach`.'));
+  }
+
+  for (const variable of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
+    if (options.env[variable]) add(warn(`env: ${variable}`, `${variable} is set; mcp-auth-proxy connects to upstreams directly, not through it`, 'If upstreams are only reachable through that proxy, that is the problem.'));
+  }
+  if (options.env.NODE_EXTRA_CA_CERTS) add(pass('env: NODE_EXTRA_CA_CERTS', `extra CA certificates from ${options.env.NODE_EXTRA_CA_CERTS}`));
+  return results;
+}
+
+async function listenCheck(listen: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const address = parseListenAddress(listen);
+  if (!address) return fail('listen', `"${listen}" is not host:port`);
+  if (address.port === 0) return pass('listen', `${listen}: an ephemeral port`);
+  const ours = await readLiveState(stateFile(env, listen));
+  const free = await new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(address.port, address.host, () => server.close(() => resolve(true)));
+  });
+  if (free) return pass('listen', `${listen} is free`);
+  return ours ? pass('listen', `${listen} is held by our daemon (pid ${ours.pid})`) : fail('listen', `${listen} is in use by another program`, 'Stop it, or choose another address with --listen.');
+}

@@ -1,0 +1,72 @@
+// start --detach → status (running) → a second start refused → stop →
+// status (not running); and a planted secret appears in none of status,
+// status --json, doctor, doctor --json, config, config --json, mcp-json.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanEnv, runCli } from '../helpers/cli.js';
+import { request } from '../helpers/net.js';
+import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
+
+const PLANTED = 'planted-daemon-secret-4b5c6d7e';
+let upstream: SdkUpstream;
+let home: string;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(async () => {
+  upstream = await startSdkUpstream({ keyId: 'key-daemon', secret: PLANTED, basePath: '/mcp' });
+  home = mkdtempSync(join(tmpdir(), 'map-daemon-'));
+  env = cleanEnv({
+    HOME: home,
+    XDG_STATE_HOME: join(home, 'state'),
+    XDG_CONFIG_HOME: join(home, 'config'),
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus',
+    MCP_UPSTREAM_URL: upstream.url,
+    MCP_API_KEY: 'key-daemon',
+    MCP_API_SECRET: PLANTED,
+    MCP_LISTEN_ADDR: '127.0.0.1:0',
+  });
+});
+afterEach(async () => {
+  await runCli(['stop'], { cwd: home, env });
+  await upstream.close();
+});
+
+test('detach, status, refuse a second start, stop, status; the secret shows nowhere', async () => {
+  const started = await runCli(['start', '--detach'], { cwd: home, env });
+  expect(started.stderr).not.toContain('error:');
+  expect(started.code).toBe(0);
+  const [, url] = /running at (http:\/\/\S+) \(pid (\d+)\)/.exec(started.stdout) ?? [];
+  expect(url).toBeDefined();
+  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}';
+  expect((await request(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init })).status).toBe(200);
+
+  const status = await runCli(['status'], { cwd: home, env });
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain(`is running at ${url}`);
+  expect(status.stdout).toContain('auth hmac, credential present');
+  expect(status.stdout).toMatch(/last upstream call: HTTP 200 in \d+ ms/);
+  const statusJson = await runCli(['status', '--json'], { cwd: home, env });
+  expect(JSON.parse(statusJson.stdout)).toMatchObject({ running: true, url, servers: { default: { auth: 'hmac', credential: 'present', last: { status: 200 } } } });
+
+  const second = await runCli(['start'], { cwd: home, env });
+  expect(second.code).toBe(1);
+  expect(second.stderr).toMatch(/already running at http:\/\/\S+ \(pid \d+\)/);
+
+  const outputs = [started, status, statusJson, second];
+  for (const args of [['doctor'], ['doctor', '--json'], ['config'], ['config', '--json'], ['mcp-json'], ['mcp-json', '--client', 'codex']]) {
+    outputs.push(await runCli(args, { cwd: home, env }));
+  }
+  for (const output of outputs) expect(output.stdout + output.stderr).not.toContain(PLANTED);
+  const daemonLog = readFileSync(join(home, 'state', 'mcp-auth-proxy', 'daemon.log'), 'utf8');
+  expect(daemonLog).toContain('"message":"listening"');
+  expect(daemonLog).not.toContain(PLANTED);
+
+  const stopped = await runCli(['stop'], { cwd: home, env });
+  expect(stopped.code).toBe(0);
+  expect(stopped.stdout).toContain('Stopped mcp-auth-proxy');
+  const after = await runCli(['status'], { cwd: home, env });
+  expect(after.code).toBe(1);
+  expect(after.stdout).toContain('is not running');
+  expect(upstream.rejected()).toEqual([]);
+});

@@ -1,0 +1,66 @@
+// mcp-json: for every supported client the output parses in that client's
+// format and points at the proxy; --write merges into an existing file,
+// keeps other entries and a backup, and refuses to replace without --force.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { parse as parseToml } from 'smol-toml';
+import { supportedClients } from '../../src/clients/snippet.js';
+import { cleanEnv, runCli } from '../helpers/cli.js';
+
+const home = mkdtempSync(join(tmpdir(), 'map-mcpjson-'));
+const env = cleanEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config'), MCP_UPSTREAM_URL: 'https://gw.example/api/mcp', MCP_API_KEY: 'k', MCP_API_SECRET: 'mcp-json-secret-0e1f', MCP_LISTEN_ADDR: '127.0.0.1:8899' });
+
+const FORMAT: Record<string, 'json' | 'toml' | 'yaml'> = { codex: 'toml', goose: 'yaml' };
+
+test.each(supportedClients())('%s: the snippet parses and points at the proxy', async (client) => {
+  const result = await runCli(['mcp-json', '--client', client], { cwd: home, env });
+  expect(result.code).toBe(0);
+  const format = FORMAT[client] ?? 'json';
+  const parsed = format === 'toml' ? parseToml(result.stdout) : format === 'yaml' ? yaml.load(result.stdout) : JSON.parse(result.stdout);
+  expect(JSON.stringify(parsed)).toContain('http://127.0.0.1:8899/default/mcp');
+  expect(result.stdout + result.stderr).not.toContain('mcp-json-secret-0e1f');
+  expect(result.stdout).not.toMatch(/authorization|x-signature|x-api-key/i);
+});
+
+test('claude-desktop says its snippet comes with the stdio bridge', async () => {
+  const result = await runCli(['mcp-json', '--client', 'claude-desktop'], { cwd: home, env });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('only launches stdio commands');
+});
+
+test('--write merges into an existing file, keeps a backup, refuses a same-named entry without --force', async () => {
+  const dir = join(home, 'write-case');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'mcp.json');
+  writeFileSync(file, JSON.stringify({ mcpServers: { other: { type: 'http', url: 'https://other.example/mcp' } }, theme: 'dark' }, null, 2));
+  const first = await runCli(['mcp-json', '--client', 'cursor', '--write', '--file', file], { cwd: home, env });
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain('+ mcpServers.default → http://127.0.0.1:8899/default/mcp');
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+    mcpServers: { other: { type: 'http', url: 'https://other.example/mcp' }, default: { url: 'http://127.0.0.1:8899/default/mcp', type: 'http' } },
+    theme: 'dark',
+  });
+  const backups = readdirSync(dir).filter((f) => f.startsWith('mcp.json.bak-'));
+  expect(backups).toHaveLength(1);
+  expect(JSON.parse(readFileSync(join(dir, backups[0] as string), 'utf8')).mcpServers.default).toBeUndefined();
+
+  const again = await runCli(['mcp-json', '--client', 'cursor', '--write', '--file', file], { cwd: home, env });
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain('already has "default" under mcpServers');
+  const forced = await runCli(['mcp-json', '--client', 'cursor', '--write', '--file', file, '--force'], { cwd: home, env });
+  expect(forced.code).toBe(0);
+  expect(forced.stdout).toContain('(replaced)');
+});
+
+test('--write into a TOML client file keeps its other tables', async () => {
+  const file = join(home, 'codex.toml');
+  writeFileSync(file, 'model = "o3"\n\n[mcp_servers.keep]\nurl = "https://keep.example/mcp"\n');
+  const result = await runCli(['mcp-json', '--client', 'codex', '--write', '--file', file], { cwd: home, env });
+  expect(result.code).toBe(0);
+  expect(parseToml(readFileSync(file, 'utf8'))).toEqual({
+    model: 'o3',
+    mcp_servers: { keep: { url: 'https://keep.example/mcp' }, default: { url: 'http://127.0.0.1:8899/default/mcp' } },
+  });
+});
