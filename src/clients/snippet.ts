@@ -22,6 +22,8 @@ export interface Snippet {
   configPath: string | undefined;
   /** One-line install commands (`claude mcp add ...`), where the client has a CLI. */
   commands: string[];
+  /** One-click install links (cursor://, vscode:), where the client has them. */
+  links: string[];
 }
 
 /** Clients that can only launch stdio commands; they arrive with `mcp-auth-proxy stdio`. */
@@ -52,6 +54,7 @@ export function buildSnippet(client: string, entries: SnippetEntry[]): Snippet {
   const document: Record<string, unknown> = {};
   let rootKey = '';
   const commands: string[] = [];
+  const links: string[] = [];
   for (const entry of entries) {
     const options = { transport: 'http' as const, serverUrl: entry.url, serverName: entry.name };
     const full = builder.buildConfiguration(options) as unknown as Record<string, Record<string, unknown>>;
@@ -59,6 +62,8 @@ export function buildSnippet(client: string, entries: SnippetEntry[]): Snippet {
     document[rootKey] = { ...((document[rootKey] as object | undefined) ?? {}), ...(full[rootKey] ?? {}) };
     const command = builder.buildCommand(options);
     if (command) commands.push(command);
+    const link = oneClickLink(builder, options);
+    if (link) links.push(link);
   }
   let configPath: string | undefined;
   try {
@@ -66,5 +71,13 @@ export function buildSnippet(client: string, entries: SnippetEntry[]): Snippet {
   } catch {
     configPath = undefined;
   }
-  return { client: info.id, format: info.configFormat, text: builder.toString(document as never), document, rootKey, configPath, commands };
+  return { client: info.id, format: info.configFormat, text: builder.toString(document as never), document, rootKey, configPath, commands, links };
+}
+
+function oneClickLink(builder: { buildOneClickUrl?: (options: never) => string }, options: object): string | undefined {
+  try {
+    return builder.buildOneClickUrl?.(options as never);
+  } catch {
+    return undefined; // this client has no one-click install
+  }
 }

@@ -36,6 +36,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
     ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
     if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
     for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
+    for (const link of snippet.links) ctx.stderr.write(`Or install with one click: ${link}\n`);
     return;
   }
   const path = options.file ?? snippet.configPath;
