@@ -15,6 +15,8 @@ export interface CliResult {
 export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Written to the child's stdin, which is then closed; without it stdin is /dev/null (not a TTY). */
+  input?: string;
 }
 
 /** A clean environment: no inherited MCP_* variables or user config. */
@@ -31,11 +33,12 @@ export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess
   const child = spawn(process.execPath, [BIN, ...args], {
     env: options.env ?? cleanEnv(),
     cwd: options.cwd ?? process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   }) as ChildProcess & { out: { stdout: string; stderr: string } };
   child.out = { stdout: '', stderr: '' };
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (child.out.stdout += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (child.out.stderr += c));
+  if (options.input !== undefined) child.stdin?.end(options.input);
   return child;
 }
 
@@ -59,4 +62,9 @@ export function waitForOutput(child: ChildProcess & { out: { stdout: string; std
     child.once('close', () => reject(new Error(`exited before printing ${pattern}; stderr: ${child.out.stderr}`)));
     check();
   });
+}
+
+/** Runs the CLI with `input` on its stdin (for `login --stdin`). */
+export function runCliWithInput(args: string[], input: string, options: CliOptions = {}): Promise<CliResult> {
+  return finished(spawnCli(args, { ...options, input }));
 }

@@ -125,3 +125,15 @@ export async function countingUpstream(): Promise<Awaited<ReturnType<typeof list
   });
   return { ...server, hits: () => hits };
 }
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+});
+
+/** Sends an MCP initialize as an agent would (no credentials) and returns the raw response. */
+export function initialize(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: INITIALIZE });
+}

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, runCli } from '../helpers/cli.js';
-import { request } from '../helpers/net.js';
+import { initialize } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 
 const PLANTED = 'planted-daemon-secret-4b5c6d7e';
@@ -38,8 +38,7 @@ test('detach, status, refuse a second start, stop, status; the secret shows nowh
   expect(started.code).toBe(0);
   const [, url] = /running at (http:\/\/\S+) \(pid (\d+)\)/.exec(started.stdout) ?? [];
   expect(url).toBeDefined();
-  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}';
-  expect((await request(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init })).status).toBe(200);
+  expect((await initialize(`${url}/mcp`)).status).toBe(200);
 
   const status = await runCli(['status'], { cwd: home, env });
   expect(status.code).toBe(0);

@@ -5,9 +5,8 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { BIN, cleanEnv, finished, runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
-import { request } from '../helpers/net.js';
+import { cleanEnv, finished, runCli, runCliWithInput, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { initialize } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 
 const SECRET = 'file-store-secret-31f5c2';
@@ -25,14 +24,7 @@ afterEach(async () => {
   await upstream.close();
 });
 
-function withStdin(args: string[], input: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: home, stdio: ['pipe', 'pipe', 'pipe'] }) as ReturnType<typeof spawnCli>;
-  child.out = { stdout: '', stderr: '' };
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (child.out.stdout += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (child.out.stderr += c));
-  child.stdin?.end(input);
-  return finished(child);
-}
+const withStdin = (args: string[], input: string) => runCliWithInput(args, input, { cwd: home, env });
 
 const configFile = () => join(home, 'config', 'mcp-auth-proxy', 'config.json');
 const storeFile = () => join(home, 'config', 'mcp-auth-proxy', 'secrets.insecure.json');
@@ -70,11 +62,7 @@ test('--insecure-storage: stored 0600, config referenced, verified, served by st
 
   const child = spawnCli(['start', '--listen', '127.0.0.1:0'], { cwd: home, env });
   const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-  const res = await request(`${url}/gw/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
-  });
+  const res = await initialize(`${url}/gw/mcp`);
   expect(res.status).toBe(200);
   child.kill('SIGTERM');
   const served = await finished(child);

@@ -1,7 +1,7 @@
 // A planted secret never appears in any output of the proxy, even at debug
 // level and even when a request path or an agent header carries it.
 import { cleanEnv, finished, spawnCli, waitForOutput } from '../helpers/cli.js';
-import { request } from '../helpers/net.js';
+import { initialize, request } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,12 +24,7 @@ test('the secret is absent from stdout and stderr at debug level', async () => {
     env: cleanEnv({ HOME: dir, MCP_UPSTREAM_URL: upstream.url, MCP_API_KEY: 'key-redact', MCP_API_SECRET: PLANTED }),
   });
   const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}';
-  const ok = await request(`${url}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${PLANTED}` },
-    body: init,
-  });
+  const ok = await initialize(`${url}/mcp`, { authorization: `Bearer ${PLANTED}` });
   expect(ok.status).toBe(200);
   // A path carrying the secret is logged (as a 404) — redacted.
   expect((await request(`${url}/nothing/${PLANTED}`)).status).toBe(404);

@@ -1,12 +1,12 @@
 // Under a real Secret Service: `login --stdin` stores the secret where
 // secret-tool finds it, `start` resolves it and the upstream accepts the
 // signatures, `logout` removes it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, finished, runCli, spawnCli, waitForOutput, type CliResult } from '../helpers/cli.js';
-import { request } from '../helpers/net.js';
+import { finished, runCli, runCliWithInput, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { initialize } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 
 const SECRET = 'keychain-suite-secret-8d2e4f';
@@ -38,14 +38,7 @@ const lookup = (account: string) => {
   }
 };
 
-function loginWithStdin(args: string[], input: string): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: home, stdio: ['pipe', 'pipe', 'pipe'] }) as ReturnType<typeof spawnCli>;
-  child.out = { stdout: '', stderr: '' };
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (child.out.stdout += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (child.out.stderr += c));
-  child.stdin?.end(input);
-  return finished(child);
-}
+const loginWithStdin = (args: string[], input: string) => runCliWithInput(args, input, { cwd: home, env });
 
 test('login stores in the keychain, start serves with it, logout removes it', async () => {
   const login = await loginWithStdin(['login', 'kcgw', '--url', upstream.url, '--key-id', 'key-kc', '--stdin'], SECRET);
@@ -56,11 +49,7 @@ test('login stores in the keychain, start serves with it, logout removes it', as
 
   const child = spawnCli(['start', '--listen', '127.0.0.1:0'], { cwd: home, env });
   const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-  const res = await request(`${url}/kcgw/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
-  });
+  const res = await initialize(`${url}/kcgw/mcp`);
   expect(res.status).toBe(200);
   child.kill('SIGTERM');
   const served = await finished(child);
