@@ -67,5 +67,8 @@ test('detach, status, refuse a second start, stop, status; the secret shows nowh
   const after = await runCli(['status'], { cwd: home, env });
   expect(after.code).toBe(1);
   expect(after.stdout).toContain('is not running');
+  const stopAgain = await runCli(['stop'], { cwd: home, env });
+  expect(stopAgain.code).toBe(1);
+  expect(stopAgain.stderr).toContain('No mcp-auth-proxy daemon is running for 127.0.0.1:0');
   expect(upstream.rejected()).toEqual([]);
 });

@@ -30,6 +30,16 @@ test('claude-desktop says its snippet comes with the stdio bridge', async () => 
   expect(result.stderr).toContain('only launches stdio commands');
 });
 
+test('an unknown client lists the supported ones; a centrally managed one is refused (exit 2)', async () => {
+  const unknown = await runCli(['mcp-json', '--client', 'notepad'], { cwd: home, env });
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('Unknown client "notepad"');
+  expect(unknown.stderr).toContain('claude-code');
+  const managed = await runCli(['mcp-json', '--client', 'chatgpt'], { cwd: home, env });
+  expect(managed.code).toBe(2);
+  expect(managed.stderr).toContain('cannot reach a proxy on your machine');
+});
+
 test('--write merges into an existing file, keeps a backup, refuses a same-named entry without --force', async () => {
   const dir = join(home, 'write-case');
   mkdirSync(dir, { recursive: true });
