@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs "$@" inside the current D-Bus session against a fresh gnome-keyring
+# whose login collection has been locked (headless: no prompt can unlock it).
+# Called under its own dbus-run-session by locked-keyring.test.ts.
+set -euo pipefail
+scratch="$(mktemp -d)"
+export XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run"
+mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+printf 'locked-suite-password' | gnome-keyring-daemon --foreground --unlock --components=secrets >"$scratch/keyring.log" 2>&1 &
+keyring=$!
+trap 'kill "$keyring" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+for _ in $(seq 1 100); do
+  if printf 'x' | secret-tool store --label=probe service mcp-auth-proxy-probe username probe 2>/dev/null; then break; fi
+  sleep 0.1
+done
+gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+  --method org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']" >/dev/null
+"$@"
