@@ -4,6 +4,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { fail, pass, warn, type CheckResult } from './check.js';
+import { httpRequest } from './http-request.js';
 
 const TIMEOUT_MS = 5000;
 
@@ -60,9 +61,8 @@ export function tlsCheck(name: string, url: URL): Promise<CheckResult> {
 /** Reads the upstream's Date with a plain GET: used only when no credential is available to sign a request. */
 export async function upstreamDate(url: URL): Promise<string | undefined> {
   try {
-    const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
-    await response.body?.cancel();
-    return response.headers.get('date') ?? undefined;
+    const { headers } = await httpRequest(url, { method: 'GET', timeoutMs: TIMEOUT_MS });
+    return typeof headers.date === 'string' ? headers.date : undefined;
   } catch {
     return undefined;
   }

@@ -1,11 +1,13 @@
 // One signed MCP `initialize` straight to the upstream (no daemon needed), to
-// prove a credential works. Never follows redirects; ends the session it opened.
+// prove a credential works (login and doctor). Never follows redirects; ends
+// the session it opened.
 import type { ServerConfig } from '../config/schema.js';
 import { createSigner } from '../auth/index.js';
 import { LOCAL_USER } from '../auth/scheme.js';
 import { Redactor } from '../observability/redact.js';
 import { SecretResolver } from '../secrets/resolve.js';
 import { isSecretReference } from '../secrets/reference.js';
+import { httpRequest, type SimpleResponse } from './http-request.js';
 
 export interface VerifyInput {
   name: string;
@@ -44,24 +46,23 @@ export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
   const url = new URL(input.server.url);
   const plainHeaders = Object.fromEntries(Object.entries(input.server.headers).filter(([, v]) => !isSecretReference(v)));
   const send = (method: string, extra: Record<string, string>, body?: string) =>
-    fetch(url, {
+    httpRequest(url, {
       method,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(input.timeoutMs ?? 15_000),
+      timeoutMs: input.timeoutMs ?? 15_000,
       headers: { ...plainHeaders, ...extra, ...signer.sign({ method, url, headers: {}, identity: LOCAL_USER }) },
       ...(body ? { body } : {}),
     });
-  let response: Response;
+  let response: SimpleResponse;
   try {
     response = await send('POST', { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }, INITIALIZE);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { ok: false, detail: `could not connect (${cause?.code ?? cause?.message ?? (error as Error).message})` };
+    return { ok: false, detail: `could not connect (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
-  const text = (await response.text().catch(() => '')).slice(0, 300).replace(/\s+/g, ' ');
-  const date = response.headers.get('date') ?? undefined;
-  if (!response.ok) return { ok: false, status: response.status, detail: `HTTP ${response.status}${text ? `: ${text}` : ''}`, ...(date ? { date } : {}) };
-  const session = response.headers.get('mcp-session-id');
-  if (session) await send('DELETE', { 'mcp-session-id': session }).catch(() => undefined);
+  const text = response.text.slice(0, 300).replace(/\s+/g, ' ');
+  const date = typeof response.headers.date === 'string' ? response.headers.date : undefined;
+  const ok = response.status >= 200 && response.status < 300;
+  if (!ok) return { ok: false, status: response.status, detail: `HTTP ${response.status}${text ? `: ${text}` : ''}`, ...(date ? { date } : {}) };
+  const session = response.headers['mcp-session-id'];
+  if (typeof session === 'string') await send('DELETE', { 'mcp-session-id': session }).catch(() => undefined);
   return { ok: true, status: response.status, detail: `HTTP ${response.status}`, ...(date ? { date } : {}) };
 }

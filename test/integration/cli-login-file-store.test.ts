@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, finished, runCli, runCliWithInput, spawnCli, waitForOutput } from '../helpers/cli.js';
-import { initialize } from '../helpers/net.js';
+import { initialize, listen } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 
 const SECRET = 'file-store-secret-31f5c2';
@@ -82,6 +82,17 @@ test('a wrong secret is stored but reported with the upstream’s reason, exit 1
   expect(result.stderr).toContain('refused the signed request: HTTP 401');
   expect(result.stderr).toContain('bad signature');
   expect(result.stderr).not.toContain('not-the-secret');
+});
+
+test('an unreachable upstream at login keeps the secret and points at doctor, exit 1', async () => {
+  const dead = await listen((_req, res) => res.end());
+  await dead.close();
+  const url = `http://127.0.0.1:${dead.port}/mcp`;
+  const result = await withStdin(['login', 'gw', '--url', url, '--key-id', 'k', '--stdin', '--insecure-storage'], SECRET);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`The secret is stored, but the check could not reach ${url}: could not connect (ECONNREFUSED)`);
+  expect(result.stderr).toContain('mcp-auth-proxy doctor');
+  expect(JSON.parse(readFileSync(storeFile(), 'utf8'))).toEqual({ gw: SECRET });
 });
 
 test('login with no terminal and no --stdin is a usage error', async () => {

@@ -49,6 +49,11 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   if (options.verify !== false) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
     const result = await verifyServer({ name, server, secrets: enteredSecretResolver(secret) });
+    if (!result.ok && result.status === undefined) {
+      throw new AppError('VERIFY_UNREACHABLE', `The secret is stored, but the check could not reach ${server.url}: ${result.detail}`, {
+        hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it.',
+      });
+    }
     if (!result.ok) {
       throw new AppError('VERIFY_FAILED', `The secret is stored, but ${server.url} refused the signed request: ${result.detail}`, {
         hint: `Check the key id and secret, then run \`mcp-auth-proxy login ${name}\` again (or --no-verify to skip this check).`,
