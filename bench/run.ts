@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { DAEMON_NODE_FLAGS } from '../src/daemon/detach.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -87,15 +88,15 @@ async function main(): Promise<void> {
   const up = await start([...tsx, 'bench/targets/upstream.ts'], env, /LISTENING (\d+)/);
   const upstreamUrl = `http://127.0.0.1:${up.match[1]}/mcp`;
   const bare = await start([...tsx, 'bench/targets/bare-proxy.ts'], { ...env, BENCH_UPSTREAM: upstreamUrl }, /LISTENING (\d+)/);
-  const proxy = await start(
-    ['bin/mcp-auth-proxy.js', 'start', '--listen', '127.0.0.1:0'],
-    { MCP_UPSTREAM_URL: upstreamUrl, MCP_API_KEY: KEY_ID, MCP_API_SECRET: SECRET },
-    /listening on (http:\/\/\S+)/,
-  );
+  const proxyEnv = { MCP_UPSTREAM_URL: upstreamUrl, MCP_API_KEY: KEY_ID, MCP_API_SECRET: SECRET };
+  const proxy = await start(['bin/mcp-auth-proxy.js', 'start', '--listen', '127.0.0.1:0'], proxyEnv, /listening on (http:\/\/\S+)/);
+  // The same proxy as `start --detach` launches it (V8 told to favour a small heap).
+  const daemon = await start([...DAEMON_NODE_FLAGS, 'bin/mcp-auth-proxy.js', 'start', '--listen', '127.0.0.1:0'], proxyEnv, /listening on (http:\/\/\S+)/);
   const targets: Target[] = [
     { name: 'direct', url: upstreamUrl },
     { name: 'bare node:http proxy', url: `http://127.0.0.1:${bare.match[1]}/mcp`, pid: bare.child.pid },
     { name: 'mcp-auth-proxy', url: `${proxy.match[1]}/mcp`, pid: proxy.child.pid },
+    { name: 'mcp-auth-proxy daemon', url: `${daemon.match[1]}/mcp`, pid: daemon.child.pid },
   ];
   const samples = new Map(targets.map((t) => [t.name, { p50: [] as number[], p99: [] as number[], rps: [] as number[], errors: 0, non2xx: 0 }]));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -116,21 +117,24 @@ async function main(): Promise<void> {
     const s = samples.get(t.name)!;
     return { target: t.name, p50Ms: median(s.p50), p99Ms: median(s.p99), rps: median(s.rps), errors: s.errors, non2xx: s.non2xx, peakRssMb: peakRssMb(t.pid) };
   });
-  const [direct, bareRow, ours] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+  const [direct, bareRow, ours, daemonRow] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   const summary = {
     proxyVsBareRps: ours.rps / bareRow.rps,
     addedP50Ms: ours.p50Ms - direct.p50Ms,
     proxyPeakRssMb: ours.peakRssMb,
+    daemonVsBareRps: daemonRow.rps / bareRow.rps,
+    daemonPeakRssMb: daemonRow.peakRssMb,
     signedRequests: stats.signed,
     rejectedSignatures: stats.rejected,
   };
 
   console.log(`\nmcp-auth-proxy bench: ${ROUNDS} interleaved rounds, medians; c=1 over ${LATENCY_REQUESTS} requests, c=32 for ${SECONDS}s (autocannon)\n`);
-  console.log(`${'target'.padEnd(22)}${'p50 c=1'.padStart(10)}${'p99 c=1'.padStart(10)}${'req/s c=32'.padStart(12)}${'errors'.padStart(8)}${'peak RSS'.padStart(10)}`);
+  console.log(`${'target'.padEnd(24)}${'p50 c=1'.padStart(10)}${'p99 c=1'.padStart(10)}${'req/s c=32'.padStart(12)}${'errors'.padStart(8)}${'peak RSS'.padStart(10)}`);
   for (const r of rows) {
-    console.log(`${r.target.padEnd(22)}${`${fixed(r.p50Ms)}ms`.padStart(10)}${`${fixed(r.p99Ms)}ms`.padStart(10)}${Math.round(r.rps).toString().padStart(12)}${String(r.errors + r.non2xx).padStart(8)}${(r.peakRssMb === undefined ? '-' : `${r.peakRssMb}MB`).padStart(10)}`);
+    console.log(`${r.target.padEnd(24)}${`${fixed(r.p50Ms)}ms`.padStart(10)}${`${fixed(r.p99Ms)}ms`.padStart(10)}${Math.round(r.rps).toString().padStart(12)}${String(r.errors + r.non2xx).padStart(8)}${(r.peakRssMb === undefined ? '-' : `${r.peakRssMb}MB`).padStart(10)}`);
   }
   console.log(`\nproxy / bare req/s: ${(summary.proxyVsBareRps * 100).toFixed(1)}%   added p50 over direct: ${fixed(summary.addedP50Ms)} ms   proxy peak RSS: ${summary.proxyPeakRssMb} MB`);
+  console.log(`daemon (start --detach flags) / bare req/s: ${(summary.daemonVsBareRps * 100).toFixed(1)}%   daemon peak RSS: ${summary.daemonPeakRssMb} MB`);
   console.log(`signatures: ${summary.signedRequests} verified by the upstream, ${summary.rejectedSignatures} rejected`);
   mkdirSync(`${root}/bench/results`, { recursive: true });
   writeFileSync(`${root}/bench/results/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, summary }, null, 2)}\n`);

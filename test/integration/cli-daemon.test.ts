@@ -48,9 +48,9 @@ test('detach, status, refuse a second start, stop, status; the secret shows nowh
   const statusJson = await runCli(['status', '--json'], { cwd: home, env });
   expect(JSON.parse(statusJson.stdout)).toMatchObject({ running: true, url, servers: { default: { auth: 'hmac', credential: 'present', last: { status: 200 } } } });
 
-  const second = await runCli(['start'], { cwd: home, env });
+  const second = await runCli(['start'], { cwd: home, env: { ...env, MCP_LISTEN_ADDR: new URL(url as string).host } });
   expect(second.code).toBe(1);
-  expect(second.stderr).toMatch(/already running at http:\/\/\S+ \(pid \d+\)/);
+  expect(second.stderr).toContain(`already running at ${url} (pid`);
 
   const outputs = [started, status, statusJson, second];
   for (const args of [['doctor'], ['doctor', '--json'], ['config'], ['config', '--json'], ['mcp-json'], ['mcp-json', '--client', 'codex']]) {
