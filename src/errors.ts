@@ -76,14 +76,3 @@ export class ReportedError extends Error {
     this.exitCode = exitCode;
   }
 }
-
-/** Something that should never happen: a bug in mcp-auth-proxy itself. */
-export class InternalError extends AppError {
-  constructor(message: string, cause?: unknown) {
-    super('INTERNAL', message, {
-      hint: 'This is a bug in mcp-auth-proxy; please report it with the output above.',
-      cause,
-    });
-    this.name = 'InternalError';
-  }
-}

@@ -28,14 +28,3 @@ export function parseSecretReference(value: string): SecretReference | undefined
 export function isSecretReference(value: string): boolean {
   return parseSecretReference(value) !== undefined;
 }
-
-export function formatSecretReference(ref: SecretReference): string {
-  switch (ref.kind) {
-    case 'keychain':
-      return `keychain:${ref.account}`;
-    case 'env':
-      return `env:${ref.name}`;
-    case 'file':
-      return `file:${ref.path}`;
-  }
-}
