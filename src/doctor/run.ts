@@ -8,8 +8,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { readLiveState, stateFile } from '../daemon/state.js';
 import { ConfigError, SecretError } from '../errors.js';
 import type { Redactor } from '../observability/redact.js';
-import { SecretResolver } from '../secrets/resolve.js';
-import { openStores } from '../secrets/stores.js';
+import { openResolver, openStores } from '../secrets/stores.js';
 import { isSecretReference } from '../secrets/reference.js';
 import { createSigner } from '../auth/index.js';
 import { fail, pass, warn, type CheckResult } from './check.js';
@@ -61,7 +60,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     add(usesKeychain ? fail('keychain', detail, error instanceof SecretError ? error.hint : undefined) : warn('keychain', `${detail} (no server needs it)`));
   }
 
-  const secrets = new SecretResolver({ env: options.env, redactor: options.redactor, store: stores.keychain, fallback: stores.file });
+  const secrets = openResolver(options.env, options.redactor);
   for (const [name, server] of Object.entries(config.servers)) {
     let credentialOk = true;
     try {

@@ -72,7 +72,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     const status = proxyRes.statusCode ?? 502;
     const { upstream } = exchange;
     exchange.upstreamStatus = status;
-    upstream.last = { at: Date.now(), status, latencyMs: Date.now() - exchange.startedAt };
+    const at = Date.now();
+    upstream.last = { at, status, latencyMs: at - exchange.startedAt };
     if (res.destroyed) {
       proxyRes.destroy();
       return;
@@ -123,7 +124,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     const timedOut = code === 'UPSTREAM_TIMEOUT';
     exchange.failure = timedOut ? 'timeout' : 'unreachable';
     const server = exchange.upstream.name;
-    exchange.upstream.last = { at: Date.now(), error: code, latencyMs: Date.now() - exchange.startedAt };
+    const at = Date.now();
+    exchange.upstream.last = { at, error: code, latencyMs: at - exchange.startedAt };
     logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', {
       server,
       code,

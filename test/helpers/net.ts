@@ -137,3 +137,22 @@ const INITIALIZE = JSON.stringify({
 export function initialize(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   return request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: INITIALIZE });
 }
+
+/**
+ * A 127.0.0.1 port that refuses connections for as long as the test needs it:
+ * a TCP socket bound there but never listening (connect → ECONNREFUSED), so no
+ * other server can take the port meanwhile, unlike "listen, close, reuse".
+ * Node cannot bind without listening, so a tiny python3 process holds it.
+ */
+export async function refusingPort(): Promise<{ port: number; release: () => void }> {
+  const { spawn } = await import('node:child_process');
+  const holder = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    holder.stdout.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
+    holder.once('error', reject);
+    holder.once('exit', (code) => reject(new Error(`port holder exited with ${code}`)));
+  });
+  return { port, release: () => holder.kill() };
+}

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, runCli } from '../helpers/cli.js';
-import { listen } from '../helpers/net.js';
+import { listen, refusingPort } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 
 const SECRET = 'doctor-secret-6a7b8c9d';
@@ -43,9 +43,9 @@ test('a wrong secret fails the signed request and shows the upstream’s reason'
 });
 
 test('an unreachable upstream fails at TCP with the detail', async () => {
-  const dead = await listen((_req, res) => res.end());
-  await dead.close();
+  const dead = await refusingPort();
   const result = await runCli(['doctor'], { cwd: home, env: env({ MCP_UPSTREAM_URL: `http://127.0.0.1:${dead.port}/mcp`, MCP_API_SECRET: SECRET }) });
+  dead.release();
   expect(result.code).toBe(1);
   expect(result.stdout).toContain(`✗ default: TCP: 127.0.0.1:${dead.port}: ECONNREFUSED`);
   expect(result.stdout).not.toContain('signed request');

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, finished, runCli, runCliWithInput, spawnCli, waitForOutput } from '../helpers/cli.js';
-import { initialize, listen } from '../helpers/net.js';
+import { initialize, refusingPort } from '../helpers/net.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
 
 const SECRET = 'file-store-secret-31f5c2';
@@ -85,10 +85,10 @@ test('a wrong secret is stored but reported with the upstream’s reason, exit 1
 });
 
 test('an unreachable upstream at login keeps the secret and points at doctor, exit 1', async () => {
-  const dead = await listen((_req, res) => res.end());
-  await dead.close();
+  const dead = await refusingPort();
   const url = `http://127.0.0.1:${dead.port}/mcp`;
   const result = await withStdin(['login', 'gw', '--url', url, '--key-id', 'k', '--stdin', '--insecure-storage'], SECRET);
+  dead.release();
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(`The secret is stored, but the check could not reach ${url}: could not connect (ECONNREFUSED)`);
   expect(result.stderr).toContain('mcp-auth-proxy doctor');

@@ -2,19 +2,16 @@
 // server (502 / 504) and the proxy keeps serving; the request timeout bounds
 // only the wait for response headers, never a stream's life.
 import http from 'node:http';
-import { listen, openStream, request } from '../helpers/net.js';
+import { listen, openStream, refusingPort, request } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 let proxy: TestProxy;
 let upstream: Awaited<ReturnType<typeof listen>>;
-let deadPort: number;
+let dead: Awaited<ReturnType<typeof refusingPort>>;
 const held: http.ServerResponse[] = [];
 
 beforeEach(async () => {
-  // A port that was just closed: nothing listens there.
-  const dead = await listen((_req, res) => res.end());
-  deadPort = dead.port;
-  await dead.close();
+  dead = await refusingPort();
   upstream = await listen((req, res) => {
     if (req.url === '/slow/mcp') {
       held.push(res); // never answers
@@ -32,7 +29,7 @@ beforeEach(async () => {
   proxy = await startTestProxy({
     requestTimeout: '150ms',
     servers: {
-      down: { url: `http://127.0.0.1:${deadPort}/mcp`, auth: { type: 'none' } },
+      down: { url: `http://127.0.0.1:${dead.port}/mcp`, auth: { type: 'none' } },
       slow: { url: `${upstream.url}/slow/mcp`, auth: { type: 'none' } },
       stream: { url: `${upstream.url}/stream/mcp`, auth: { type: 'none' } },
       ok: { url: `${upstream.url}/ok/mcp`, auth: { type: 'none' } },
@@ -40,6 +37,7 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
+  dead.release();
   for (const res of held.splice(0)) res.destroy();
   await proxy.close();
   await upstream.close();

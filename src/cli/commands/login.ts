@@ -1,16 +1,15 @@
 // `mcp-auth-proxy login <server>`: store what the server's auth needs in the
 // keychain (hidden prompt, or --stdin; never argv), optionally creating the
 // server entry first, then prove it with one signed MCP request.
-import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
 import { serverSchema, type ServerConfig } from '../../config/schema.js';
 import { upsertServer } from '../../config/user-file.js';
-import { AppError, EXIT_USAGE, SecretError, UsageError } from '../../errors.js';
-import { parseSecretReference } from '../../secrets/reference.js';
+import { AppError, SecretError, UsageError } from '../../errors.js';
 import { openStores } from '../../secrets/stores.js';
 import type { SecretStore } from '../../secrets/store.js';
 import { print, type CommandContext } from '../context.js';
 import { readSecret } from '../read-secret.js';
+import { keychainAccount, loadServer } from '../server-lookup.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
 
 export interface LoginOptions {
@@ -26,8 +25,10 @@ export interface LoginOptions {
 export async function login(ctx: CommandContext, name: string, options: LoginOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<void> {
   const progress = (text: string) => ctx.stderr.write(`${text}\n`);
   const creating = options.url !== undefined;
-  const server = creating ? newServer(name, options) : await existingServer(ctx, name, options);
-  const account = keychainAccount(server, name);
+  const server = creating
+    ? newServer(name, options)
+    : await loadServer(ctx, name, options.config, `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`);
+  const account = keychainAccount(server);
   if (account === undefined) {
     print(ctx, `Server "${name}" needs no stored secret (auth ${server.auth.type}${'secret' in server.auth ? `, secret from ${server.auth.secret}` : ''}).`);
     if (creating) await upsertServer(userConfigFile(ctx.env), name, serverEntry(server));
@@ -75,25 +76,7 @@ function newServer(name: string, options: LoginOptions): ServerConfig {
   return parsed.data;
 }
 
-async function existingServer(ctx: CommandContext, name: string, options: LoginOptions): Promise<ServerConfig> {
-  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
-  const server = config.servers[name];
-  if (!server) {
-    const names = Object.keys(config.servers);
-    throw new AppError('UNKNOWN_SERVER', `No server named "${name}"; configured: ${names.join(', ') || '(none)'}`, {
-      hint: `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`,
-      exitCode: EXIT_USAGE,
-    });
-  }
-  return server;
-}
 
-/** The keychain account that holds this server's secret, if its secret lives in the keychain. */
-export function keychainAccount(server: ServerConfig, name: string): string | undefined {
-  if (!('secret' in server.auth)) return undefined;
-  const ref = parseSecretReference(server.auth.secret);
-  return ref?.kind === 'keychain' ? ref.account : (void name, undefined);
-}
 
 /** What goes into the config file: the entry as the user would write it (no defaults spelled out). */
 function serverEntry(server: ServerConfig): Record<string, unknown> {

@@ -1,18 +1,12 @@
 // `mcp-auth-proxy logout <server>`: remove what login stored for the server
 // (keychain entry, and any insecure-file copy). The config entry stays.
-import { loadConfig } from '../../config/load.js';
-import { AppError, EXIT_USAGE, SecretError } from '../../errors.js';
+import { SecretError } from '../../errors.js';
 import { openStores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
-import { keychainAccount } from './login.js';
+import { keychainAccount, loadServer } from '../server-lookup.js';
 
 export async function logout(ctx: CommandContext, name: string, options: { config?: string }): Promise<void> {
-  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
-  const server = config.servers[name];
-  if (!server) {
-    throw new AppError('UNKNOWN_SERVER', `No server named "${name}"; configured: ${Object.keys(config.servers).join(', ') || '(none)'}`, { exitCode: EXIT_USAGE });
-  }
-  const account = keychainAccount(server, name);
+  const account = keychainAccount(await loadServer(ctx, name, options.config));
   if (account === undefined) {
     print(ctx, `Server "${name}" keeps no secret in the keychain; nothing to remove.`);
     return;

@@ -7,6 +7,7 @@ import { formatHostPort, parseListenAddress } from '../../config/listen-address.
 import { loadConfig } from '../../config/load.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { print, type CommandContext } from '../context.js';
+import { unknownServer } from '../server-lookup.js';
 
 export interface McpJsonOptions {
   client: string;
@@ -20,9 +21,7 @@ export interface McpJsonOptions {
 export async function mcpJson(ctx: CommandContext, server: string | undefined, options: McpJsonOptions): Promise<void> {
   const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.listen ? { listen: options.listen } : {} });
   const names = Object.keys(config.servers);
-  if (server !== undefined && !names.includes(server)) {
-    throw new AppError('UNKNOWN_SERVER', `No server named "${server}"; configured: ${names.join(', ') || '(none)'}`, { exitCode: EXIT_USAGE });
-  }
+  if (server !== undefined && !names.includes(server)) throw unknownServer(server, config);
   if (names.length === 0) {
     throw new AppError('NO_SERVERS', 'No MCP servers are configured, so there is nothing to point an agent at', {
       hint: 'Add one with `mcp-auth-proxy login NAME --url URL --key-id ID`, or set MCP_UPSTREAM_URL.',

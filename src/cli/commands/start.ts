@@ -8,8 +8,7 @@ import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { logFile, readLiveState, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
-import { SecretResolver } from '../../secrets/resolve.js';
-import { openStores } from '../../secrets/stores.js';
+import { openResolver } from '../../secrets/stores.js';
 import { VERSION } from '../../version.js';
 import { print, type CommandContext } from '../context.js';
 
@@ -44,14 +43,9 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   if (!isLoopbackHost(host)) {
     logger.warn('listening on a non-loopback address: anyone who can reach it can use your credentials', { listen: config.listen });
   }
-  const stores = openStores(ctx.env);
-  const secrets = new SecretResolver({
-    env: ctx.env,
-    redactor: ctx.redactor,
-    store: stores.keychain,
-    fallback: stores.file,
-    onFallback: (account) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file: stores.file.path }),
-  });
+  const secrets = openResolver(ctx.env, ctx.redactor, (account, file) =>
+    logger.warn('secret read from the insecure file store (no keychain here)', { account, file }),
+  );
   const proxy = await runProxy({ config, secrets, logger });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
