@@ -1,26 +1,61 @@
 // Builds the signer for a server's `auth` block, resolving its secret
 // references first (which registers them with the redactor).
 import type { AuthConfig } from '../config/schema.js';
+import { AppError } from '../errors.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { OAuthCredentials } from '../oauth/credentials.js';
+import { TokenManager } from '../oauth/token-manager.js';
 import type { SecretResolver } from '../secrets/resolve.js';
+import { createActAsSigner } from './act-as.js';
+import { createBearerSigner } from './bearer.js';
 import { createHmacSigner } from './hmac.js';
+import { createOAuthSigner } from './oauth.js';
 import type { Signer } from './scheme.js';
+import { createHeadersSigner } from './static-headers.js';
 
 export interface SignerContext {
   server: string;
   secrets: SecretResolver;
   now?: () => number;
+  /** Needed by schemes that log on their own (OAuth refreshes). */
+  logger?: Logger;
 }
 
 const NONE: Signer = { type: 'none', needsBody: false, headerNames: [], sign: () => ({}) };
 
 export async function createSigner(auth: AuthConfig, context: SignerContext): Promise<Signer> {
   const field = `servers.${context.server}.auth`;
+  const resolve = (reference: string, name: string) => context.secrets.resolve(reference, `${field}.${name}`, context.server);
   switch (auth.type) {
-    case 'hmac': {
-      const secret = await context.secrets.resolve(auth.secret, `${field}.secret`, context.server);
-      return createHmacSigner({ keyId: auth.keyId, secret, ...(context.now ? { now: context.now } : {}) });
+    case 'hmac':
+      return createHmacSigner({ keyId: auth.keyId, secret: await resolve(auth.secret, 'secret'), ...(context.now ? { now: context.now } : {}) });
+    case 'bearer':
+      return createBearerSigner(await resolve(auth.token, 'token'));
+    case 'headers': {
+      const headers: Record<string, string> = {};
+      for (const [name, reference] of Object.entries(auth.headers)) headers[name] = await resolve(reference, `headers.${name}`);
+      return createHeadersSigner(headers);
     }
+    case 'act-as':
+      return createActAsSigner({ token: await resolve(auth.token, 'token'), user: auth.user, header: auth.header });
+    case 'oauth':
+      return createOAuthSigner(await openTokenManager(context, auth.clientSecret ? await resolve(auth.clientSecret, 'clientSecret') : undefined));
     case 'none':
       return NONE;
   }
+}
+
+async function openTokenManager(context: SignerContext, clientSecret: string | undefined): Promise<TokenManager> {
+  const stores = context.secrets.stores;
+  if (!stores) throw new AppError('OAUTH_UNAVAILABLE', `servers.${context.server}: OAuth tokens need the keychain stores here`);
+  const manager = new TokenManager({
+    server: context.server,
+    credentials: new OAuthCredentials(context.server, stores),
+    logger: context.logger ?? silentLogger(),
+    redactor: context.secrets.redactor,
+    ...(clientSecret ? { clientSecret } : {}),
+    ...(context.now ? { now: context.now } : {}),
+  });
+  await manager.load();
+  return manager;
 }

@@ -26,4 +26,34 @@ export interface Signer {
   /** Header names (lower case) this scheme sets; agent-sent copies are always stripped. */
   readonly headerNames: readonly string[];
   sign(input: SignInput): Record<string, string>;
+  /**
+   * For credentials that go stale (OAuth): null when sign() can run now, else
+   * a promise that settles once it can, or rejects with an AppError saying
+   * what the user must do (the proxy answers 503 with it).
+   */
+  prepare?(): Promise<void> | null;
+  /**
+   * The upstream answered 401 to a request sent with this Authorization value.
+   * Resolves true when one retry with a fresh credential is worthwhile.
+   */
+  refreshAfterUnauthorized?(sentAuthorization: string | undefined): Promise<boolean>;
+  /** Whether the credential is usable now, with scheme details for `status` (never a secret). */
+  state?(): CredentialState;
+  /** Stops timers; called when the proxy closes. */
+  close?(): void;
+}
+
+export interface CredentialState {
+  ready: boolean;
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+/** A scheme whose headers never change per request (bearer, headers, act-as): built once, returned as is. */
+export function fixedHeaderSigner(type: string, headers: Record<string, string>): Signer {
+  const lowered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) lowered[name.toLowerCase()] = value;
+  const headerNames = Object.freeze(Object.keys(lowered));
+  Object.freeze(lowered);
+  return { type, needsBody: false, headerNames, sign: () => lowered };
 }

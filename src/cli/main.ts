@@ -1,7 +1,8 @@
 // The commander program: a table of commands, each loaded only when it runs,
 // and the one top-level catch that renders errors and picks the exit code.
 // This is the only module that exits the process.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../config/duration.js';
 import { AppError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ReportedError } from '../errors.js';
 import { Redactor } from '../observability/redact.js';
 import { VERSION } from '../version.js';
@@ -10,6 +11,16 @@ import type { CommandContext } from './context.js';
 
 /** Listed in help only; the snippet module checks names against the client registry. */
 const CLIENT_NAMES = 'claude-code, cursor, cursor-agent, vscode, windsurf, codex, gemini, goose, opencode, jetbrains, junie, antigravity, antigravity-cli';
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('write a duration such as "5m", "90s" or "300000"');
+  return ms;
+}
 
 function example(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -97,19 +108,28 @@ export function buildProgram(ctx: CommandContext): Command {
   program
     .command('login')
     .argument('<server>', 'server name from the config (or a new one with --url)')
-    .description('Store a server\'s secret in the OS keychain (hidden prompt or --stdin; never a command-line argument) and check it upstream')
+    .description("Sign in to a server: store its secret in the OS keychain (hidden prompt or --stdin; never a command-line argument), or for OAuth sign in through the browser; then check it upstream")
     .addOption(configOption())
-    .option('--stdin', 'read the secret from standard input (for scripts)')
+    .option('--stdin', 'read the secret from standard input (one line per secret when the scheme needs several)')
     .option('--url <url>', 'create or replace the server entry in your user config with this upstream URL')
-    .addOption(new Option('--type <type>', 'auth type for a new server').choices(['hmac', 'none']).default('hmac'))
-    .option('--key-id <id>', 'HMAC key id for a new hmac server')
-    .option('--no-verify', 'skip the signed check request upstream')
+    .addOption(new Option('--type <type>', 'auth type for a new server').choices(['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none']).default('hmac'))
+    .option('--key-id <id>', 'hmac: the key id')
+    .option('--user <email>', 'act-as: the user to act as (also changes it for an existing act-as server)')
+    .option('--header <name>', 'act-as: the header carrying the user (default X-Glean-ActAs); headers: a credential header (repeatable)', collect, undefined)
+    .option('--client-id <id>', 'oauth: a pre-registered client id')
+    .option('--scope <scopes>', 'oauth: scopes to request (space-separated)')
+    .option('--no-browser', 'oauth: print the sign-in URL instead of opening a browser (SSH sessions)')
+    .addOption(new Option('--timeout <duration>', 'oauth: how long to wait for the browser sign-in').default(300_000, '5m').argParser(durationArg))
+    .option('--no-verify', 'skip the check request upstream')
     .option('--insecure-storage', 'no keychain here: keep the secret in a 0600 file under your config dir instead')
     .addHelpText(
       'after',
       example([
         'mcp-auth-proxy login gateway --url https://mcp.corp.example/api/mcp --type hmac --key-id 550e8400-e29b-41d4-a716-446655440000',
         'printf %s "$GATEWAY_SECRET" | mcp-auth-proxy login gateway --stdin',
+        'mcp-auth-proxy login glean --url https://acme-be.glean.com/mcp/default --type act-as --user me@acme.com',
+        'mcp-auth-proxy login linear --url https://mcp.linear.app/mcp --type oauth',
+        'mcp-auth-proxy login linear --no-browser',
         'mcp-auth-proxy login gateway --stdin --insecure-storage < ./secret.txt',
       ]),
     )
@@ -118,9 +138,9 @@ export function buildProgram(ctx: CommandContext): Command {
   program
     .command('logout')
     .argument('<server>', 'server name')
-    .description('Remove the secret login stored for a server')
+    .description('Remove what login stored for a server (secrets; for OAuth the tokens and client registration, revoking the refresh token)')
     .addOption(configOption())
-    .addHelpText('after', example(['mcp-auth-proxy logout gateway']))
+    .addHelpText('after', example(['mcp-auth-proxy logout gateway', 'mcp-auth-proxy logout linear']))
     .action(async (server: string, options) => (await import('./commands/logout.js')).logout(ctx, server, options));
 
   program

@@ -3,7 +3,6 @@
 import { loadConfig } from '../config/load.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { AppError, EXIT_USAGE } from '../errors.js';
-import { parseSecretReference } from '../secrets/reference.js';
 import type { CommandContext } from './context.js';
 
 export function unknownServer(name: string, config: Config, hint?: string): AppError {
@@ -19,11 +18,4 @@ export async function loadServer(ctx: CommandContext, name: string, configFile: 
   const server = config.servers[name];
   if (!server) throw unknownServer(name, config, hint);
   return server;
-}
-
-/** The keychain account that holds this server's secret, if its secret lives in the keychain. */
-export function keychainAccount(server: ServerConfig): string | undefined {
-  if (!('secret' in server.auth)) return undefined;
-  const ref = parseSecretReference(server.auth.secret);
-  return ref?.kind === 'keychain' ? ref.account : undefined;
 }

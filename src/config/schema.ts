@@ -43,12 +43,64 @@ const noAuth = z
   .object({ type: z.literal('none').describe('forward without credentials (local or already-open upstreams)') })
   .strict();
 
-export const authSchema = z.discriminatedUnion('type', [hmacAuth, noAuth], {
+const bearerAuth = z
+  .object({
+    type: z.literal('bearer').describe('a static token sent as Authorization: Bearer'),
+    token: secretReference.describe('reference to the token: keychain:NAME, env:VAR or file:PATH'),
+  })
+  .strict();
+
+const headersAuth = z
+  .object({
+    type: z.literal('headers').describe('static credential headers (API keys and the like)'),
+    headers: z
+      .record(headerName, secretReference)
+      .refine((headers) => Object.keys(headers).length > 0, 'name at least one header, e.g. { "X-Api-Key": "keychain:NAME" }')
+      .describe('header name to secret reference'),
+  })
+  .strict();
+
+export const DEFAULT_ACT_AS_HEADER = 'X-Glean-ActAs';
+
+const actAsAuth = z
+  .object({
+    type: z.literal('act-as').describe('a global service token acting as one user (Glean style)'),
+    token: secretReference.describe('reference to the global token, sent as Authorization: Bearer'),
+    user: z.email('user must be the email of the user to act as, e.g. "me@acme.com"').describe('the acting user; never taken from the agent'),
+    header: headerName.default(DEFAULT_ACT_AS_HEADER).describe('header that carries the user (older Glean deployments read X-Scio-Actas)'),
+  })
+  .strict();
+
+const oauthAuth = z
+  .object({
+    type: z.literal('oauth').describe('OAuth 2.1 per the MCP authorization spec; `mcp-auth-proxy login <server>` signs in'),
+    clientId: z.string().min(1).optional().describe('a pre-registered client id; otherwise a client id metadata document or dynamic registration'),
+    clientSecret: secretReference.optional().describe('reference to the secret of a pre-registered confidential client'),
+    clientMetadataUrl: z
+      .url({ protocol: /^https$/, error: 'must be an https:// URL with a path (a client id metadata document)' })
+      .optional()
+      .describe('your hosted client id metadata document, used where the authorization server supports them'),
+    scope: z.string().min(1).optional().describe('scopes to request; defaults to what the server asks for'),
+    authorizationServer: upstreamUrlSchema()
+      .optional()
+      .describe('skip discovery and use this issuer (for servers without protected resource metadata)'),
+    redirectPort: z.number().int().min(1).max(65_535).optional().describe('fixed loopback port for the login redirect, for servers that registered one'),
+  })
+  .strict();
+
+const AUTH_TYPES = ['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export const authSchema = z.discriminatedUnion('type', [hmacAuth, bearerAuth, headersAuth, actAsAuth, oauthAuth, noAuth], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'auth.type must be one of: "hmac", "none"' : undefined,
+    issue.code === 'invalid_union' ? `auth.type must be one of: ${AUTH_TYPES.map((t) => `"${t}"`).join(', ')}` : undefined,
 });
 
-const upstreamUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+function upstreamUrlSchema() {
+  return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+}
+
+const upstreamUrl = upstreamUrlSchema();
 
 export const serverSchema = z
   .object({
@@ -121,4 +173,5 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
 export type Config = z.output<typeof configSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
+export type OAuthConfig = z.output<typeof oauthAuth>;
 export type LogLevel = z.output<typeof logLevel>;

@@ -6,7 +6,11 @@ import net from 'node:net';
 import { parseListenAddress } from '../config/listen-address.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { readLiveState, stateFile } from '../daemon/state.js';
-import { ConfigError, SecretError } from '../errors.js';
+import { AppError, ConfigError, SecretError } from '../errors.js';
+import type { ServerConfig } from '../config/schema.js';
+import { usesKeychain } from '../config/credential-refs.js';
+import type { SecretResolver } from '../secrets/resolve.js';
+import type { Signer } from '../auth/scheme.js';
 import type { Redactor } from '../observability/redact.js';
 import { openResolver, openStores } from '../secrets/stores.js';
 import { isSecretReference } from '../secrets/reference.js';
@@ -51,48 +55,23 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   if (names.length === 0) add(fail('config: servers', 'no servers configured', 'Run `mcp-auth-proxy login NAME --url URL --key-id ID`, or set MCP_UPSTREAM_URL.'));
 
   const stores = openStores(options.env);
-  const usesKeychain = Object.values(config.servers).some((s) => 'secret' in s.auth && s.auth.secret.startsWith('keychain:'));
+  const needsKeychain = Object.values(config.servers).some((s) => usesKeychain(s.auth));
   try {
     await stores.keychain.get('mcp-auth-proxy-doctor-probe');
     add(pass('keychain', 'the OS keychain answers'));
   } catch (error) {
     const detail = error instanceof SecretError ? error.message : String(error);
-    add(usesKeychain ? fail('keychain', detail, error instanceof SecretError ? error.hint : undefined) : warn('keychain', `${detail} (no server needs it)`));
+    add(needsKeychain ? fail('keychain', detail, error instanceof SecretError ? error.hint : undefined) : warn('keychain', `${detail} (no server needs it)`));
   }
 
   const secrets = openResolver(options.env, options.redactor);
   for (const [name, server] of Object.entries(config.servers)) {
-    let credentialOk = true;
+    const signer = await credentialCheck(name, server, secrets, add);
     try {
-      await createSigner(server.auth, { server: name, secrets });
-      for (const value of Object.values(server.headers)) if (isSecretReference(value)) await secrets.resolve(value, `servers.${name}.headers`, name);
-      add(pass(`${name}: secret`, server.auth.type === 'none' ? 'auth none: nothing to resolve' : `${server.auth.type} credential resolved`));
-    } catch (error) {
-      credentialOk = false;
-      add(fail(`${name}: secret`, error instanceof Error ? error.message : String(error), error instanceof SecretError ? error.hint : `Run \`mcp-auth-proxy login ${name}\`.`));
+      await networkChecks(name, server, signer, add);
+    } finally {
+      signer?.close?.();
     }
-    const url = new URL(server.url);
-    const dns = await dnsCheck(name, url);
-    add(dns);
-    if (dns.status === 'fail') continue;
-    const tcp = await tcpCheck(name, url);
-    add(tcp);
-    if (tcp.status === 'fail') continue;
-    const tlsResult = await tlsCheck(name, url);
-    add(tlsResult);
-    if (tlsResult.status === 'fail') continue;
-    if (!credentialOk) {
-      add(skewCheck(name, await upstreamDate(url)));
-      continue;
-    }
-    // The signed request's answer carries the upstream's Date: no unsigned probe hits the gateway.
-    const signed = await verifyServer({ name, server, secrets });
-    add(skewCheck(name, signed.date));
-    add(
-      signed.ok
-        ? pass(`${name}: signed request`, `initialize accepted (${signed.detail})`)
-        : fail(`${name}: signed request`, `the upstream refused it: ${signed.detail}`, `Check the key id and secret; \`mcp-auth-proxy login ${name}\` stores a new one.`),
-    );
   }
 
   add(await listenCheck(config.listen, options.env));
@@ -109,6 +88,71 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   }
   if (options.env.NODE_EXTRA_CA_CERTS) add(pass('env: NODE_EXTRA_CA_CERTS', `extra CA certificates from ${options.env.NODE_EXTRA_CA_CERTS}`));
   return results;
+}
+
+/** Resolves the server's credential (for OAuth: the stored login) and reports it; the signer when usable. */
+async function credentialCheck(name: string, server: ServerConfig, secrets: SecretResolver, add: (result: CheckResult) => void): Promise<Signer | undefined> {
+  let signer: Signer | undefined;
+  try {
+    signer = await createSigner(server.auth, { server: name, secrets });
+    for (const value of Object.values(server.headers)) if (isSecretReference(value)) await secrets.resolve(value, `servers.${name}.headers`, name);
+    const state = signer.state?.();
+    if (state && !state.ready) {
+      add(fail(`${name}: login`, state.reason ?? 'not signed in', `Run \`mcp-auth-proxy login ${name}\`.`));
+      signer.close?.();
+      return undefined;
+    }
+    add(pass(`${name}: ${server.auth.type === 'oauth' ? 'login' : 'secret'}`, describeCredential(server, state?.details)));
+    return signer;
+  } catch (error) {
+    signer?.close?.();
+    add(fail(`${name}: secret`, error instanceof Error ? error.message : String(error), error instanceof AppError ? error.hint : `Run \`mcp-auth-proxy login ${name}\`.`));
+    return undefined;
+  }
+}
+
+function describeCredential(server: ServerConfig, details: Record<string, unknown> | undefined): string {
+  if (server.auth.type === 'none') return 'auth none: nothing to resolve';
+  if (server.auth.type !== 'oauth') return `${server.auth.type} credential resolved`;
+  const expiresAt = typeof details?.expiresAt === 'string' ? details.expiresAt : undefined;
+  const refreshed = typeof details?.lastRefreshAt === 'string' ? `, last refreshed ${details.lastRefreshAt}` : '';
+  if (!expiresAt) return `signed in (the access token states no expiry${refreshed})`;
+  const left = Date.parse(expiresAt) - Date.now();
+  return left > 0
+    ? `signed in; access token valid until ${expiresAt} (${Math.round(left / 60_000)} min)${refreshed}`
+    : `signed in; access token expired at ${expiresAt}, refreshed on next use${refreshed}`;
+}
+
+/** DNS, TCP, TLS, then one signed request whose Date header also gives the clock skew. */
+async function networkChecks(name: string, server: ServerConfig, signer: Signer | undefined, add: (result: CheckResult) => void): Promise<void> {
+  const url = new URL(server.url);
+  const dns = await dnsCheck(name, url);
+  add(dns);
+  if (dns.status === 'fail') return;
+  const tcp = await tcpCheck(name, url);
+  add(tcp);
+  if (tcp.status === 'fail') return;
+  const tlsResult = await tlsCheck(name, url);
+  add(tlsResult);
+  if (tlsResult.status === 'fail') return;
+  if (!signer) {
+    add(skewCheck(name, await upstreamDate(url)));
+    return;
+  }
+  try {
+    await signer.prepare?.();
+  } catch (error) {
+    add(fail(`${name}: token refresh`, error instanceof Error ? error.message : String(error), error instanceof AppError ? error.hint : undefined));
+    return;
+  }
+  // The signed request's answer carries the upstream's Date: no unsigned probe hits the gateway.
+  const signed = await verifyServer({ name, server, signer });
+  add(skewCheck(name, signed.date));
+  add(
+    signed.ok
+      ? pass(`${name}: signed request`, `initialize accepted (${signed.detail})`)
+      : fail(`${name}: signed request`, `the upstream refused it: ${signed.detail}`, `Check the ${server.auth.type === 'hmac' ? 'key id and secret' : 'credential'}; \`mcp-auth-proxy login ${name}\` ${server.auth.type === 'oauth' ? 'signs in again' : 'stores a new one'}.`),
+  );
 }
 
 async function listenCheck(listen: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {

@@ -2,8 +2,7 @@
 // prove a credential works (login and doctor). Never follows redirects; ends
 // the session it opened.
 import type { ServerConfig } from '../config/schema.js';
-import { createSigner } from '../auth/index.js';
-import { LOCAL_USER } from '../auth/scheme.js';
+import { LOCAL_USER, type Signer } from '../auth/scheme.js';
 import { Redactor } from '../observability/redact.js';
 import { SecretResolver } from '../secrets/resolve.js';
 import { isSecretReference } from '../secrets/reference.js';
@@ -12,17 +11,17 @@ import { httpRequest, type SimpleResponse } from './http-request.js';
 export interface VerifyInput {
   name: string;
   server: ServerConfig;
-  /** Resolves the server's secret references (login's just-entered secret, or the real stores). */
-  secrets: SecretResolver;
+  /** Built from the server's auth (login's just-entered secret, or the real stores). */
+  signer: Signer;
   timeoutMs?: number;
 }
 
-/** A resolver whose keychain holds exactly the secret just entered at login. */
-export function enteredSecretResolver(secret: string): SecretResolver {
+/** A resolver whose keychain holds exactly the secrets just entered at login (account → value). */
+export function enteredSecretResolver(secrets: Map<string, string>, env: NodeJS.ProcessEnv = {}): SecretResolver {
   return new SecretResolver({
-    env: {},
+    env,
     redactor: new Redactor(),
-    store: { label: 'login', get: async () => secret, set: async () => undefined, delete: async () => false },
+    store: { label: 'login', get: async (account) => secrets.get(account), set: async () => undefined, delete: async () => false },
   });
 }
 
@@ -42,7 +41,7 @@ const INITIALIZE = JSON.stringify({
 });
 
 export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
-  const signer = await createSigner(input.server.auth, { server: input.name, secrets: input.secrets });
+  const { signer } = input;
   const url = new URL(input.server.url);
   const plainHeaders = Object.fromEntries(Object.entries(input.server.headers).filter(([, v]) => !isSecretReference(v)));
   const send = (method: string, extra: Record<string, string>, body?: string) =>

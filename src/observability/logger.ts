@@ -38,3 +38,8 @@ export function createLogger(options: LoggerOptions): Logger {
 export function flushLogger(logger: Logger): void {
   for (const transport of logger.transports) if (transport instanceof BatchedTransport) transport.flush();
 }
+
+/** A logger that writes nothing, for one-shot commands that build proxy parts (doctor, login checks). */
+export function silentLogger(): Logger {
+  return winston.createLogger({ silent: true });
+}

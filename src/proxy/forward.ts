@@ -5,6 +5,8 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Stream } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import { LOCAL_USER } from '../auth/scheme.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
@@ -24,6 +26,8 @@ export interface Exchange {
   proxyReq?: ClientRequest;
   timer?: NodeJS.Timeout;
   timedOut?: boolean;
+  /** Set once the request was re-sent after a credential refresh; never twice. */
+  retried?: boolean;
 }
 
 export interface ForwarderOptions {
@@ -78,6 +82,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       proxyRes.destroy();
       return;
     }
+    if (status === 401 && !exchange.retried && upstream.signer?.refreshAfterUnauthorized) {
+      retryAfterRefresh(exchange, req, res, proxyRes);
+      return;
+    }
     if (status === 405 && req.method === 'GET') {
       proxyRes.resume();
       serveHeartbeatStream(res, upstream.heartbeatMs);
@@ -110,6 +118,44 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       }
     });
     proxyRes.pipe(res);
+  }
+
+  /**
+   * A 401 to an OAuth token: refresh (or pick up the refresh already under
+   * way) and send the same request once more; the held body makes that
+   * possible. When no refresh can help, the agent gets the login hint.
+   */
+  function retryAfterRefresh(exchange: Exchange, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage): void {
+    const { upstream } = exchange;
+    const signer = upstream.signer as NonNullable<Upstream['signer']>;
+    exchange.retried = true;
+    exchange.proxyReq = undefined;
+    proxyRes.resume();
+    (signer.refreshAfterUnauthorized as NonNullable<typeof signer.refreshAfterUnauthorized>)(exchange.headers.authorization).then(
+      () => {
+        if (res.destroyed) return;
+        const signed = signer.sign({ method: req.method ?? 'GET', url: exchange.target, headers: req.headers, identity: LOCAL_USER });
+        exchange.headers = { ...exchange.headers, ...signed };
+        logger.info('retrying after a token refresh', { server: upstream.name });
+        forward(req, res, exchange);
+      },
+      (error: unknown) => {
+        exchange.failure = 'login-required';
+        const cause = error instanceof AppError ? error : undefined;
+        sendProxyError(
+          res,
+          {
+            status: 503,
+            rpcCode: RPC.noCredential,
+            code: cause?.code ?? 'CREDENTIAL_UNAVAILABLE',
+            server: upstream.name,
+            message: `Upstream "${upstream.name}" refused the token and it could not be refreshed: ${cause?.message ?? String(error)}`,
+            hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
+          },
+          requestIdOf(exchange.body),
+        );
+      },
+    );
   }
 
   function onError(error: Error, req: IncomingMessage, res: ServerResponse | unknown): void {
@@ -155,27 +201,29 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     );
   }
 
+  function forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    exchanges.set(req, exchange);
+    exchange.timer = setTimeout(() => {
+      exchange.timedOut = true;
+      if (exchange.proxyReq) exchange.proxyReq.destroy(timeoutError(exchange));
+      else onError(timeoutError(exchange), req, res);
+    }, exchange.upstream.timeoutMs);
+    exchange.timer.unref();
+    proxy.web(
+      req,
+      res,
+      {
+        target: exchange.target,
+        agent: exchange.upstream.agent,
+        headers: exchange.headers,
+        ...(exchange.body ? { buffer: bufferSource(exchange.body) } : {}),
+      },
+      onError,
+    );
+  }
+
   return {
-    forward(req, res, exchange) {
-      exchanges.set(req, exchange);
-      exchange.timer = setTimeout(() => {
-        exchange.timedOut = true;
-        if (exchange.proxyReq) exchange.proxyReq.destroy(timeoutError(exchange));
-        else onError(timeoutError(exchange), req, res);
-      }, exchange.upstream.timeoutMs);
-      exchange.timer.unref();
-      proxy.web(
-        req,
-        res,
-        {
-          target: exchange.target,
-          agent: exchange.upstream.agent,
-          headers: exchange.headers,
-          ...(exchange.body ? { buffer: bufferSource(exchange.body) } : {}),
-        },
-        onError,
-      );
-    },
+    forward,
     close() {
       proxy.close();
     },

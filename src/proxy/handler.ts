@@ -3,13 +3,14 @@
 // Each step either hands on or answers the request itself.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_USER } from '../auth/scheme.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import type { Exchange, Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { createRouter, type RouteTable } from './routes.js';
-import type { Upstream } from './upstreams.js';
+import { credentialState, type Upstream } from './upstreams.js';
 
 export interface HandlerOptions {
   guard: Guard;
@@ -34,6 +35,7 @@ export function createHandler(options: HandlerOptions) {
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     let server: string | undefined;
     let exchange: Exchange | undefined;
+    let failure: string | undefined;
     res.once('close', () => {
       if (exchange?.timer) clearTimeout(exchange.timer);
       logger.info('request', {
@@ -43,7 +45,7 @@ export function createHandler(options: HandlerOptions) {
         status: res.statusCode,
         upstreamStatus: exchange?.upstreamStatus,
         durationMs: Date.now() - startedAt,
-        ...(exchange?.failure ? { failure: exchange.failure } : {}),
+        ...(exchange?.failure || failure ? { failure: exchange?.failure ?? failure } : {}),
       });
     });
 
@@ -100,12 +102,29 @@ export function createHandler(options: HandlerOptions) {
 
     readBody(req, options.maxBodyBytes, (error, body) => {
       if (error) return refuseBody(res, error, upstream.name);
+      const step = { upstream, suffix: matched.suffix, query: matched.query, body, startedAt };
+      // Most schemes sign at once; OAuth may first wait for a refresh in progress.
+      const pending = upstream.signer?.prepare?.();
+      if (!pending) return run(step);
+      pending.then(
+        () => {
+          if (!res.destroyed) run(step);
+        },
+        (error: unknown) => {
+          if (!(error instanceof AppError)) return failRequest(res, logger, error);
+          failure = 'no-credential';
+          noCredential(res, upstream.name, error, body);
+        },
+      );
+    });
+
+    function run(step: DispatchInput): void {
       try {
-        exchange = dispatch(req, res, { upstream, suffix: matched.suffix, query: matched.query, body, startedAt });
+        exchange = dispatch(req, res, step);
       } catch (failure) {
         failRequest(res, logger, failure);
       }
-    });
+    }
   };
 
   /** strip → sign → forward, once the body is in hand. Returns the exchange when forwarded. */
@@ -114,19 +133,7 @@ export function createHandler(options: HandlerOptions) {
     const server = upstream.name;
     const method = req.method ?? 'GET';
     if (!upstream.signer) {
-      const cause = upstream.credentialError;
-      sendProxyError(
-        res,
-        {
-          status: 503,
-          rpcCode: RPC.noCredential,
-          code: cause?.code ?? 'CREDENTIAL_UNAVAILABLE',
-          server,
-          message: `mcp-auth-proxy has no usable credential for "${server}": ${cause?.message ?? 'unknown reason'}`,
-          hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${server}\``,
-        },
-        requestIdOf(body),
-      );
+      noCredential(res, server, upstream.credentialError, body);
       return undefined;
     }
 
@@ -159,6 +166,22 @@ export function createHandler(options: HandlerOptions) {
     forwarder.forward(req, res, exchange);
     return exchange;
   }
+}
+
+/** 503 naming the fix: the proxy itself holds no usable credential for this server. */
+function noCredential(res: ServerResponse, server: string, cause: AppError | undefined, body: Buffer): void {
+  sendProxyError(
+    res,
+    {
+      status: 503,
+      rpcCode: RPC.noCredential,
+      code: cause?.code ?? 'CREDENTIAL_UNAVAILABLE',
+      server,
+      message: `mcp-auth-proxy has no usable credential for "${server}": ${cause?.message ?? 'unknown reason'}`,
+      hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${server}\``,
+    },
+    requestIdOf(body),
+  );
 }
 
 interface DispatchInput {
@@ -220,6 +243,7 @@ function statusOf(upstreams: Map<string, Upstream>, info: HandlerOptions['info']
       upstream: upstream.base.href,
       auth: upstream.config.auth.type,
       credential: upstream.signer ? 'present' : 'missing',
+      ...(credentialDetails(upstream)),
       ...(upstream.credentialError ? { credentialError: { code: upstream.credentialError.code, message: upstream.credentialError.message, hint: upstream.credentialError.hint } } : {}),
       last: upstream.last ?? null,
     };
@@ -227,12 +251,19 @@ function statusOf(upstreams: Map<string, Upstream>, info: HandlerOptions['info']
   return { status: 'running', pid: process.pid, ...info, uptimeSeconds: Math.round((Date.now() - Date.parse(info.startedAt)) / 1000), servers };
 }
 
+/** Scheme details such as OAuth expiry and last refresh. */
+function credentialDetails(upstream: Upstream): Record<string, unknown> {
+  const details = upstream.signer?.state?.().details;
+  return details ? { [upstream.config.auth.type]: details } : {};
+}
+
 function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean): void {
   const servers: Record<string, { ready: boolean; reason?: string }> = {};
   let ready = accepting && upstreams.size > 0;
   for (const [name, upstream] of upstreams) {
-    servers[name] = upstream.signer ? { ready: true } : { ready: false, reason: upstream.credentialError?.message ?? 'no credential' };
-    if (!upstream.signer) ready = false;
+    const state = credentialState(upstream);
+    servers[name] = state.ready ? { ready: true } : { ready: false, reason: state.reason ?? 'no credential' };
+    if (!state.ready) ready = false;
   }
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', accepting, servers });
 }

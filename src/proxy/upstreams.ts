@@ -68,7 +68,12 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
         ? await options.secrets.resolve(value, `servers.${name}.headers.${header}`, name)
         : value;
     }
-    upstream.signer = await createSigner(server.auth, { server: name, secrets: options.secrets, ...(options.now ? { now: options.now } : {}) });
+    upstream.signer = await createSigner(server.auth, {
+      server: name,
+      secrets: options.secrets,
+      logger: options.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
     upstream.strip = createStripper(upstream.signer.headerNames);
   } catch (error) {
     upstream.credentialError =
@@ -84,5 +89,14 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
 }
 
 export function destroyUpstreams(upstreams: Map<string, Upstream>): void {
-  for (const upstream of upstreams.values()) upstream.agent.destroy();
+  for (const upstream of upstreams.values()) {
+    upstream.signer?.close?.();
+    upstream.agent.destroy();
+  }
+}
+
+/** Whether requests to this upstream can be signed now, and why not. */
+export function credentialState(upstream: Upstream): { ready: boolean; reason?: string; details?: Record<string, unknown> } {
+  if (!upstream.signer) return { ready: false, reason: upstream.credentialError?.message ?? 'no credential' };
+  return upstream.signer.state?.() ?? { ready: true };
 }

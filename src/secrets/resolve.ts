@@ -21,6 +21,16 @@ export interface SecretResolverOptions {
 export class SecretResolver {
   constructor(private readonly options: SecretResolverOptions) {}
 
+  /** The stores behind keychain references, for schemes that also write (OAuth tokens). */
+  get stores(): { keychain: SecretStore; file: SecretStore } | undefined {
+    const { store, fallback } = this.options;
+    return store && fallback ? { keychain: store, file: fallback } : undefined;
+  }
+
+  get redactor(): Redactor {
+    return this.options.redactor;
+  }
+
   /** Resolves `reference`; `field` (e.g. `servers.gateway.auth.secret`) and `server` make errors precise. */
   async resolve(reference: string, field: string, server: string): Promise<string> {
     const ref = parseSecretReference(reference);

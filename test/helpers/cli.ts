@@ -48,17 +48,21 @@ export function finished(child: ChildProcess & { out: { stdout: string; stderr: 
   });
 }
 
-/** Resolves with the stdout text once it matches `pattern`. */
-export function waitForOutput(child: ChildProcess & { out: { stdout: string; stderr: string } }, pattern: RegExp): Promise<RegExpExecArray> {
+/** Resolves with the match once the child's stdout (or `stream`) text matches `pattern`. */
+export function waitForOutput(
+  child: ChildProcess & { out: { stdout: string; stderr: string } },
+  pattern: RegExp,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const m = pattern.exec(child.out.stdout);
+      const m = pattern.exec(child.out[stream]);
       if (m) {
-        child.stdout?.off('data', check);
+        child[stream]?.off('data', check);
         resolve(m);
       }
     };
-    child.stdout?.on('data', check);
+    child[stream]?.on('data', check);
     child.once('close', () => reject(new Error(`exited before printing ${pattern}; stderr: ${child.out.stderr}`)));
     check();
   });

@@ -6,6 +6,7 @@ import { Redactor } from '../../src/observability/redact.js';
 import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
 import { buildUpstreams } from '../../src/proxy/upstreams.js';
 import { SecretResolver } from '../../src/secrets/resolve.js';
+import type { SecretStore } from '../../src/secrets/store.js';
 import { Capture } from './net.js';
 
 export interface TestProxy {
@@ -16,14 +17,20 @@ export interface TestProxy {
   close: () => Promise<void>;
 }
 
-export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<TestProxy> {
+export interface TestProxyOptions {
+  /** Secret stores behind keychain: references and OAuth tokens (none by default). */
+  stores?: { keychain: SecretStore; file: SecretStore };
+  now?: () => number;
+}
+
+export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestProxyOptions = {}): Promise<TestProxy> {
   const config = configSchema.parse({ listen: '127.0.0.1:0', logLevel: 'debug', ...input });
   const logs = new Capture();
   const redactor = new Redactor();
   const logger = createLogger({ level: config.logLevel, redactor, stream: logs });
   logs.beforeRead = () => flushLogger(logger);
-  const secrets = new SecretResolver({ env, redactor });
-  const upstreams = await buildUpstreams({ config, secrets, logger });
+  const secrets = new SecretResolver({ env, redactor, ...(options.stores ? { store: options.stores.keychain, fallback: options.stores.file } : {}) });
+  const upstreams = await buildUpstreams({ config, secrets, logger, ...(options.now ? { now: options.now } : {}) });
   const proxy = await startProxyServer({ config, upstreams, logger });
   return { proxy, url: proxy.url, logs, config, close: () => proxy.close() };
 }

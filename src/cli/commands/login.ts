@@ -1,55 +1,79 @@
 // `mcp-auth-proxy login <server>`: store what the server's auth needs in the
 // keychain (hidden prompt, or --stdin; never argv), optionally creating the
-// server entry first, then prove it with one signed MCP request.
+// server entry first, then prove it with one signed MCP request. OAuth
+// servers sign in through the browser instead (see ../login-oauth.ts).
+import { createSigner } from '../../auth/index.js';
+import { credentialReferences } from '../../config/credential-refs.js';
+import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
 import { serverSchema, type ServerConfig } from '../../config/schema.js';
-import { upsertServer } from '../../config/user-file.js';
-import { AppError, SecretError, UsageError } from '../../errors.js';
-import { openStores } from '../../secrets/stores.js';
-import type { SecretStore } from '../../secrets/store.js';
-import { print, type CommandContext } from '../context.js';
-import { readSecret } from '../read-secret.js';
-import { keychainAccount, loadServer } from '../server-lookup.js';
+import { setServerField, upsertServer } from '../../config/user-file.js';
+import { AppError, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
+import { parseSecretReference } from '../../secrets/reference.js';
+import { openStores } from '../../secrets/stores.js';
+import { print, type CommandContext } from '../context.js';
+import { loginOAuth } from '../login-oauth.js';
+import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
+import { readSecrets } from '../read-secret.js';
+import { unknownServer } from '../server-lookup.js';
+import { INSECURE_WARNING, storeSecret } from '../store-secret.js';
 
-export interface LoginOptions {
+export interface LoginOptions extends NewServerFlags {
   config?: string;
-  url?: string;
-  type?: string;
-  keyId?: string;
   stdin?: boolean;
   verify?: boolean;
+  browser?: boolean;
+  timeout?: number;
   insecureStorage?: boolean;
 }
 
 export async function login(ctx: CommandContext, name: string, options: LoginOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<void> {
-  const progress = (text: string) => ctx.stderr.write(`${text}\n`);
+  const progress = (text: string) => ctx.stderr.write(`${ctx.redactor.redact(text)}\n`);
   const creating = options.url !== undefined;
-  const server = creating
-    ? newServer(name, options)
-    : await loadServer(ctx, name, options.config, `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`);
-  const account = keychainAccount(server);
-  if (account === undefined) {
-    print(ctx, `Server "${name}" needs no stored secret (auth ${server.auth.type}${'secret' in server.auth ? `, secret from ${server.auth.secret}` : ''}).`);
+  const server = creating ? newServer(name, options) : await existingServer(ctx, name, options);
+  if (server.auth.type === 'oauth') {
+    await loginOAuth(ctx, { name, server, creating, options, progress });
+    return;
+  }
+
+  const wanted = credentialReferences(server.auth).flatMap((ref) => {
+    const parsed = parseSecretReference(ref.reference);
+    return parsed?.kind === 'keychain' ? [{ ...ref, account: parsed.account }] : [];
+  });
+  if (wanted.length === 0) {
+    const from = credentialReferences(server.auth).map((r) => `${r.field} from ${r.reference}`);
+    print(ctx, `Server "${name}" needs no stored secret (auth ${server.auth.type}${from.length ? `, ${from.join(', ')}` : ''}).`);
     if (creating) await upsertServer(userConfigFile(ctx.env), name, serverEntry(server));
     return;
   }
 
-  const secret = await readSecret({ stdin, useStdin: Boolean(options.stdin), prompt: `Secret for ${name} (${server.auth.type}, input hidden): ` });
-  ctx.redactor.add(secret);
+  const values = await readSecrets(
+    { stdin, useStdin: Boolean(options.stdin) },
+    wanted.map((ref) => `${ref.label[0]?.toUpperCase()}${ref.label.slice(1)} for ${name} (input hidden): `),
+  );
+  values.forEach((value) => ctx.redactor.add(value));
   const stores = openStores(ctx.env);
-  const where = await store(stores.keychain, options.insecureStorage ? stores.file : undefined, account, secret, progress);
-  // Only once the secret is safely stored does the config gain a reference to it: nothing half-written.
+  if (options.insecureStorage) progress(INSECURE_WARNING);
+  const entered = new Map<string, string>();
+  let where = stores.keychain.label;
+  for (const [i, ref] of wanted.entries()) {
+    const value = values[i] as string;
+    where = (await storeSecret(stores.keychain, options.insecureStorage ? stores.file : undefined, ref.account, value)).label;
+    entered.set(ref.account, value);
+  }
+  // Only once the secrets are safely stored does the config gain references to them: nothing half-written.
   if (creating) {
     const file = userConfigFile(ctx.env);
     await upsertServer(file, name, serverEntry(server));
     progress(`Added server "${name}" to ${file}`);
   }
-  print(ctx, `Stored the secret for "${name}" in the ${where.label} (keychain:${account}).`);
+  print(ctx, `Stored ${wanted.map((r) => `the ${r.label} (keychain:${r.account})`).join(', ')} for "${name}" in the ${where}.`);
 
   if (options.verify !== false) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
-    const result = await verifyServer({ name, server, secrets: enteredSecretResolver(secret) });
+    const signer = await createSigner(server.auth, { server: name, secrets: enteredSecretResolver(entered, ctx.env) });
+    const result = await verifyServer({ name, server, signer });
     if (!result.ok && result.status === undefined) {
       throw new AppError('VERIFY_UNREACHABLE', `The secret is stored, but the check could not reach ${server.url}: ${result.detail}`, {
         hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it.',
@@ -57,7 +81,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     }
     if (!result.ok) {
       throw new AppError('VERIFY_FAILED', `The secret is stored, but ${server.url} refused the signed request: ${result.detail}`, {
-        hint: `Check the key id and secret, then run \`mcp-auth-proxy login ${name}\` again (or --no-verify to skip this check).`,
+        hint: `Check the credential, then run \`mcp-auth-proxy login ${name}\` again (or --no-verify to skip this check).`,
       });
     }
     print(ctx, `✓ ${server.url} accepted the signed request (${result.detail}).`);
@@ -65,48 +89,21 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   print(ctx, `Next: \`mcp-auth-proxy start\`, then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
 }
 
-function newServer(name: string, options: LoginOptions): ServerConfig {
-  const type = options.type ?? 'hmac';
-  const auth = type === 'hmac' ? { type, keyId: options.keyId, secret: `keychain:${name}` } : { type };
-  const parsed = serverSchema.safeParse({ url: options.url, auth });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'server'}: ${i.message}`).join('; ');
-    throw new UsageError(`Cannot create server "${name}": ${problems}`, 'Example: mcp-auth-proxy login gateway --url https://mcp.corp.example/api/mcp --type hmac --key-id KEY_ID');
+/** The configured server; `--user` changes an act-as server's user where its entry lives (the user config). */
+async function existingServer(ctx: CommandContext, name: string, options: LoginOptions): Promise<ServerConfig> {
+  const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
+  const server = config.servers[name];
+  if (!server) throw unknownServer(name, config, `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`);
+  if (options.user === undefined) return server;
+  if (server.auth.type !== 'act-as') throw new UsageError(`--user applies to act-as servers; "${name}" uses ${server.auth.type}`);
+  const file = userConfigFile(ctx.env);
+  const source = provenance.get(`servers.${name}.auth.user`) ?? provenance.get(`servers.${name}.url`);
+  if (source !== file) {
+    throw new UsageError(`servers.${name} is defined in ${source ?? 'another layer'}, not in ${file}`, `Set servers.${name}.auth.user there instead.`);
   }
-  return parsed.data;
-}
-
-
-
-/** What goes into the config file: the entry as the user would write it (no defaults spelled out). */
-function serverEntry(server: ServerConfig): Record<string, unknown> {
-  return { url: server.url, auth: server.auth };
-}
-
-async function store(
-  keychain: SecretStore,
-  insecure: SecretStore | undefined,
-  account: string,
-  secret: string,
-  progress: (text: string) => void,
-): Promise<SecretStore> {
-  if (insecure) {
-    progress(`warning: --insecure-storage keeps the secret in a plain 0600 file, not the OS keychain.`);
-    await insecure.set(account, secret);
-    return insecure;
-  }
-  try {
-    await keychain.set(account, secret);
-    return keychain;
-  } catch (error) {
-    if (error instanceof SecretError && error.code === 'KEYCHAIN_UNAVAILABLE') {
-      throw new SecretError(
-        'KEYCHAIN_UNAVAILABLE',
-        'No OS keychain is available here, so nothing was stored',
-        'Re-run with --insecure-storage to keep the secret in a 0600 file under your config dir (as `gh` does), or use env:VAR / file:PATH references.',
-        error,
-      );
-    }
-    throw error;
-  }
+  const updated = serverSchema.safeParse({ ...serverEntry(server), auth: { ...server.auth, user: options.user } });
+  if (!updated.success) throw new UsageError(`--user: ${updated.error.issues.map((i) => i.message).join('; ')}`);
+  await setServerField(file, name, ['auth', 'user'], options.user);
+  ctx.stderr.write(`Set servers.${name}.auth.user to ${options.user} in ${file}\n`);
+  return updated.data;
 }

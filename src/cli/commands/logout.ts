@@ -1,17 +1,46 @@
 // `mcp-auth-proxy logout <server>`: remove what login stored for the server
-// (keychain entry, and any insecure-file copy). The config entry stays.
+// (its keychain secrets, and any insecure-file copies; for OAuth the tokens
+// and client registration, after revoking the refresh token). The config
+// entry stays.
+import { credentialReferences } from '../../config/credential-refs.js';
 import { SecretError } from '../../errors.js';
-import { openStores } from '../../secrets/stores.js';
+import { OAuthCredentials } from '../../oauth/credentials.js';
+import { revokeRefreshToken } from '../../oauth/revoke.js';
+import { parseSecretReference } from '../../secrets/reference.js';
+import { openStores, type Stores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
-import { keychainAccount, loadServer } from '../server-lookup.js';
+import { loadServer } from '../server-lookup.js';
 
 export async function logout(ctx: CommandContext, name: string, options: { config?: string }): Promise<void> {
-  const account = keychainAccount(await loadServer(ctx, name, options.config));
-  if (account === undefined) {
+  const server = await loadServer(ctx, name, options.config);
+  const stores = openStores(ctx.env);
+  if (server.auth.type === 'oauth') {
+    const credentials = new OAuthCredentials(name, stores);
+    const tokens = await credentials.loadTokens().catch(() => undefined);
+    if (tokens) {
+      ctx.redactor.add(tokens.accessToken);
+      if (tokens.refreshToken) ctx.redactor.add(tokens.refreshToken);
+      ctx.stderr.write(`${await revokeRefreshToken(tokens, await credentials.loadClient().catch(() => undefined))}\n`);
+    }
+    const removed = await credentials.clear();
+    print(ctx, removed.length ? `Signed out of "${name}": removed its tokens and client registration from the ${removed.join(' and the ')}.` : `Nothing was stored for "${name}".`);
+    return;
+  }
+  const accounts = credentialReferences(server.auth).flatMap((ref) => {
+    const parsed = parseSecretReference(ref.reference);
+    return parsed?.kind === 'keychain' ? [parsed.account] : [];
+  });
+  if (accounts.length === 0) {
     print(ctx, `Server "${name}" keeps no secret in the keychain; nothing to remove.`);
     return;
   }
-  const stores = openStores(ctx.env);
+  for (const account of accounts) {
+    const removed = await removeEverywhere(stores, account);
+    print(ctx, removed.length ? `Removed keychain:${account} from the ${removed.join(' and the ')}.` : `Nothing was stored for keychain:${account}.`);
+  }
+}
+
+async function removeEverywhere(stores: Stores, account: string): Promise<string[]> {
   const removed: string[] = [];
   let keychainError: SecretError | undefined;
   try {
@@ -22,5 +51,5 @@ export async function logout(ctx: CommandContext, name: string, options: { confi
   }
   if (await stores.file.delete(account)) removed.push(`${stores.file.label} (${stores.file.path})`);
   if (removed.length === 0 && keychainError) throw keychainError;
-  print(ctx, removed.length ? `Removed keychain:${account} from the ${removed.join(' and the ')}.` : `Nothing was stored for keychain:${account}.`);
+  return removed;
 }

@@ -10,6 +10,7 @@ interface ServerStatus {
   auth: string;
   credential: 'present' | 'missing';
   credentialError?: { code: string; message: string; hint?: string };
+  oauth?: { loggedIn: boolean; state: string; expiresAt?: string; lastRefreshAt?: string; lastRefreshError?: string; reason?: string };
   last: { at: number; status?: number; error?: string; latencyMs: number } | null;
 }
 
@@ -47,9 +48,19 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
     print(ctx);
     print(ctx, `${name}: ${state.url}/${name}/mcp → ${server.upstream}`);
     print(ctx, `  auth ${server.auth}, credential ${server.credential}${server.credentialError ? ` (${server.credentialError.message}; ${server.credentialError.hint ?? ''})` : ''}`);
+    if (server.oauth) print(ctx, `  ${describeOAuth(name, server.oauth)}`);
     const last = server.last;
     print(ctx, `  last upstream call: ${last ? `${last.status ? `HTTP ${last.status}` : last.error} in ${last.latencyMs} ms, ${new Date(last.at).toISOString()}` : 'none yet'}`);
   }
+}
+
+function describeOAuth(name: string, oauth: NonNullable<ServerStatus['oauth']>): string {
+  if (!oauth.loggedIn) return `oauth: not signed in (${oauth.reason ?? 'no login'}); run \`mcp-auth-proxy login ${name}\``;
+  const parts = [`oauth: signed in`];
+  if (oauth.expiresAt) parts.push(`access token ${Date.parse(oauth.expiresAt) > Date.now() ? 'valid until' : 'expired at'} ${oauth.expiresAt}`);
+  parts.push(oauth.lastRefreshAt ? `last refresh ${oauth.lastRefreshAt}` : 'not refreshed yet');
+  if (oauth.lastRefreshError) parts.push(`last refresh error: ${oauth.lastRefreshError}`);
+  return parts.join(', ');
 }
 
 function formatUptime(seconds: number): string {

@@ -1,0 +1,21 @@
+// `oauth`: the current access token from the server's TokenManager as
+// `Authorization: Bearer`. The manager keeps it fresh; prepare() lets a
+// request wait for a refresh in progress instead of sending a lapsed token.
+import type { TokenManager } from '../oauth/token-manager.js';
+import type { Signer } from './scheme.js';
+
+export function createOAuthSigner(manager: TokenManager): Signer {
+  return {
+    type: 'oauth',
+    needsBody: false,
+    headerNames: ['authorization'],
+    sign: () => manager.authorization(),
+    prepare: () => manager.prepare(),
+    refreshAfterUnauthorized: (sent) => manager.refreshAfterUnauthorized(sent),
+    state: () => {
+      const status = manager.status();
+      return { ready: status.loggedIn, ...(status.reason ? { reason: status.reason } : {}), details: { ...status } };
+    },
+    close: () => manager.close(),
+  };
+}

@@ -1,0 +1,34 @@
+// The secret references an `auth` block holds, with what each one is for, so
+// login knows what to prompt for, logout what to delete and doctor what to
+// check, whatever the scheme.
+import type { AuthConfig } from './schema.js';
+
+export interface CredentialReference {
+  /** Field path under the server, e.g. `auth.secret` or `auth.headers.X-Api-Key`. */
+  field: string;
+  reference: string;
+  /** What the user is asked for at login, e.g. "HMAC secret". */
+  label: string;
+}
+
+export function credentialReferences(auth: AuthConfig): CredentialReference[] {
+  switch (auth.type) {
+    case 'hmac':
+      return [{ field: 'auth.secret', reference: auth.secret, label: 'HMAC secret' }];
+    case 'bearer':
+      return [{ field: 'auth.token', reference: auth.token, label: 'bearer token' }];
+    case 'act-as':
+      return [{ field: 'auth.token', reference: auth.token, label: 'global service token' }];
+    case 'headers':
+      return Object.entries(auth.headers).map(([name, reference]) => ({ field: `auth.headers.${name}`, reference, label: `value of header ${name}` }));
+    case 'oauth':
+      return auth.clientSecret ? [{ field: 'auth.clientSecret', reference: auth.clientSecret, label: 'OAuth client secret' }] : [];
+    case 'none':
+      return [];
+  }
+}
+
+/** Whether the scheme keeps anything in the keychain (OAuth always does: its tokens). */
+export function usesKeychain(auth: AuthConfig): boolean {
+  return auth.type === 'oauth' || credentialReferences(auth).some((r) => r.reference.startsWith('keychain:'));
+}

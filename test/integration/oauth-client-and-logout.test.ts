@@ -1,0 +1,42 @@
+// The client id choices and the way out: a configured client id skips
+// dynamic registration; logout revokes the refresh token at the server and
+// removes tokens and registration, after which the proxy asks for a login.
+import { cleanEnv, runCli } from '../helpers/cli.js';
+import { STATIC_CLIENT_ID } from '../helpers/oauth-server.js';
+import { INITIALIZE, mcpHeaders, startOAuthBed, storedTokens, type OAuthBed, jsonOf } from '../helpers/oauth-proxy.js';
+
+let bed: OAuthBed;
+beforeEach(async () => {
+  bed = await startOAuthBed();
+});
+afterEach(async () => {
+  await bed.close();
+});
+
+test('a configured client id is used as is: no dynamic registration', async () => {
+  const { result, authorizeUrl } = await bed.login(['--client-id', STATIC_CLIENT_ID, '--scope', 'mcp']);
+  expect(result.code).toBe(0);
+  expect(bed.as.counts.register).toBe(0);
+  expect(authorizeUrl.searchParams.get('client_id')).toBe(STATIC_CLIENT_ID);
+  expect(authorizeUrl.searchParams.get('scope')).toBe('mcp');
+  expect(await bed.file.get('oauth-client:linear')).toBeUndefined();
+  expect((await storedTokens(bed.file)).accessToken).toBeTruthy();
+});
+
+test('logout revokes the refresh token and removes everything; the proxy then wants a login', async () => {
+  expect((await bed.login()).result.code).toBe(0);
+  const tokens = await storedTokens(bed.file);
+  const proxy = await bed.startProxy();
+  const result = await runCli(['logout', 'linear'], { env: cleanEnv(bed.env), cwd: bed.home });
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain('revoked the refresh token');
+  expect(result.stdout).toContain('removed its tokens and client registration');
+  expect(result.stdout + result.stderr).not.toContain(tokens.refreshToken as string);
+  expect(await bed.file.get('oauth-tokens:linear')).toBeUndefined();
+  expect(await bed.file.get('oauth-client:linear')).toBeUndefined();
+  // The revoked grant cannot be refreshed any more: a 401 upstream becomes the login hint.
+  bed.as.revokeAccessTokens();
+  const response = await fetch(`${proxy.url}/linear/mcp`, { method: 'POST', headers: mcpHeaders, body: INITIALIZE });
+  expect(response.status).toBe(503);
+  expect((await jsonOf(response)).error.message).toContain('mcp-auth-proxy login linear');
+});
