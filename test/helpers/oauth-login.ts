@@ -12,7 +12,8 @@ export interface SignIn {
   page: { status: number; text: string };
 }
 
-export async function signInWithCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<SignIn> {
+/** `tamper` may rewrite the redirect before the "browser" follows it (a forged or mixed-up response). */
+export async function signInWithCli(args: string[], env: NodeJS.ProcessEnv, cwd: string, tamper?: (redirect: URL) => void): Promise<SignIn> {
   const child = spawnCli(['login', ...args, '--no-browser'], { env: cleanEnv(env), cwd });
   const done = finished(child);
   const [, printed] = await waitForOutput(child, /^\s+(https?:\/\/\S+)$/m, 'stderr');
@@ -20,7 +21,9 @@ export async function signInWithCli(args: string[], env: NodeJS.ProcessEnv, cwd:
   const approval = await fetch(authorizeUrl, { redirect: 'manual' });
   const location = approval.headers.get('location');
   if (approval.status !== 302 || !location) throw new Error(`authorization server answered ${approval.status}: ${await approval.text()}`);
-  const landing = await fetch(location, { redirect: 'manual' });
+  const redirect = new URL(location);
+  tamper?.(redirect);
+  const landing = await fetch(redirect, { redirect: 'manual' });
   const page = { status: landing.status, text: await landing.text() };
   return { result: await done, authorizeUrl, page };
 }

@@ -16,7 +16,7 @@ export interface OAuthBed {
   home: string;
   env: NodeJS.ProcessEnv;
   file: FileStore;
-  login(extra?: string[]): Promise<SignIn>;
+  login(extra?: string[], tamper?: (redirect: URL) => void): Promise<SignIn>;
   startProxy(): Promise<TestProxy>;
   close(): Promise<void>;
 }
@@ -43,7 +43,7 @@ export async function startOAuthBed(options: OAuthServerOptions = {}): Promise<O
     home,
     env,
     file,
-    login: (extra = []) => signInWithCli(['linear', '--url', as.mcpUrl, '--type', 'oauth', '--insecure-storage', ...extra], env, home),
+    login: (extra = [], tamper) => signInWithCli(['linear', '--url', as.mcpUrl, '--type', 'oauth', '--insecure-storage', ...extra], env, home, tamper),
     startProxy: async () => {
       const proxy = await startTestProxy({ servers: { linear: { url: as.mcpUrl, auth: { type: 'oauth' } } } }, {}, { stores: { keychain: NO_KEYCHAIN, file } });
       proxies.push(proxy);

@@ -54,6 +54,8 @@ export interface TestOAuthServer {
   failTokenRequests(n: number): void;
   /** Delay (ms) the token endpoint waits before answering, so a test can fire concurrent requests during one refresh. */
   setTokenDelay(ms: number): void;
+  /** Lifetime of access tokens issued from now on (0: already expired when issued). */
+  setAccessTokenTtl(seconds: number): void;
   close(): Promise<void>;
 }
 
@@ -81,7 +83,7 @@ const strings = (record: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries((record ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 
 export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<TestOAuthServer> {
-  const ttl = options.accessTokenTtlSeconds ?? 3600;
+  let ttl = options.accessTokenTtlSeconds ?? 3600;
   const rotate = options.rotateRefreshTokens ?? true;
   const issParameter = options.issParameter ?? true;
   let tokenFailures = options.tokenFailures ?? 0;
@@ -284,6 +286,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     revokeAccessTokens: () => accessTokens.clear(),
     failTokenRequests: (n) => {
       tokenFailures = n;
+    },
+    setAccessTokenTtl: (seconds) => {
+      ttl = seconds;
     },
     setTokenDelay: (ms) => {
       tokenDelayMs = ms;

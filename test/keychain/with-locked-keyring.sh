@@ -10,10 +10,16 @@ chmod 700 "$XDG_RUNTIME_DIR"
 printf 'locked-suite-password' | gnome-keyring-daemon --foreground --unlock --components=secrets >"$scratch/keyring.log" 2>&1 &
 keyring=$!
 trap 'kill "$keyring" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-for _ in $(seq 1 100); do
-  if printf 'x' | secret-tool store --label=probe service mcp-auth-proxy-probe username probe 2>/dev/null; then break; fi
+ready=0
+for _ in $(seq 1 300); do
+  if printf 'x' | secret-tool store --label=probe service mcp-auth-proxy-probe username probe 2>/dev/null; then ready=1; break; fi
   sleep 0.1
 done
+if [ "$ready" != 1 ]; then
+  echo "with-locked-keyring: gnome-keyring did not answer within 30 s; see $scratch/keyring.log" >&2
+  cat "$scratch/keyring.log" >&2
+  exit 3
+fi
 gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
   --method org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']" >/dev/null
 "$@"

@@ -68,7 +68,8 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     await upsertServer(file, name, serverEntry(server));
     progress(`Added server "${name}" to ${file}`);
   }
-  print(ctx, `Stored ${wanted.map((r) => `the ${r.label} (keychain:${r.account})`).join(', ')} for "${name}" in the ${where}.`);
+  const what = wanted.map((r) => `the ${r.label}`).join(' and ');
+  print(ctx, `Stored ${what} for "${name}" in the ${where} (${wanted.map((r) => `keychain:${r.account}`).join(', ')}).`);
 
   if (options.verify !== false) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
