@@ -1,7 +1,7 @@
 // The server entry `login <name> --url ...` creates, for every auth type:
 // secrets always as keychain references named after the server, everything
 // else from flags, validated by the same schema as the config files.
-import { serverSchema, type ServerConfig } from '../config/schema.js';
+import { DEFAULT_ACT_AS_HEADER, serverSchema, type ServerConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 
 export interface NewServerFlags {
@@ -56,5 +56,10 @@ function authFor(name: string, type: string, flags: NewServerFlags): Record<stri
 
 /** What goes into the config file: the entry as the user would write it (no defaults spelled out). */
 export function serverEntry(server: ServerConfig): Record<string, unknown> {
-  return { url: server.url, auth: server.auth };
+  const { auth } = server;
+  if (auth.type === 'act-as' && auth.header === DEFAULT_ACT_AS_HEADER) {
+    const { header: _default, ...rest } = auth;
+    return { url: server.url, auth: rest };
+  }
+  return { url: server.url, auth };
 }

@@ -31,6 +31,13 @@ export const secretReference = z.string().refine(isSecretReference, {
 const headerValue = z.string();
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name');
 
+/** HTTP header names are case-insensitive: two spellings of one name would silently overwrite each other. */
+function distinctHeaderNames(headers: Record<string, string>): boolean {
+  const names = Object.keys(headers).map((name) => name.toLowerCase());
+  return new Set(names).size === names.length;
+}
+const DUPLICATE_HEADERS = 'the same header appears twice in different letter case; keep one';
+
 const hmacAuth = z
   .object({
     type: z.literal('hmac').describe('auth-gateway HMAC-SHA256 request signing'),
@@ -56,6 +63,7 @@ const headersAuth = z
     headers: z
       .record(headerName, secretReference)
       .refine((headers) => Object.keys(headers).length > 0, 'name at least one header, e.g. { "X-Api-Key": "keychain:NAME" }')
+      .refine(distinctHeaderNames, DUPLICATE_HEADERS)
       .describe('header name to secret reference'),
   })
   .strict();
@@ -67,7 +75,10 @@ const actAsAuth = z
     type: z.literal('act-as').describe('a global service token acting as one user (Glean style)'),
     token: secretReference.describe('reference to the global token, sent as Authorization: Bearer'),
     user: z.email('user must be the email of the user to act as, e.g. "me@acme.com"').describe('the acting user; never taken from the agent'),
-    header: headerName.default(DEFAULT_ACT_AS_HEADER).describe('header that carries the user (older Glean deployments read X-Scio-Actas)'),
+    header: headerName
+      .refine((name) => name.toLowerCase() !== 'authorization', 'the act-as user cannot go in Authorization, which carries the token')
+      .default(DEFAULT_ACT_AS_HEADER)
+      .describe('header that carries the user (older Glean deployments read X-Scio-Actas)'),
   })
   .strict();
 
@@ -113,6 +124,7 @@ export const serverSchema = z
     heartbeatMs: z.number().int().positive().optional().describe('keep-alive comment interval for local streams'),
     headers: z
       .record(headerName, headerValue)
+      .refine(distinctHeaderNames, DUPLICATE_HEADERS)
       .default({})
       .describe('extra static headers sent upstream; values may be secret references'),
     auth: authSchema,

@@ -31,7 +31,16 @@ export interface LoginOptions extends NewServerFlags {
 export async function login(ctx: CommandContext, name: string, options: LoginOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<void> {
   const progress = (text: string) => ctx.stderr.write(`${ctx.redactor.redact(text)}\n`);
   const creating = options.url !== undefined;
-  const server = creating ? newServer(name, options) : await existingServer(ctx, name, options);
+  const { server, saveEdit } = creating ? { server: newServer(name, options), saveEdit: undefined } : await existingServer(ctx, name, options);
+  // What changes the config (a new entry, a new act-as user) is written only once the secrets are stored.
+  const saveConfig = async () => {
+    if (creating) {
+      const file = userConfigFile(ctx.env);
+      await upsertServer(file, name, serverEntry(server));
+      progress(`Added server "${name}" to ${file}`);
+    }
+    await saveEdit?.();
+  };
   if (server.auth.type === 'oauth') {
     await loginOAuth(ctx, { name, server, creating, options, progress });
     return;
@@ -44,7 +53,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   if (wanted.length === 0) {
     const from = credentialReferences(server.auth).map((r) => `${r.field} from ${r.reference}`);
     print(ctx, `Server "${name}" needs no stored secret (auth ${server.auth.type}${from.length ? `, ${from.join(', ')}` : ''}).`);
-    if (creating) await upsertServer(userConfigFile(ctx.env), name, serverEntry(server));
+    await saveConfig();
     return;
   }
 
@@ -63,11 +72,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     entered.set(ref.account, value);
   }
   // Only once the secrets are safely stored does the config gain references to them: nothing half-written.
-  if (creating) {
-    const file = userConfigFile(ctx.env);
-    await upsertServer(file, name, serverEntry(server));
-    progress(`Added server "${name}" to ${file}`);
-  }
+  await saveConfig();
   const what = wanted.map((r) => `the ${r.label}`).join(' and ');
   print(ctx, `Stored ${what} for "${name}" in the ${where} (${wanted.map((r) => `keychain:${r.account}`).join(', ')}).`);
 
@@ -90,21 +95,30 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   print(ctx, `Next: \`mcp-auth-proxy start\`, then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
 }
 
-/** The configured server; `--user` changes an act-as server's user where its entry lives (the user config). */
-async function existingServer(ctx: CommandContext, name: string, options: LoginOptions): Promise<ServerConfig> {
+/**
+ * The configured server. With `--user`, the act-as server as it will be (the
+ * whole entry, headers included, for the check) and the edit to the user
+ * config that makes it so, for the caller to save once the token is stored.
+ */
+async function existingServer(ctx: CommandContext, name: string, options: LoginOptions): Promise<{ server: ServerConfig; saveEdit?: () => Promise<void> }> {
   const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
   const server = config.servers[name];
   if (!server) throw unknownServer(name, config, `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`);
-  if (options.user === undefined) return server;
+  if (options.user === undefined) return { server };
   if (server.auth.type !== 'act-as') throw new UsageError(`--user applies to act-as servers; "${name}" uses ${server.auth.type}`);
   const file = userConfigFile(ctx.env);
   const source = provenance.get(`servers.${name}.auth.user`) ?? provenance.get(`servers.${name}.url`);
   if (source !== file) {
     throw new UsageError(`servers.${name} is defined in ${source ?? 'another layer'}, not in ${file}`, `Set servers.${name}.auth.user there instead.`);
   }
-  const updated = serverSchema.safeParse({ ...serverEntry(server), auth: { ...server.auth, user: options.user } });
+  const updated = serverSchema.safeParse({ ...server, auth: { ...server.auth, user: options.user } });
   if (!updated.success) throw new UsageError(`--user: ${updated.error.issues.map((i) => i.message).join('; ')}`);
-  await setServerField(file, name, ['auth', 'user'], options.user);
-  ctx.stderr.write(`Set servers.${name}.auth.user to ${options.user} in ${file}\n`);
-  return updated.data;
+  const user = options.user;
+  return {
+    server: updated.data,
+    saveEdit: async () => {
+      await setServerField(file, name, ['auth', 'user'], user);
+      ctx.stderr.write(`Set servers.${name}.auth.user to ${user} in ${file}\n`);
+    },
+  };
 }
