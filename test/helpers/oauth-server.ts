@@ -28,6 +28,12 @@ export interface OAuthServerOptions {
   advertisePkce?: boolean;
   /** When set, the AS metadata document claims this issuer instead of the real one (to test issuer-mismatch rejection). */
   metadataIssuer?: string;
+  /**
+   * Advertise client id metadata documents and accept an https URL as client id.
+   * A real server fetches the document at that URL; nothing can serve https
+   * here, so this one trusts it with a loopback redirect URI.
+   */
+  clientIdMetadataDocuments?: boolean;
   /** Include `iss` in authorization responses and advertise authorization_response_iss_parameter_supported (default true). */
   issParameter?: boolean;
   /** Make the next N token-endpoint requests answer HTTP 503 (to test retry with backoff). Also settable later via the returned object. */
@@ -136,7 +142,11 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
 
   const provider: OAuthServerProvider = {
     clientsStore: {
-      getClient: (id) => clients.get(id),
+      getClient: (id) =>
+        clients.get(id) ??
+        (options.clientIdMetadataDocuments && id.startsWith('https://')
+          ? { client_id: id, client_name: 'metadata document client', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }
+          : undefined),
       registerClient: (metadata) => {
         // The SDK handler fills client_id in already; the fallback only satisfies the declared type.
         const client: OAuthClientInformationFull = { client_id: randomUUID(), ...metadata };
@@ -202,6 +212,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const asMetadata: Record<string, unknown> = { ...createOAuthMetadata({ provider, issuerUrl: new URL(issuer) }), issuer: options.metadataIssuer ?? issuer };
   if (options.advertisePkce === false) delete asMetadata.code_challenge_methods_supported;
   if (issParameter) asMetadata.authorization_response_iss_parameter_supported = true;
+  if (options.clientIdMetadataDocuments) asMetadata.client_id_metadata_document_supported = true;
   app.get('/.well-known/oauth-authorization-server', (_req, res) => res.json(asMetadata));
   app.get('/.well-known/oauth-protected-resource/mcp', (_req, res) => res.json({ resource: mcpUrl, authorization_servers: [issuer] }));
 
