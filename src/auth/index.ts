@@ -15,6 +15,8 @@ import { createHeadersSigner } from './static-headers.js';
 
 export interface SignerContext {
   server: string;
+  /** The server's upstream URL; OAuth needs it (tokens go only where they were issued for). */
+  url?: string;
   secrets: SecretResolver;
   now?: () => number;
   /** Needed by schemes that log on their own (OAuth refreshes). */
@@ -39,21 +41,28 @@ export async function createSigner(auth: AuthConfig, context: SignerContext): Pr
     case 'act-as':
       return createActAsSigner({ token: await resolve(auth.token, 'token'), user: auth.user, header: auth.header });
     case 'oauth':
-      return createOAuthSigner(await openTokenManager(context, auth.clientSecret ? await resolve(auth.clientSecret, 'clientSecret') : undefined));
+      return createOAuthSigner(
+        await openTokenManager(context, {
+          url: context.url,
+          ...(auth.clientId ? { clientId: auth.clientId } : {}),
+          ...(auth.clientSecret ? { clientSecret: await resolve(auth.clientSecret, 'clientSecret') } : {}),
+        }),
+      );
     case 'none':
       return NONE;
   }
 }
 
-async function openTokenManager(context: SignerContext, clientSecret: string | undefined): Promise<TokenManager> {
+async function openTokenManager(context: SignerContext, client: { url: string | undefined; clientId?: string; clientSecret?: string }): Promise<TokenManager> {
   const stores = context.secrets.stores;
-  if (!stores) throw new AppError('OAUTH_UNAVAILABLE', `servers.${context.server}: OAuth tokens need the keychain stores here`);
+  if (!stores || client.url === undefined) throw new AppError('OAUTH_UNAVAILABLE', `servers.${context.server}: OAuth tokens need the keychain stores here`);
   const manager = new TokenManager({
     server: context.server,
     credentials: new OAuthCredentials(context.server, stores),
     logger: context.logger ?? silentLogger(),
     redactor: context.secrets.redactor,
-    ...(clientSecret ? { clientSecret } : {}),
+    ...client,
+    url: client.url,
     ...(context.now ? { now: context.now } : {}),
   });
   await manager.load();

@@ -12,6 +12,7 @@ export function createOAuthSigner(manager: TokenManager): Signer {
     sign: () => manager.authorization(),
     prepare: () => manager.prepare(),
     refreshAfterUnauthorized: (sent) => manager.refreshAfterUnauthorized(sent),
+    acceptedAfterRefresh: (sent) => manager.accepted(sent),
     state: () => {
       const status = manager.status();
       return { ready: status.loggedIn, ...(status.reason ? { reason: status.reason } : {}), details: { ...status } };

@@ -34,9 +34,12 @@ export interface Signer {
   prepare?(): Promise<void> | null;
   /**
    * The upstream answered 401 to a request sent with this Authorization value.
-   * Resolves true when one retry with a fresh credential is worthwhile.
+   * null: the 401 stands (relay it). A promise: resolves once a fresher
+   * credential is in place (retry once), or rejects with what the user must do.
    */
-  refreshAfterUnauthorized?(sentAuthorization: string | undefined): Promise<boolean>;
+  refreshAfterUnauthorized?(sentAuthorization: string | undefined): Promise<void> | null;
+  /** The upstream accepted a request re-sent after a refresh (so that credential works). */
+  acceptedAfterRefresh?(sentAuthorization: string | undefined): void;
   /** Whether the credential is usable now, with scheme details for `status` (never a secret). */
   state?(): CredentialState;
   /** Stops timers; called when the proxy closes. */

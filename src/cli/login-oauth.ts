@@ -20,6 +20,7 @@ export interface OAuthLoginRequest {
   creating: boolean;
   options: { browser?: boolean; timeout?: number; verify?: boolean; insecureStorage?: boolean };
   progress: (text: string) => void;
+  stdin: NodeJS.ReadableStream;
 }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
@@ -44,6 +45,8 @@ export async function loginOAuth(ctx: CommandContext, request: OAuthLoginRequest
     browser: options.browser !== false,
     timeoutMs: options.timeout ?? DEFAULT_LOGIN_TIMEOUT_MS,
     progress,
+    // With --no-browser the browser may be on another machine: let the user paste where it landed.
+    ...(options.browser === false ? { pasteInput: request.stdin } : {}),
   }).catch((error: unknown) => Promise.reject(noKeychain(error)));
   ctx.redactor.add(tokens.accessToken);
   if (tokens.refreshToken) ctx.redactor.add(tokens.refreshToken);

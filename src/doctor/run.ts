@@ -94,7 +94,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 async function credentialCheck(name: string, server: ServerConfig, secrets: SecretResolver, add: (result: CheckResult) => void): Promise<Signer | undefined> {
   let signer: Signer | undefined;
   try {
-    signer = await createSigner(server.auth, { server: name, secrets });
+    signer = await createSigner(server.auth, { server: name, url: server.url, secrets });
     for (const value of Object.values(server.headers)) if (isSecretReference(value)) await secrets.resolve(value, `servers.${name}.headers`, name);
     const state = signer.state?.();
     if (state && !state.ready) {

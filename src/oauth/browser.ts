@@ -7,9 +7,14 @@ export async function openBrowser(url: string): Promise<boolean> {
   try {
     const { default: open } = await import('open');
     const child = await open(parsed.href, { wait: false });
-    child.once('error', () => undefined);
+    // A missing opener (no xdg-open on a server) fails after spawn: report it, so the URL is shown as the way in.
+    const started = await new Promise<boolean>((resolve) => {
+      if (child.pid !== undefined) resolve(true);
+      child.once('spawn', () => resolve(true));
+      child.once('error', () => resolve(false));
+    });
     child.unref();
-    return true;
+    return started;
   } catch {
     return false;
   }

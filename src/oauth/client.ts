@@ -30,6 +30,14 @@ export interface ClientChoice {
 export async function obtainClient(name: string, choice: ClientChoice): Promise<OAuthClientRecord> {
   const { as, auth, stored, redirectUri, now } = choice;
   if (auth.clientId) {
+    // Pre-registered credentials belong to one authorization server (spec: never send them to another).
+    if (stored?.method === 'static' && stored.clientId === auth.clientId && stored.issuer !== as.issuer) {
+      throw new AppError(
+        'OAUTH_ISSUER_CHANGED',
+        `${name}: client id ${auth.clientId} was first used with ${stored.issuer}, but the server now names ${as.issuer}; refusing to send it there`,
+        { hint: `If the move is genuine, run \`mcp-auth-proxy logout ${name}\` and sign in again (or set auth.authorizationServer).` },
+      );
+    }
     return {
       issuer: as.issuer,
       clientId: auth.clientId,

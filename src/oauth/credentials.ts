@@ -32,6 +32,14 @@ export interface OAuthClientRecord {
   registeredAt: number;
 }
 
+/**
+ * Entries longer than this are split over `<account>#1..n`: Windows Credential
+ * Manager holds at most 2560 bytes (1280 UTF-16 characters) per entry, and a
+ * JWT access token plus a refresh token easily passes that.
+ */
+export const CHUNK_CHARS = 1000;
+const MAX_CHUNKS = 64;
+
 export const tokensAccount = (server: string) => `oauth-tokens:${server}`;
 export const clientAccount = (server: string) => `oauth-client:${server}`;
 
@@ -74,12 +82,12 @@ export class OAuthCredentials {
     let keychainError: SecretError | undefined;
     for (const account of [tokensAccount(this.server), clientAccount(this.server)]) {
       try {
-        if (await this.stores.keychain.delete(account)) removed.add(this.stores.keychain.label);
+        if (await deleteWhole(this.stores.keychain, account)) removed.add(this.stores.keychain.label);
       } catch (error) {
         if (!(error instanceof SecretError)) throw error;
         keychainError = error;
       }
-      if (await this.stores.file.delete(account)) removed.add(this.stores.file.label);
+      if (await deleteWhole(this.stores.file, account)) removed.add(this.stores.file.label);
     }
     if (removed.size === 0 && keychainError) throw keychainError;
     return [...removed];
@@ -90,7 +98,7 @@ export class OAuthCredentials {
     let unavailable: SecretError | undefined;
     if (!this.insecure) {
       try {
-        text = await this.stores.keychain.get(account);
+        text = await readWhole(this.stores.keychain, account);
         if (text !== undefined) this.home = this.stores.keychain;
       } catch (error) {
         if (!(error instanceof SecretError) || error.code !== 'KEYCHAIN_UNAVAILABLE') throw error;
@@ -98,7 +106,7 @@ export class OAuthCredentials {
       }
     }
     if (text === undefined) {
-      text = await this.stores.file.get(account);
+      text = await readWhole(this.stores.file, account);
       if (text !== undefined) this.home = this.stores.file;
     }
     this.keychainProblem = text === undefined ? unavailable?.message : undefined;
@@ -114,9 +122,45 @@ export class OAuthCredentials {
 
   private async write(account: string, value: object): Promise<void> {
     const store = this.home ?? (this.insecure ? this.stores.file : this.stores.keychain);
-    await store.set(account, JSON.stringify(value));
+    const text = JSON.stringify(value);
+    const before = chunkCount(await store.get(account)) ?? 0;
+    const count = text.length <= CHUNK_CHARS ? 0 : Math.ceil(text.length / CHUNK_CHARS);
+    if (count === 0) {
+      await store.set(account, text);
+    } else {
+      // Parts first, then the entry that points at them: a reader never sees a pointer to missing parts.
+      for (let i = 0; i < count; i++) await store.set(`${account}#${i + 1}`, text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS));
+      await store.set(account, JSON.stringify({ chunks: count }));
+    }
+    for (let i = count + 1; i <= before; i++) await store.delete(`${account}#${i}`);
     this.home = store;
   }
+}
+
+/** The entry's text, joined from its parts when it was split. */
+async function readWhole(store: SecretStore, account: string): Promise<string | undefined> {
+  const text = await store.get(account);
+  const count = chunkCount(text);
+  if (count === undefined) return text;
+  const parts: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const part = await store.get(`${account}#${i}`);
+    if (part === undefined) return undefined;
+    parts.push(part);
+  }
+  return parts.join('');
+}
+
+async function deleteWhole(store: SecretStore, account: string): Promise<boolean> {
+  const count = chunkCount(await store.get(account)) ?? 0;
+  for (let i = 1; i <= count; i++) await store.delete(`${account}#${i}`);
+  return store.delete(account);
+}
+
+function chunkCount(text: string | undefined): number | undefined {
+  if (text === undefined || !text.startsWith('{"chunks":')) return undefined;
+  const count = (JSON.parse(text) as { chunks?: unknown }).chunks;
+  return typeof count === 'number' && Number.isInteger(count) && count > 0 && count <= MAX_CHUNKS ? count : undefined;
 }
 
 function isTokens(value: unknown): boolean {

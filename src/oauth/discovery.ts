@@ -10,7 +10,7 @@ import {
 import { processDiscoveryResponse, type AuthorizationServer } from 'oauth4webapi';
 import type { OAuthConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
-import { fetchWithTimeout } from './http.js';
+import { fetchWithTimeout, requireSecure, timedFetch } from './http.js';
 
 export interface Discovery {
   as: AuthorizationServer;
@@ -31,13 +31,19 @@ export async function discover(name: string, serverUrl: string, auth: OAuthConfi
   let issuer = auth.authorizationServer;
   let resource = canonicalResource(serverUrl);
   let scope = auth.scope;
+  requireSecure(name, 'MCP server URL', serverUrl);
   if (!issuer) {
     progress(`Asking ${serverUrl} where it signs in ...`);
     const challenge = await probe(name, serverUrl);
     scope ??= challenge.scope;
+    requireSecure(name, 'protected resource metadata URL', challenge.resourceMetadataUrl?.href);
     let metadata: Awaited<ReturnType<typeof discoverOAuthProtectedResourceMetadata>> | undefined;
     try {
-      metadata = await discoverOAuthProtectedResourceMetadata(serverUrl, challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : undefined);
+      metadata = await discoverOAuthProtectedResourceMetadata(
+        serverUrl,
+        challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : undefined,
+        timedFetch,
+      );
     } catch (error) {
       if (challenge.resourceMetadataUrl) {
         throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: cannot read the protected resource metadata at ${challenge.resourceMetadataUrl.href}: ${(error as Error).message}`);
@@ -54,8 +60,12 @@ export async function discover(name: string, serverUrl: string, auth: OAuthConfi
       issuer = new URL(serverUrl).origin;
     }
   }
+  requireSecure(name, 'authorization server', issuer);
   progress(`Reading the authorization server metadata of ${issuer} ...`);
   const as = await authorizationServerMetadata(name, issuer);
+  for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint'] as const) {
+    requireSecure(name, endpoint.replace(/_/g, ' '), as[endpoint]);
+  }
   if (!as.code_challenge_methods_supported?.includes('S256')) {
     throw new AppError(
       'OAUTH_NO_PKCE',
@@ -126,18 +136,23 @@ async function authorizationServerMetadata(name: string, issuer: string): Promis
   });
 }
 
-/** The resource the metadata names must be this server or a parent path of it on the same origin. */
-function checkResource(name: string, resource: string, serverUrl: string): string {
-  const server = new URL(serverUrl);
+/** Whether a token for `resource` may be sent to `serverUrl`: the same URL, or a path under it on the same origin. */
+export function resourceCovers(resource: string, serverUrl: string): boolean {
   let named: URL;
+  let server: URL;
   try {
     named = new URL(resource);
+    server = new URL(serverUrl);
   } catch {
-    throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: the protected resource metadata names an invalid resource "${resource}"`);
+    return false;
   }
   const base = named.pathname.endsWith('/') ? named.pathname : `${named.pathname}/`;
-  const inside = named.origin === server.origin && (server.pathname === named.pathname || `${server.pathname}/`.startsWith(base));
-  if (!inside) {
+  return named.origin === server.origin && (server.pathname === named.pathname || `${server.pathname}/`.startsWith(base));
+}
+
+/** The resource the metadata names must be this server or a parent path of it on the same origin. */
+function checkResource(name: string, resource: string, serverUrl: string): string {
+  if (!resourceCovers(resource, serverUrl)) {
     throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: the protected resource metadata is for ${resource}, not ${serverUrl}; refusing it`);
   }
   return resource;

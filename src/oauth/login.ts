@@ -11,6 +11,7 @@ import {
   validateAuthResponse,
   AuthorizationResponseError,
 } from 'oauth4webapi';
+import { createInterface } from 'node:readline';
 import type { OAuthConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { openBrowser } from './browser.js';
@@ -34,6 +35,8 @@ export interface OAuthLoginInput {
   progress: (text: string) => void;
   /** Told the URL once it is ready (tests follow it). */
   onAuthorizationUrl?: (url: string) => void;
+  /** Lines the user may paste the final redirect address into (a browser on another machine). */
+  pasteInput?: NodeJS.ReadableStream;
   now?: () => number;
 }
 
@@ -53,7 +56,9 @@ export async function oauthLogin(input: OAuthLoginInput): Promise<OAuthTokens> {
       redirectUri: listener.redirectUri,
       now: now(),
     });
-    if (client.method !== 'static') await credentials.saveClient(client);
+    // A static client is recorded too (without its secret, which stays a config reference): it binds the id to this issuer.
+    const { clientSecret: _fromConfig, ...record } = client;
+    await credentials.saveClient(client.method === 'static' ? record : client);
     const verifier = generateRandomCodeVerifier();
     const state = generateRandomState();
     const authorizeUrl = new URL(as.authorization_endpoint as string);
@@ -71,9 +76,10 @@ export async function oauthLogin(input: OAuthLoginInput): Promise<OAuthTokens> {
     progress(opened ? 'Opened your browser to sign in. If it did not open, visit:' : 'Open this URL in a browser to sign in:');
     progress(`  ${authorizeUrl.href}`);
     progress(`Waiting for the sign-in to come back to ${listener.redirectUri} ...`);
+    const stopPaste = input.pasteInput ? acceptPastes(input.pasteInput, listener, progress) : undefined;
     input.onAuthorizationUrl?.(authorizeUrl.href);
 
-    const redirect = await listener.wait(input.timeoutMs);
+    const redirect = await listener.wait(input.timeoutMs, state).finally(() => stopPaste?.());
     const [oauthClient, authentication] = clientAuth(client, as);
     let callback: URLSearchParams;
     try {
@@ -100,12 +106,28 @@ export async function oauthLogin(input: OAuthLoginInput): Promise<OAuthTokens> {
       if (error instanceof AppError) throw error;
       throw new AppError('OAUTH_TOKEN_FAILED', `${name}: the token endpoint ${as.token_endpoint} refused the code: ${oauthErrorText(error)}`, { cause: error });
     }
-    await credentials.saveTokens(tokens);
+    try {
+      await credentials.saveTokens(tokens);
+    } catch (error) {
+      redirect.finish(false, 'Signed in, but the tokens could not be stored; see the terminal.');
+      throw error;
+    }
     redirect.finish(true, `mcp-auth-proxy is signed in to ${name}. You can close this tab.`);
     return tokens;
   } finally {
     listener.close();
   }
+}
+
+/** For SSH sessions: the browser runs elsewhere, so the user pastes the address it ends up at. */
+function acceptPastes(stream: NodeJS.ReadableStream, listener: LoopbackListener, progress: (text: string) => void): () => void {
+  progress(`If the browser runs on another machine, paste here the address it ends up at (${listener.redirectUri}?...), then press Enter.`);
+  const lines = createInterface({ input: stream, terminal: false });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    if (!listener.paste(line)) progress('That is not the address this sign-in is waiting for; paste the whole address from the browser.');
+  });
+  return () => lines.close();
 }
 
 /** A fixed port must be free; a remembered one is only a preference (the client re-registers). */

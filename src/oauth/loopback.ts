@@ -1,6 +1,8 @@
 // The loopback redirect target of a login (RFC 8252): a one-shot HTTP server
-// on 127.0.0.1 that waits for the browser to come back to /callback, hands
-// the URL to the login flow and shows the browser how it ended.
+// on 127.0.0.1 that waits for the browser to come back to /callback with the
+// login's `state`, hands the URL to the login flow and shows the browser how
+// it ended. A request with another state (a stray or forged one) is answered
+// and ignored, so it can neither end nor hijack the login.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '../errors.js';
@@ -13,7 +15,10 @@ export interface Redirect {
 
 export interface LoopbackListener {
   redirectUri: string;
-  wait(timeoutMs: number): Promise<Redirect>;
+  /** Resolves with the first redirect that carries `state`. */
+  wait(timeoutMs: number, state: string): Promise<Redirect>;
+  /** Takes a redirect URL the user pasted (the browser ran on another machine); false if it is not this login's. */
+  paste(text: string): boolean;
   close(): void;
 }
 
@@ -22,29 +27,35 @@ export const CALLBACK_PATH = '/callback';
 /** Listens on `port` (0 for any free one). Rejects with EADDRINUSE when a fixed port is taken. */
 export function listenForRedirect(port: number): Promise<LoopbackListener> {
   let deliver: ((redirect: Redirect) => void) | undefined;
+  let expected: string | undefined;
   const arrived = new Promise<Redirect>((resolve) => (deliver = resolve));
+  const accept = (url: URL, finish: Redirect['finish']): boolean => {
+    if (!deliver || expected === undefined || url.pathname !== CALLBACK_PATH || url.searchParams.get('state') !== expected) return false;
+    const hand = deliver;
+    deliver = undefined;
+    hand({ url, finish });
+    return true;
+  };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
       return;
     }
-    if (!deliver) {
-      page(res, 409, 'This sign-in was already handled', 'You can close this tab.');
-      return;
+    if (!accept(url, (ok, message) => page(res, ok ? 200 : 400, ok ? 'Signed in' : 'Sign-in failed', message))) {
+      page(res, 400, 'Not this sign-in', 'This response does not belong to the sign-in in progress (or it was already handled); it was ignored.');
     }
-    const hand = deliver;
-    deliver = undefined;
-    hand({ url, finish: (ok, message) => page(res, ok ? 200 : 400, ok ? 'Signed in' : 'Sign-in failed', message) });
   });
   server.keepAliveTimeout = 1000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const { port: bound } = server.address() as AddressInfo;
+      const redirectUri = `http://127.0.0.1:${bound}${CALLBACK_PATH}`;
       resolve({
-        redirectUri: `http://127.0.0.1:${bound}${CALLBACK_PATH}`,
-        wait: (timeoutMs) => {
+        redirectUri,
+        wait: (timeoutMs, state) => {
+          expected = state;
           let timer: NodeJS.Timeout | undefined;
           const timeout = new Promise<never>((_, fail) => {
             timer = setTimeout(
@@ -53,6 +64,16 @@ export function listenForRedirect(port: number): Promise<LoopbackListener> {
             );
           });
           return Promise.race([arrived, timeout]).finally(() => clearTimeout(timer));
+        },
+        paste: (text) => {
+          let url: URL;
+          try {
+            url = new URL(text.trim());
+          } catch {
+            return false;
+          }
+          if (`${url.origin}${url.pathname}` !== redirectUri) return false;
+          return accept(url, () => undefined);
         },
         close: () => {
           server.close();

@@ -1,27 +1,33 @@
 // Keeps one server's OAuth access token fresh inside the proxy: refresh at
 // about 80% of its lifetime and once after an upstream 401, one refresh at a
-// time, the rotated refresh token saved before the new access token is used,
-// 5xx and network failures retried with backoff. A refresh token the server
-// rejects means the user must log in again; until then (and until `login`
-// stores new tokens, which this notices) requests get that hint.
-import { ResponseBodyError, processRefreshTokenResponse, refreshTokenGrantRequest } from 'oauth4webapi';
+// time, the store re-read first (a newer login, or a logout, wins over what
+// this process holds) and the rotated refresh token saved before the new
+// access token is used; 5xx, rate limits and network failures are retried
+// with backoff. A grant the server rejects means the user must log in again;
+// until then (and until `login` stores new tokens, which this notices)
+// requests get that hint.
+import { ResponseBodyError, WWWAuthenticateChallengeError, processRefreshTokenResponse, refreshTokenGrantRequest } from 'oauth4webapi';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Redactor } from '../observability/redact.js';
 import { clientAuth, oauthErrorText } from './client.js';
 import type { OAuthClientRecord, OAuthCredentials, OAuthTokens } from './credentials.js';
+import { resourceCovers } from './discovery.js';
 import { requestOptions } from './http.js';
 import { storedServer, tokensFrom } from './tokens.js';
 
 export interface TokenManagerOptions {
   server: string;
+  /** The configured upstream URL: tokens issued for another resource are never sent to it. */
+  url: string;
   credentials: OAuthCredentials;
   logger: Logger;
   redactor: Redactor;
-  /** Secret of a pre-registered confidential client (auth.clientSecret). */
+  /** A pre-registered client (auth.clientId) and its secret (auth.clientSecret), used only for tokens issued to it. */
+  clientId?: string;
   clientSecret?: string;
   now?: () => number;
-  /** Waits between token-endpoint attempts after a 5xx or network error. */
+  /** Waits between token-endpoint attempts after a 5xx, a rate limit or a network error. */
   retryDelaysMs?: number[];
 }
 
@@ -36,6 +42,10 @@ export interface OAuthStatus {
 
 /** Share of the token lifetime after which a refresh starts in the background. */
 const REFRESH_AT = 0.8;
+/** Timers longer than this are re-armed on expiry (Node caps setTimeout at about 24.8 days). */
+const MAX_TIMER_MS = 24 * 3600_000;
+/** OAuth errors after which only a new login helps. */
+const GRANT_GONE = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
 
 export class TokenManager {
   private tokens: OAuthTokens | undefined;
@@ -48,6 +58,11 @@ export class TokenManager {
   /** A store read under way while no usable login is known; requests meanwhile share it. */
   private checking: Promise<boolean> | undefined;
   private closed = false;
+  /**
+   * The access token a 401 made us fetch, until the upstream accepts it once:
+   * a 401 to that one too is the upstream's verdict, not staleness.
+   */
+  private fetchedAfter401: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: TokenManagerOptions) {
@@ -70,6 +85,12 @@ export class TokenManager {
     if (!tokens || this.loginError) return this.recover();
     if (tokens.expiresAt === undefined) return null;
     const now = this.now();
+    if (!tokens.refreshToken) {
+      // Nothing to refresh with: use the token while it lasts, then ask for a login.
+      if (now < tokens.expiresAt) return null;
+      this.loginError = this.expiredWithoutRefresh();
+      return Promise.reject(this.loginError);
+    }
     if (now < this.mustRefreshAt(tokens)) {
       if (now >= this.refreshAt(tokens) && !this.inflight) this.background();
       return null;
@@ -79,14 +100,28 @@ export class TokenManager {
 
   /**
    * The upstream answered 401 to a request sent with `sent` (its Authorization
-   * value). Resolves true when a retry with a fresher token is worthwhile;
-   * rejects with the login hint when there can be none.
+   * value). null: no retry, the 401 stands (the token was itself fetched
+   * because of a 401, so another refresh would only loop). Otherwise a
+   * promise that resolves once a fresher token is in place, or rejects with
+   * the login hint.
    */
-  async refreshAfterUnauthorized(sent: string | undefined): Promise<boolean> {
-    if (this.loginError) throw this.loginError;
-    if (sent !== this.header.authorization) return true;
-    await this.refresh();
-    return true;
+  refreshAfterUnauthorized(sent: string | undefined): Promise<void> | null {
+    if (this.loginError) return Promise.reject(this.loginError);
+    if (sent !== this.header.authorization) return Promise.resolve();
+    const tokens = this.tokens;
+    if (!tokens || tokens.accessToken === this.fetchedAfter401) return null;
+    if (!tokens.refreshToken) {
+      this.loginError = this.expiredWithoutRefresh();
+      return Promise.reject(this.loginError);
+    }
+    return this.refresh().then(() => {
+      this.fetchedAfter401 = this.tokens?.accessToken;
+    });
+  }
+
+  /** The upstream accepted a request retried with `sent`: a later 401 to it may be refreshed again. */
+  accepted(sent: string | undefined): void {
+    if (this.fetchedAfter401 !== undefined && sent === `Bearer ${this.fetchedAfter401}`) this.fetchedAfter401 = undefined;
   }
 
   status(): OAuthStatus {
@@ -119,7 +154,7 @@ export class TokenManager {
     this.refresh().catch((error: unknown) => {
       this.options.logger.warn('background token refresh failed', { server: this.options.server, error: (error as Error).message });
       // Try again later while the current token still works; prepare() takes over once it nearly expires.
-      if (!this.loginError) this.schedule(30_000);
+      if (!this.loginError) this.arm(this.now() + 30_000);
     });
   }
 
@@ -141,7 +176,7 @@ export class TokenManager {
       if (!this.tokens) this.loginError = this.notLoggedIn();
       return false;
     }
-    if (this.tokens && stored.accessToken === this.tokens.accessToken && stored.refreshToken === this.tokens.refreshToken) return false;
+    if (this.tokens && sameTokens(stored, this.tokens)) return false;
     this.client = (await this.options.credentials.loadClient()) ?? this.client;
     this.adopt(stored);
     return true;
@@ -152,14 +187,25 @@ export class TokenManager {
     if (tokens.refreshToken) this.options.redactor.add(tokens.refreshToken);
     this.tokens = tokens;
     this.header = Object.freeze({ authorization: `Bearer ${tokens.accessToken}` }) as Record<string, string>;
-    this.loginError = undefined;
-    if (tokens.expiresAt !== undefined) this.schedule(this.refreshAt(tokens) - this.now());
+    this.loginError = resourceCovers(tokens.resource, this.options.url)
+      ? undefined
+      : new AppError('LOGIN_REQUIRED', `The stored login for "${this.options.server}" was issued for ${tokens.resource}, not ${this.options.url}; it is not sent there`, {
+          hint: `Run \`mcp-auth-proxy login ${this.options.server}\``,
+        });
+    if (tokens.expiresAt !== undefined && tokens.refreshToken && !this.loginError) this.arm(this.refreshAt(tokens));
+    else clearTimeout(this.timer);
   }
 
-  private schedule(delayMs: number): void {
+  /** Wakes at `at` (re-arming in steps past Node's timer limit) and refreshes if still due. */
+  private arm(at: number): void {
     clearTimeout(this.timer);
     if (this.closed) return;
-    this.timer = setTimeout(() => this.background(), Math.max(0, delayMs));
+    this.timer = setTimeout(() => {
+      const tokens = this.tokens;
+      if (!tokens || this.loginError || tokens.expiresAt === undefined) return;
+      if (this.now() >= Math.min(at, this.refreshAt(tokens))) this.background();
+      else this.arm(at);
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - this.now())));
     this.timer.unref();
   }
 
@@ -174,29 +220,32 @@ export class TokenManager {
   }
 
   private async runRefresh(): Promise<void> {
-    const { server, logger } = this.options;
-    const current = this.tokens as OAuthTokens;
-    if (!current.refreshToken) {
-      throw (this.loginError = new AppError('LOGIN_REQUIRED', `The access token for "${server}" expired and the authorization server issued no refresh token`, {
+    const { server, logger, credentials } = this.options;
+    // A newer login (or a logout, or doctor's refresh) in the store wins over what this process holds.
+    const stored = await credentials.loadTokens();
+    if (!stored) {
+      throw (this.loginError = new AppError('LOGIN_REQUIRED', `The login for "${server}" was removed (mcp-auth-proxy logout); sign in again`, {
         hint: `Run \`mcp-auth-proxy login ${server}\``,
       }));
     }
+    if (this.tokens && !sameTokens(stored, this.tokens) && stored.obtainedAt >= this.tokens.obtainedAt) {
+      this.adopt(stored);
+      if (this.loginError) throw this.loginError;
+      if (stored.expiresAt === undefined || this.now() < this.mustRefreshAt(stored)) return;
+    }
+    const current = this.tokens as OAuthTokens;
+    if (!current.refreshToken) throw (this.loginError = this.expiredWithoutRefresh());
     const as = storedServer(current);
-    const [client, authentication] = clientAuth(
-      { clientId: current.clientId, ...this.clientCredentials(current) },
-      as,
-    );
+    const [client, authentication] = clientAuth({ clientId: current.clientId, ...this.clientCredentials(current) }, as);
     const delays = this.options.retryDelaysMs ?? [500, 1000, 2000];
     for (let attempt = 0; ; attempt++) {
+      let response: Response | undefined;
       try {
-        const response = await refreshTokenGrantRequest(as, client, authentication, current.refreshToken, {
+        response = await refreshTokenGrantRequest(as, client, authentication, current.refreshToken, {
           additionalParameters: { resource: current.resource },
           ...requestOptions(current.tokenEndpoint),
         });
-        if (response.status >= 500) {
-          await response.body?.cancel();
-          throw Object.assign(new Error(`token endpoint answered HTTP ${response.status}`), { retryable: true });
-        }
+        if (response.status >= 500 || response.status === 429) throw new RetryableError(`token endpoint answered HTTP ${response.status}`);
         const next = tokensFrom(server, await processRefreshTokenResponse(as, client, response), {
           as,
           clientId: current.clientId,
@@ -204,16 +253,15 @@ export class TokenManager {
           now: this.now(),
           previous: current,
         });
-        // Saved first: a rotated refresh token that is lost cannot be used again.
-        await this.options.credentials.saveTokens(next);
-        this.adopt(next);
-        this.lastRefreshError = undefined;
+        await this.keep(next);
         logger.info('refreshed the access token', { server, expiresAt: next.expiresAt ? new Date(next.expiresAt).toISOString() : undefined });
         return;
       } catch (error) {
-        if (error instanceof ResponseBodyError) return this.refused(error, current);
+        await response?.body?.cancel().catch(() => undefined);
+        const gone = grantGone(error);
+        if (gone) return this.refused(gone, current);
         if (error instanceof AppError) throw error;
-        this.lastRefreshError = (error as Error).message;
+        this.lastRefreshError = error instanceof ResponseBodyError ? oauthErrorText(error) : (error as Error).message;
         const delay = delays[attempt];
         if (delay === undefined) break;
         logger.warn('token refresh failed; retrying', { server, attempt: attempt + 1, error: this.lastRefreshError, retryInMs: delay });
@@ -225,28 +273,50 @@ export class TokenManager {
     });
   }
 
-  /** The server rejected the refresh: unless someone stored newer tokens meanwhile, a new login is needed. */
-  private async refused(error: ResponseBodyError, used: OAuthTokens): Promise<void> {
-    const { server, logger } = this.options;
-    this.lastRefreshError = oauthErrorText(error);
-    if (error.status >= 500) throw new AppError('TOKEN_ENDPOINT_UNAVAILABLE', `Cannot refresh the access token for "${server}": ${this.lastRefreshError}`);
-    if (await this.reload()) {
-      if (this.tokens?.refreshToken !== used.refreshToken) return;
+  /**
+   * Saves the refreshed tokens, then uses them. If saving fails they are used
+   * anyway: the server has already rotated the refresh token, and sending the
+   * consumed one again would end the grant. The next refresh saves again.
+   */
+  private async keep(next: OAuthTokens): Promise<void> {
+    const { server, logger, credentials } = this.options;
+    try {
+      await credentials.saveTokens(next);
+      this.lastRefreshError = undefined;
+    } catch (error) {
+      this.lastRefreshError = `refreshed, but could not save the tokens: ${(error as Error).message}`;
+      logger.error('could not save the refreshed tokens; using them from memory until the next refresh saves them', { server, error: (error as Error).message });
     }
-    this.loginError = new AppError('LOGIN_REQUIRED', `The authorization server rejected the refresh token for "${server}" (${this.lastRefreshError}); sign in again`, {
+    this.adopt(next);
+  }
+
+  /** The server rejected the grant: unless someone stored newer tokens meanwhile, a new login is needed. */
+  private async refused(reason: string, used: OAuthTokens): Promise<void> {
+    const { server, logger } = this.options;
+    this.lastRefreshError = reason;
+    if ((await this.reload()) && this.tokens?.refreshToken !== used.refreshToken && !this.loginError) return;
+    this.loginError = new AppError('LOGIN_REQUIRED', `The authorization server rejected the refresh token for "${server}" (${reason}); sign in again`, {
       hint: `Run \`mcp-auth-proxy login ${server}\``,
     });
-    logger.warn('login required', { server, error: this.lastRefreshError, hint: `mcp-auth-proxy login ${server}` });
+    logger.warn('login required', { server, error: reason, hint: `mcp-auth-proxy login ${server}` });
     throw this.loginError;
   }
 
   private clientCredentials(tokens: OAuthTokens): Pick<OAuthClientRecord, 'clientSecret' | 'tokenEndpointAuthMethod'> {
-    const stored = this.client?.clientId === tokens.clientId ? this.client : undefined;
-    const secret = this.options.clientSecret ?? stored?.clientSecret;
+    const stored = this.client?.clientId === tokens.clientId && this.client.issuer === tokens.issuer ? this.client : undefined;
+    const configured = this.options.clientId === tokens.clientId ? this.options.clientSecret : undefined;
+    const secret = configured ?? stored?.clientSecret;
     return {
       ...(secret ? { clientSecret: secret } : {}),
       ...(stored?.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: stored.tokenEndpointAuthMethod } : {}),
     };
+  }
+
+  private expiredWithoutRefresh(): AppError {
+    const { server } = this.options;
+    return new AppError('LOGIN_REQUIRED', `The access token for "${server}" expired and the authorization server issued no refresh token`, {
+      hint: `Run \`mcp-auth-proxy login ${server}\``,
+    });
   }
 
   private notLoggedIn(): AppError {
@@ -256,4 +326,18 @@ export class TokenManager {
       hint: `Run \`mcp-auth-proxy login ${server}\`${problem ? ' (with --insecure-storage on a machine without a keychain)' : ''}`,
     });
   }
+}
+
+class RetryableError extends Error {}
+
+function sameTokens(a: OAuthTokens, b: OAuthTokens): boolean {
+  return a.accessToken === b.accessToken && a.refreshToken === b.refreshToken;
+}
+
+/** The OAuth error code when the grant or client is gone for good, else undefined (worth retrying). */
+function grantGone(error: unknown): string | undefined {
+  if (error instanceof ResponseBodyError && GRANT_GONE.has(error.error)) return oauthErrorText(error);
+  // A 401 with WWW-Authenticate from the token endpoint: the client's credentials were refused.
+  if (error instanceof WWWAuthenticateChallengeError) return 'invalid_client';
+  return undefined;
 }

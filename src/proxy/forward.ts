@@ -82,10 +82,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       proxyRes.destroy();
       return;
     }
-    if (status === 401 && !exchange.retried && upstream.signer?.refreshAfterUnauthorized) {
-      retryAfterRefresh(exchange, req, res, proxyRes);
-      return;
+    if (status === 401 && !exchange.retried) {
+      const refreshing = upstream.signer?.refreshAfterUnauthorized?.(exchange.headers.authorization);
+      if (refreshing) {
+        retryAfterRefresh(exchange, req, res, proxyRes, refreshing);
+        return;
+      }
     }
+    if (exchange.retried && status < 400) upstream.signer?.acceptedAfterRefresh?.(exchange.headers.authorization);
     if (status === 405 && req.method === 'GET') {
       proxyRes.resume();
       serveHeartbeatStream(res, upstream.heartbeatMs);
@@ -125,13 +129,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
    * way) and send the same request once more; the held body makes that
    * possible. When no refresh can help, the agent gets the login hint.
    */
-  function retryAfterRefresh(exchange: Exchange, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage): void {
+  function retryAfterRefresh(exchange: Exchange, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, refreshing: Promise<void>): void {
     const { upstream } = exchange;
     const signer = upstream.signer as NonNullable<Upstream['signer']>;
     exchange.retried = true;
     exchange.proxyReq = undefined;
     proxyRes.resume();
-    (signer.refreshAfterUnauthorized as NonNullable<typeof signer.refreshAfterUnauthorized>)(exchange.headers.authorization).then(
+    refreshing.then(
       () => {
         if (res.destroyed) return;
         const signed = signer.sign({ method: req.method ?? 'GET', url: exchange.target, headers: req.headers, identity: LOCAL_USER });
@@ -140,8 +144,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         forward(req, res, exchange);
       },
       (error: unknown) => {
-        exchange.failure = 'login-required';
         const cause = error instanceof AppError ? error : undefined;
+        exchange.failure = cause?.code === 'LOGIN_REQUIRED' ? 'login-required' : 'refresh-failed';
         sendProxyError(
           res,
           {

@@ -106,17 +106,47 @@ export function createHandler(options: HandlerOptions) {
       // Most schemes sign at once; OAuth may first wait for a refresh in progress.
       const pending = upstream.signer?.prepare?.();
       if (!pending) return run(step);
+      awaitCredential(pending, step);
+    });
+
+    /** Waits for a refresh in progress, no longer than the upstream's own timeout. */
+    function awaitCredential(pending: Promise<void>, step: DispatchInput): void {
+      const { upstream, body } = step;
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        failure = 'refresh-timeout';
+        sendProxyError(
+          res,
+          {
+            status: 504,
+            rpcCode: RPC.upstreamTimeout,
+            code: 'TOKEN_REFRESH_TIMEOUT',
+            server: upstream.name,
+            message: `Refreshing the access token for "${upstream.name}" took longer than ${upstream.timeoutMs} ms`,
+            hint: 'Run `mcp-auth-proxy doctor` to check the way to the authorization server',
+          },
+          requestIdOf(body),
+        );
+      }, upstream.timeoutMs);
+      timer.unref();
       pending.then(
         () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           if (!res.destroyed) run(step);
         },
         (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           if (!(error instanceof AppError)) return failRequest(res, logger, error);
-          failure = 'no-credential';
+          failure = error.code === 'LOGIN_REQUIRED' ? 'login-required' : 'no-credential';
           noCredential(res, upstream.name, error, body);
         },
       );
-    });
+    }
 
     function run(step: DispatchInput): void {
       try {

@@ -70,6 +70,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     }
     upstream.signer = await createSigner(server.auth, {
       server: name,
+      url: server.url,
       secrets: options.secrets,
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),

@@ -106,9 +106,14 @@ export class Capture extends Writable {
   }
 }
 
-/** Resolves when `predicate` holds, polling on the event loop (no fixed sleeps); rejects after `limit` checks. */
-export async function eventually(predicate: () => boolean, limit = 500): Promise<void> {
+/**
+ * Resolves when `predicate` holds, polling on the event loop (no fixed sleeps);
+ * rejects after `limit` checks. `poll`, when given, runs before each check
+ * (e.g. one more request whose answer the predicate looks at).
+ */
+export async function eventually(predicate: () => boolean, limit = 500, poll?: () => Promise<void>): Promise<void> {
   for (let i = 0; i < limit; i++) {
+    await poll?.();
     if (predicate()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

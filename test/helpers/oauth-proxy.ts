@@ -17,7 +17,8 @@ export interface OAuthBed {
   env: NodeJS.ProcessEnv;
   file: FileStore;
   login(extra?: string[], tamper?: (redirect: URL) => void): Promise<SignIn>;
-  startProxy(): Promise<TestProxy>;
+  /** A proxy serving `linear` at `url` (default: the server's MCP URL) from `store` (default: the file store). */
+  startProxy(options?: { url?: string; store?: SecretStore }): Promise<TestProxy>;
   close(): Promise<void>;
 }
 
@@ -25,7 +26,7 @@ export interface OAuthBed {
  * Stands in for the OS keychain of a machine that has none, the way
  * @napi-rs/keyring reports it; the keychain suite covers the real one.
  */
-const NO_KEYCHAIN: SecretStore = {
+export const NO_KEYCHAIN: SecretStore = {
   label: 'OS keychain',
   get: () => Promise.reject(new SecretError('KEYCHAIN_UNAVAILABLE', 'no keychain in this test', '')),
   set: () => Promise.reject(new SecretError('KEYCHAIN_UNAVAILABLE', 'no keychain in this test', '')),
@@ -44,8 +45,8 @@ export async function startOAuthBed(options: OAuthServerOptions = {}): Promise<O
     env,
     file,
     login: (extra = [], tamper) => signInWithCli(['linear', '--url', as.mcpUrl, '--type', 'oauth', '--insecure-storage', ...extra], env, home, tamper),
-    startProxy: async () => {
-      const proxy = await startTestProxy({ servers: { linear: { url: as.mcpUrl, auth: { type: 'oauth' } } } }, {}, { stores: { keychain: NO_KEYCHAIN, file } });
+    startProxy: async ({ url = as.mcpUrl, store = file } = {}) => {
+      const proxy = await startTestProxy({ servers: { linear: { url, auth: { type: 'oauth' } } } }, {}, { stores: { keychain: NO_KEYCHAIN, file: store } });
       proxies.push(proxy);
       return proxy;
     },

@@ -34,6 +34,10 @@ export interface OAuthServerOptions {
    * here, so this one trusts it with a loopback redirect URI.
    */
   clientIdMetadataDocuments?: boolean;
+  /** Issue refresh tokens (default true); false: access tokens only, as some servers do. */
+  issueRefreshTokens?: boolean;
+  /** Fields merged into the authorization server metadata (e.g. an http token_endpoint). */
+  metadataOverrides?: Record<string, unknown>;
   /** Include `iss` in authorization responses and advertise authorization_response_iss_parameter_supported (default true). */
   issParameter?: boolean;
   /** Make the next N token-endpoint requests answer HTTP 503 (to test retry with backoff). Also settable later via the returned object. */
@@ -62,6 +66,8 @@ export interface TestOAuthServer {
   setTokenDelay(ms: number): void;
   /** Lifetime of access tokens issued from now on (0: already expired when issued). */
   setAccessTokenTtl(seconds: number): void;
+  /** While true, /mcp refuses every token, however fresh (an audience the client cannot fix). */
+  rejectAllTokens(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +96,7 @@ const strings = (record: unknown): Record<string, string> =>
 
 export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<TestOAuthServer> {
   let ttl = options.accessTokenTtlSeconds ?? 3600;
+  let rejectAll = false;
   const rotate = options.rotateRefreshTokens ?? true;
   const issParameter = options.issParameter ?? true;
   let tokenFailures = options.tokenFailures ?? 0;
@@ -128,7 +135,13 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     const accessToken = opaque();
     accessTokens.set(accessToken, { ...grant, expiresAt: Date.now() + ttl * 1000 });
     refreshTokens.set(refreshToken, grant);
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, refresh_token: refreshToken, ...(grant.scopes.length ? { scope: grant.scopes.join(' ') } : {}) };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: ttl,
+      ...(options.issueRefreshTokens === false ? {} : { refresh_token: refreshToken }),
+      ...(grant.scopes.length ? { scope: grant.scopes.join(' ') } : {}),
+    };
   };
   // RFC 8707: a grant stays bound to the resource it was authorized for.
   const checkResource = (requested: URL | undefined, granted: string | undefined) => {
@@ -193,7 +206,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
       return issue(grant, rotate ? undefined : refreshToken);
     },
     async verifyAccessToken(token) {
-      const entry = accessTokens.get(token);
+      const entry = rejectAll ? undefined : accessTokens.get(token);
       const problem = !entry ? 'unknown or revoked token' : entry.expiresAt <= Date.now() ? 'token expired' : entry.resource !== mcpUrl ? 'token not issued for this resource' : undefined;
       if (!entry || problem) {
         counts.rejectedTokens += 1;
@@ -213,6 +226,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   if (options.advertisePkce === false) delete asMetadata.code_challenge_methods_supported;
   if (issParameter) asMetadata.authorization_response_iss_parameter_supported = true;
   if (options.clientIdMetadataDocuments) asMetadata.client_id_metadata_document_supported = true;
+  Object.assign(asMetadata, options.metadataOverrides);
   app.get('/.well-known/oauth-authorization-server', (_req, res) => res.json(asMetadata));
   app.get('/.well-known/oauth-protected-resource/mcp', (_req, res) => res.json({ resource: mcpUrl, authorization_servers: [issuer] }));
 
@@ -297,6 +311,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     revokeAccessTokens: () => accessTokens.clear(),
     failTokenRequests: (n) => {
       tokenFailures = n;
+    },
+    rejectAllTokens: (on) => {
+      rejectAll = on;
     },
     setAccessTokenTtl: (seconds) => {
       ttl = seconds;

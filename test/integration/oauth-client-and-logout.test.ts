@@ -44,7 +44,8 @@ test('a configured client id is used as is: no dynamic registration', async () =
   expect(bed.as.counts.register).toBe(0);
   expect(authorizeUrl.searchParams.get('client_id')).toBe(STATIC_CLIENT_ID);
   expect(authorizeUrl.searchParams.get('scope')).toBe('mcp');
-  expect(await bed.file.get('oauth-client:linear')).toBeUndefined();
+  // Recorded (without any secret) to bind the id to this issuer.
+  expect(JSON.parse((await bed.file.get('oauth-client:linear')) as string)).toMatchObject({ clientId: STATIC_CLIENT_ID, issuer: bed.as.issuer, method: 'static' });
   expect((await storedTokens(bed.file)).accessToken).toBeTruthy();
 });
 

@@ -42,7 +42,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     await saveEdit?.();
   };
   if (server.auth.type === 'oauth') {
-    await loginOAuth(ctx, { name, server, creating, options, progress });
+    await loginOAuth(ctx, { name, server, creating, options, progress, stdin });
     return;
   }
 
@@ -78,7 +78,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
 
   if (options.verify !== false) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
-    const signer = await createSigner(server.auth, { server: name, secrets: enteredSecretResolver(entered, ctx.env) });
+    const signer = await createSigner(server.auth, { server: name, url: server.url, secrets: enteredSecretResolver(entered, ctx.env) });
     const result = await verifyServer({ name, server, signer });
     if (!result.ok && result.status === undefined) {
       throw new AppError('VERIFY_UNREACHABLE', `The secret is stored, but the check could not reach ${server.url}: ${result.detail}`, {
