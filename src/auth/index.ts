@@ -3,13 +3,11 @@
 import type { AuthConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
-import { OAuthCredentials } from '../oauth/credentials.js';
-import { TokenManager } from '../oauth/token-manager.js';
+import type { TokenManager } from '../oauth/token-manager.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { createActAsSigner } from './act-as.js';
 import { createBearerSigner } from './bearer.js';
 import { createHmacSigner } from './hmac.js';
-import { createOAuthSigner } from './oauth.js';
 import type { Signer } from './scheme.js';
 import { createHeadersSigner } from './static-headers.js';
 
@@ -41,7 +39,8 @@ export async function createSigner(auth: AuthConfig, context: SignerContext): Pr
     case 'act-as':
       return createActAsSigner({ token: await resolve(auth.token, 'token'), user: auth.user, header: auth.header });
     case 'oauth':
-      return createOAuthSigner(
+      // Loaded only for OAuth servers: the OAuth client is the largest part and most setups never use it.
+      return (await import('./oauth.js')).createOAuthSigner(
         await openTokenManager(context, {
           url: context.url,
           ...(auth.clientId ? { clientId: auth.clientId } : {}),
@@ -56,6 +55,7 @@ export async function createSigner(auth: AuthConfig, context: SignerContext): Pr
 async function openTokenManager(context: SignerContext, client: { url: string | undefined; clientId?: string; clientSecret?: string }): Promise<TokenManager> {
   const stores = context.secrets.stores;
   if (!stores || client.url === undefined) throw new AppError('OAUTH_UNAVAILABLE', `servers.${context.server}: OAuth tokens need the keychain stores here`);
+  const [{ TokenManager }, { OAuthCredentials }] = await Promise.all([import('../oauth/token-manager.js'), import('../oauth/credentials.js')]);
   const manager = new TokenManager({
     server: context.server,
     credentials: new OAuthCredentials(context.server, stores),

@@ -11,6 +11,7 @@ import { processDiscoveryResponse, type AuthorizationServer } from 'oauth4webapi
 import type { OAuthConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { fetchWithTimeout, requireSecure, timedFetch } from './http.js';
+import { canonicalResource, resourceCovers } from './resource.js';
 
 export interface Discovery {
   as: AuthorizationServer;
@@ -136,33 +137,12 @@ async function authorizationServerMetadata(name: string, issuer: string): Promis
   });
 }
 
-/** Whether a token for `resource` may be sent to `serverUrl`: the same URL, or a path under it on the same origin. */
-export function resourceCovers(resource: string, serverUrl: string): boolean {
-  let named: URL;
-  let server: URL;
-  try {
-    named = new URL(resource);
-    server = new URL(serverUrl);
-  } catch {
-    return false;
-  }
-  const base = named.pathname.endsWith('/') ? named.pathname : `${named.pathname}/`;
-  return named.origin === server.origin && (server.pathname === named.pathname || `${server.pathname}/`.startsWith(base));
-}
-
 /** The resource the metadata names must be this server or a parent path of it on the same origin. */
 function checkResource(name: string, resource: string, serverUrl: string): string {
   if (!resourceCovers(resource, serverUrl)) {
     throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: the protected resource metadata is for ${resource}, not ${serverUrl}; refusing it`);
   }
   return resource;
-}
-
-/** RFC 8707 canonical form: no fragment; a bare origin without the trailing slash. */
-export function canonicalResource(url: string): string {
-  const parsed = new URL(url);
-  parsed.hash = '';
-  return parsed.pathname === '/' && !parsed.search ? parsed.origin : parsed.href;
 }
 
 function causeText(error: unknown): string {

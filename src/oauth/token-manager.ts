@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Redactor } from '../observability/redact.js';
 import { clientAuth, oauthErrorText } from './client.js';
 import type { OAuthClientRecord, OAuthCredentials, OAuthTokens } from './credentials.js';
-import { resourceCovers } from './discovery.js';
+import { resourceCovers } from './resource.js';
 import { requestOptions } from './http.js';
 import { storedServer, tokensFrom } from './tokens.js';
 

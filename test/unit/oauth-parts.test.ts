@@ -2,7 +2,7 @@
 // URLs, the resource is in RFC 8707 canonical form, a refresh without a new
 // refresh token keeps the old one, and only bearer tokens are accepted.
 import { openBrowser } from '../../src/oauth/browser.js';
-import { canonicalResource } from '../../src/oauth/discovery.js';
+import { canonicalResource } from '../../src/oauth/resource.js';
 import { tokensFrom } from '../../src/oauth/tokens.js';
 import { clientAuth } from '../../src/oauth/client.js';
 
