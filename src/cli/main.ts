@@ -10,7 +10,7 @@ import type { CommandContext } from './context.js';
 
 
 /** Listed in help only; the snippet module checks names against the client registry. */
-const CLIENT_NAMES = 'claude-code, cursor, cursor-agent, vscode, windsurf, codex, gemini, goose, opencode, jetbrains, junie, antigravity, antigravity-cli';
+const CLIENT_NAMES = 'claude-code, claude-desktop, cursor, cursor-agent, vscode, windsurf, codex, gemini, goose, opencode, jetbrains, junie, antigravity, antigravity-cli';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -98,9 +98,16 @@ export function buildProgram(ctx: CommandContext): Command {
     .option('--write', "merge the entries into the client's config file (backup kept, other entries untouched)")
     .option('--force', 'with --write: replace a same-named entry')
     .option('--file <path>', "with --write: the file to merge into instead of the client's default")
+    .addOption(new Option('--transport <kind>', 'http: point at the daemon; stdio: launch `mcp-auth-proxy stdio <server>` (default for claude-desktop, jetbrains)').choices(['http', 'stdio']))
+    .addOption(new Option('--platform <os>', 'the OS the agent runs on (win32 gets `cmd /c npx ...`)').choices(['linux', 'darwin', 'win32']))
     .addHelpText(
       'after',
-      example(['mcp-auth-proxy mcp-json', 'mcp-auth-proxy mcp-json gateway --client cursor', 'mcp-auth-proxy mcp-json --client codex --write']) +
+      example([
+        'mcp-auth-proxy mcp-json',
+        'mcp-auth-proxy mcp-json gateway --client cursor',
+        'mcp-auth-proxy mcp-json --client codex --write',
+        'mcp-auth-proxy mcp-json gateway --client claude-desktop --platform win32',
+      ]) +
         `\nClients: ${CLIENT_NAMES}\n`,
     )
     .action(async (server: string | undefined, options) => (await import('./commands/mcp-json.js')).mcpJson(ctx, server, options));
@@ -142,6 +149,19 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(configOption())
     .addHelpText('after', example(['mcp-auth-proxy logout gateway', 'mcp-auth-proxy logout linear']))
     .action(async (server: string, options) => (await import('./commands/logout.js')).logout(ctx, server, options));
+
+  program
+    .command('stdio')
+    .argument('<server>', 'server name from the config')
+    .description('Bridge stdio JSON-RPC to a server, for agents that only launch commands (Claude Desktop, JetBrains); no daemon needed')
+    .addOption(configOption())
+    .addOption(logLevelOption())
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy stdio gateway', 'npx -y mcp-auth-proxy stdio glean   # as an agent runs it', 'mcp-auth-proxy mcp-json gateway --client claude-desktop   # the snippet that runs it']) +
+        '\nstdout carries only JSON-RPC; logs go to stderr. When stdin closes, the upstream session is ended.\n',
+    )
+    .action(async (server: string, options) => (await import('./commands/stdio.js')).stdio(ctx, server, options));
 
   program
     .command('doctor')

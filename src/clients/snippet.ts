@@ -26,25 +26,41 @@ export interface Snippet {
   links: string[];
 }
 
-/** Clients that can only launch stdio commands; they arrive with `mcp-auth-proxy stdio`. */
-const STDIO_ONLY: ReadonlySet<string> = new Set(['claude-desktop']);
+/** Clients that get the `mcp-auth-proxy stdio <server>` command form by default (they launch commands). */
+const STDIO_FIRST: ReadonlySet<string> = new Set(['claude-desktop', 'jetbrains']);
+
+export interface SnippetOptions {
+  /** Force a form; by default stdio for stdio-first clients, HTTP (to the daemon) for the rest. */
+  transport?: 'http' | 'stdio';
+  /** The platform the snippet will run on (win32 needs `cmd /c npx`, since npx is a .cmd file there). */
+  platform?: NodeJS.Platform;
+}
 
 export function supportedClients(): string[] {
   return new MCPConfigRegistry()
     .getAllConfigs()
-    .filter((c) => c.userConfigurable && c.transports.includes('http') && !STDIO_ONLY.has(c.id))
+    .filter((c) => c.userConfigurable)
     .map((c) => c.id);
 }
 
-export function buildSnippet(client: string, entries: SnippetEntry[]): Snippet {
-  const registry = new MCPConfigRegistry();
+/** The command and arguments that start the bridge, safe for the target platform's process spawning. */
+export function stdioCommand(server: string, platform: NodeJS.Platform): { command: string; args: string[] } {
+  const args = ['-y', 'mcp-auth-proxy', 'stdio', server];
+  // Windows cannot spawn npx.cmd directly without a shell: go through cmd with /c, each argument separate.
+  return platform === 'win32' ? { command: 'cmd', args: ['/c', 'npx', ...args] } : { command: 'npx', args };
+}
+
+export function buildSnippet(client: string, entries: SnippetEntry[], options: SnippetOptions = {}): Snippet {
+  const registry = new MCPConfigRegistry({ serverPackage: 'mcp-auth-proxy' });
   const info = registry.getAllConfigs().find((c) => c.id === client);
   if (!info) {
     throw new AppError('UNKNOWN_CLIENT', `Unknown client "${client}"`, { hint: `Supported: ${supportedClients().join(', ')}`, exitCode: EXIT_USAGE });
   }
-  if (STDIO_ONLY.has(info.id) || !info.transports.includes('http')) {
-    throw new AppError('STDIO_CLIENT', `${info.displayName} only launches stdio commands; its snippet arrives with the \`mcp-auth-proxy stdio\` bridge`, {
-      hint: `Meanwhile use an HTTP-capable client (${supportedClients().slice(0, 4).join(', ')}...).`,
+  const transport = options.transport ?? (STDIO_FIRST.has(info.id) || !info.transports.includes('http') ? 'stdio' : 'http');
+  if (!info.transports.includes(transport)) {
+    throw new AppError('TRANSPORT_UNSUPPORTED', `${info.displayName} does not take ${transport === 'http' ? 'HTTP servers' : 'stdio commands'}`, {
+      hint: `Use --transport ${transport === 'http' ? 'stdio' : 'http'}.`,
+      exitCode: EXIT_USAGE,
     });
   }
   if (!info.userConfigurable) {
@@ -55,15 +71,26 @@ export function buildSnippet(client: string, entries: SnippetEntry[]): Snippet {
   let rootKey = '';
   const commands: string[] = [];
   const links: string[] = [];
+  const mapping = info.configStructure.stdioPropertyMapping;
   for (const entry of entries) {
-    const options = { transport: 'http' as const, serverUrl: entry.url, serverName: entry.name };
-    const full = builder.buildConfiguration(options) as unknown as Record<string, Record<string, unknown>>;
+    const connection = transport === 'http' ? { transport, serverUrl: entry.url, serverName: entry.name } : { transport, serverName: entry.name };
+    const full = builder.buildConfiguration(connection) as unknown as Record<string, Record<string, Record<string, unknown>>>;
     rootKey = Object.keys(full)[0] ?? rootKey;
-    document[rootKey] = { ...((document[rootKey] as object | undefined) ?? {}), ...(full[rootKey] ?? {}) };
-    const command = builder.buildCommand(options);
-    if (command) commands.push(command);
-    const link = oneClickLink(builder, options);
-    if (link) links.push(link);
+    const servers = full[rootKey] ?? {};
+    const server = servers[entry.name];
+    if (transport === 'stdio' && server && mapping) {
+      // The library writes `npx -y <package>`; the bridge needs its subcommand and server, and Windows needs cmd /c.
+      const { command, args } = stdioCommand(entry.name, options.platform ?? process.platform);
+      server[mapping.commandProperty] = command;
+      server[mapping.argsProperty] = args;
+    }
+    document[rootKey] = { ...((document[rootKey] as object | undefined) ?? {}), ...servers };
+    if (transport === 'http') {
+      const command = builder.buildCommand(connection);
+      if (command) commands.push(command);
+      const link = oneClickLink(builder, connection);
+      if (link) links.push(link);
+    }
   }
   let configPath: string | undefined;
   try {

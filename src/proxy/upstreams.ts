@@ -63,11 +63,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     strip: (headers) => headers,
   };
   try {
-    for (const [header, value] of Object.entries(server.headers)) {
-      upstream.staticHeaders[header.toLowerCase()] = isSecretReference(value)
-        ? await options.secrets.resolve(value, `servers.${name}.headers.${header}`, name)
-        : value;
-    }
+    upstream.staticHeaders = await resolveStaticHeaders(name, server, options.secrets);
     upstream.signer = await createSigner(server.auth, {
       server: name,
       url: server.url,
@@ -87,6 +83,15 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     });
   }
   return upstream;
+}
+
+/** A server's static `headers`, names lower-cased, secret references resolved (and so registered for redaction). */
+export async function resolveStaticHeaders(name: string, server: ServerConfig, secrets: SecretResolver): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  for (const [header, value] of Object.entries(server.headers)) {
+    headers[header.toLowerCase()] = isSecretReference(value) ? await secrets.resolve(value, `servers.${name}.headers.${header}`, name) : value;
+  }
+  return headers;
 }
 
 export function destroyUpstreams(upstreams: Map<string, Upstream>): void {

@@ -14,20 +14,38 @@ const env = cleanEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config'), MCP_U
 
 const FORMAT: Record<string, 'json' | 'toml' | 'yaml'> = { codex: 'toml', goose: 'yaml' };
 
-test.each(supportedClients())('%s: the snippet parses and points at the proxy', async (client) => {
+/** Clients that launch commands get the stdio bridge instead of the daemon's URL. */
+const STDIO_FIRST = new Set(['claude-desktop', 'jetbrains']);
+
+test.each(supportedClients())('%s: the snippet parses and points at the proxy (or runs the bridge)', async (client) => {
   const result = await runCli(['mcp-json', '--client', client], { cwd: home, env });
   expect(result.code).toBe(0);
   const format = FORMAT[client] ?? 'json';
   const parsed = format === 'toml' ? parseToml(result.stdout) : format === 'yaml' ? yaml.load(result.stdout) : JSON.parse(result.stdout);
-  expect(JSON.stringify(parsed)).toContain('http://127.0.0.1:8899/default/mcp');
+  expect(JSON.stringify(parsed)).toContain(STDIO_FIRST.has(client) ? '"args":["-y","mcp-auth-proxy","stdio","default"]' : 'http://127.0.0.1:8899/default/mcp');
   expect(result.stdout + result.stderr).not.toContain('mcp-json-secret-0e1f');
   expect(result.stdout).not.toMatch(/authorization|x-signature|x-api-key/i);
 });
 
-test('claude-desktop says its snippet comes with the stdio bridge', async () => {
-  const result = await runCli(['mcp-json', '--client', 'claude-desktop'], { cwd: home, env });
-  expect(result.code).toBe(1);
-  expect(result.stderr).toContain('only launches stdio commands');
+test('claude-desktop and jetbrains get the stdio bridge command; on Windows through cmd /c (npx is a .cmd there)', async () => {
+  const desktop = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--platform', 'linux'], { cwd: home, env });
+  expect(desktop.code).toBe(0);
+  expect(JSON.parse(desktop.stdout).mcpServers.default).toMatchObject({ command: 'npx', args: ['-y', 'mcp-auth-proxy', 'stdio', 'default'] });
+  const windows = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--platform', 'win32'], { cwd: home, env });
+  expect(JSON.parse(windows.stdout).mcpServers.default).toMatchObject({ command: 'cmd', args: ['/c', 'npx', '-y', 'mcp-auth-proxy', 'stdio', 'default'] });
+  const jetbrains = await runCli(['mcp-json', 'default', '--client', 'jetbrains', '--platform', 'darwin'], { cwd: home, env });
+  expect(JSON.parse(jetbrains.stdout).mcpServers.default).toMatchObject({ command: 'npx', args: ['-y', 'mcp-auth-proxy', 'stdio', 'default'] });
+  // No URL, no secret: the bridge reads the same config and keychain itself.
+  expect(desktop.stdout + windows.stdout + jetbrains.stdout).not.toMatch(/http:|secret/i);
+});
+
+test('--transport stdio gives any stdio-capable client the bridge command in its own format; http-only refusals exit 2', async () => {
+  const goose = await runCli(['mcp-json', 'default', '--client', 'goose', '--transport', 'stdio', '--platform', 'linux'], { cwd: home, env });
+  expect(goose.code).toBe(0);
+  expect(goose.stdout).toMatch(/cmd: npx\n\s+args:\n\s+- '-y'\n\s+- mcp-auth-proxy\n\s+- stdio\n\s+- default/);
+  const desktopHttp = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--transport', 'http'], { cwd: home, env });
+  expect(desktopHttp.code).toBe(2);
+  expect(desktopHttp.stderr).toContain('does not take HTTP servers');
 });
 
 test('an unknown client lists the supported ones; a centrally managed one is refused (exit 2)', async () => {

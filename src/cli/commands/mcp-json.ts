@@ -16,6 +16,8 @@ export interface McpJsonOptions {
   write?: boolean;
   force?: boolean;
   file?: string;
+  transport?: 'http' | 'stdio';
+  platform?: NodeJS.Platform;
 }
 
 export async function mcpJson(ctx: CommandContext, server: string | undefined, options: McpJsonOptions): Promise<void> {
@@ -30,7 +32,10 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   }
   const base = proxyBase(config.listen);
   const entries = (server ? [server] : names).map((name) => ({ name, url: `${base}/${name}/mcp` }));
-  const snippet = buildSnippet(options.client, entries);
+  const snippet = buildSnippet(options.client, entries, {
+    ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
   if (!options.write) {
     ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
     if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);

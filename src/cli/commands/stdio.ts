@@ -1,0 +1,49 @@
+// `mcp-auth-proxy stdio <server>`: the stdio bridge for agents that only
+// launch commands (Claude Desktop, JetBrains). Same config and keychain as
+// the daemon, no daemon needed. stdout is JSON-RPC only; logs go to stderr.
+// A credential that cannot be read does not stop the bridge: every request
+// then gets a JSON-RPC error that says what to run, which the agent shows.
+import { createSigner } from '../../auth/index.js';
+import type { Signer } from '../../auth/scheme.js';
+import { loadConfig } from '../../config/load.js';
+import { AppError } from '../../errors.js';
+import { createLogger } from '../../observability/logger.js';
+import { resolveStaticHeaders } from '../../proxy/upstreams.js';
+import { openResolver } from '../../secrets/stores.js';
+import { runBridge } from '../../stdio/bridge.js';
+import type { CommandContext } from '../context.js';
+import { unknownServer } from '../server-lookup.js';
+
+export interface StdioOptions {
+  config?: string;
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+export async function stdio(ctx: CommandContext, name: string, options: StdioOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<void> {
+  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.logLevel ? { logLevel: options.logLevel } : {} });
+  const server = config.servers[name];
+  if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
+  const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  const secrets = openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
+  let signer: Signer;
+  let staticHeaders: Record<string, string> = {};
+  try {
+    staticHeaders = await resolveStaticHeaders(name, server, secrets);
+    signer = await createSigner(server.auth, { server: name, url: server.url, secrets, logger });
+  } catch (error) {
+    const cause = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error));
+    logger.error('no usable credential; every request will get this error', { server: name, error: cause.message, hint: cause.hint });
+    signer = failingSigner(cause);
+  }
+  try {
+    await runBridge({ name, server, signer, staticHeaders, logger, stdin });
+  } finally {
+    signer.close?.();
+  }
+}
+
+/** Stands in when the credential cannot be read: each request fails with the reason and the fix. */
+function failingSigner(cause: AppError): Signer {
+  const error = new AppError(cause.code, cause.hint ? `${cause.message}. ${cause.hint}` : cause.message);
+  return { type: 'unavailable', needsBody: false, headerNames: [], sign: () => ({}), prepare: () => Promise.reject(error) };
+}

@@ -1,0 +1,54 @@
+// The fetch the stdio bridge hands the SDK's client transports: every request
+// gets the server's static headers, the 2026-07-28 metadata headers and the
+// scheme's credential (after waiting for an OAuth refresh if one is due); a
+// 401 to an OAuth token is retried once after a refresh, as in the proxy.
+import { LOCAL_USER, type Signer } from '../auth/scheme.js';
+import type { ModernHeaders } from './modern-headers.js';
+
+export interface SignedFetchOptions {
+  signer: Signer;
+  staticHeaders: Record<string, string>;
+  modern: ModernHeaders;
+  fetch?: typeof fetch;
+}
+
+export function createSignedFetch(options: SignedFetchOptions): typeof fetch {
+  const { signer, staticHeaders, modern } = options;
+  const send = options.fetch ?? fetch;
+  const build = (input: string | URL | Request, init: RequestInit | undefined): { url: URL; init: RequestInit } => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(staticHeaders)) if (!headers.has(name)) headers.set(name, value);
+    if (typeof init?.body === 'string') {
+      for (const [name, value] of Object.entries(modern.headersFor(parse(init.body)))) if (!headers.has(name)) headers.set(name, value);
+    }
+    const signed = signer.sign({ method, url, headers: Object.fromEntries(headers), identity: LOCAL_USER });
+    for (const [name, value] of Object.entries(signed)) headers.set(name, value);
+    return { url, init: { ...init, method, headers } };
+  };
+  return async (input, init) => {
+    await signer.prepare?.();
+    let request = build(input as string | URL | Request, init);
+    let response = await send(request.url, request.init);
+    if (response.status === 401 && signer.refreshAfterUnauthorized) {
+      const refreshing = signer.refreshAfterUnauthorized(new Headers(request.init.headers).get('authorization') ?? undefined);
+      if (refreshing) {
+        await response.body?.cancel();
+        await refreshing;
+        request = build(input as string | URL | Request, init);
+        response = await send(request.url, request.init);
+        if (response.ok) signer.acceptedAfterRefresh?.(new Headers(request.init.headers).get('authorization') ?? undefined);
+      }
+    }
+    return response;
+  };
+}
+
+function parse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
