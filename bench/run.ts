@@ -3,6 +3,8 @@
 // node:http piping proxy that signs the same way: p50/p99 latency at
 // concurrency 1, requests/s at concurrency 32, and the proxy's peak RSS.
 // Rounds are interleaved so drift on a shared machine hits every target alike.
+// Then stdio: tool-call round trips through `mcp-auth-proxy stdio` and through
+// mcp-remote pointed at the daemon, against one signed MCP upstream.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,11 +12,13 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/detach.js';
+import { benchStdio, type StdioRow } from './stdio-round-trips.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 3000);
+const STDIO_CALLS = Number(process.env.BENCH_STDIO_CALLS ?? 500);
 const KEY_ID = 'bench-key';
 const SECRET = randomBytes(24).toString('hex');
 const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
@@ -136,9 +140,26 @@ async function main(): Promise<void> {
   console.log(`\nproxy / bare req/s: ${(summary.proxyVsBareRps * 100).toFixed(1)}%   added p50 over direct: ${fixed(summary.addedP50Ms)} ms   proxy peak RSS: ${summary.proxyPeakRssMb} MB`);
   console.log(`daemon (start --detach flags) / bare req/s: ${(summary.daemonVsBareRps * 100).toFixed(1)}%   daemon peak RSS: ${summary.daemonPeakRssMb} MB`);
   console.log(`signatures: ${summary.signedRequests} verified by the upstream, ${summary.rejectedSignatures} rejected`);
+  const stdio = await stdioSection(env, tsx);
   mkdirSync(`${root}/bench/results`, { recursive: true });
-  writeFileSync(`${root}/bench/results/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, summary }, null, 2)}\n`);
+  writeFileSync(`${root}/bench/results/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, summary, stdio }, null, 2)}\n`);
   console.log('saved bench/results/latest.json');
+}
+
+async function stdioSection(env: Record<string, string>, tsx: string[]): Promise<StdioRow[]> {
+  const up = await start([...tsx, 'bench/targets/mcp-upstream.ts'], env, /LISTENING (\d+)/);
+  const upstreamUrl = `http://127.0.0.1:${up.match[1]}/mcp`;
+  const proxyEnv = { MCP_UPSTREAM_URL: upstreamUrl, MCP_API_KEY: KEY_ID, MCP_API_SECRET: SECRET };
+  const daemon = await start([...DAEMON_NODE_FLAGS, 'bin/mcp-auth-proxy.js', 'start', '--listen', '127.0.0.1:0'], proxyEnv, /listening on (http:\/\/\S+)/);
+  const clientEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...proxyEnv, MCP_LOG_LEVEL: 'warn' };
+  const rows = await benchStdio({ root, upstreamUrl, daemonUrl: daemon.match[1] as string, env: clientEnv, calls: STDIO_CALLS, rounds: ROUNDS }, (line) => process.stderr.write(`${line}\n`));
+  const stats = (await (await fetch(`http://127.0.0.1:${up.match[1]}/stats`)).json()) as { requests: number; rejected: number };
+  console.log(`\nstdio: ${STDIO_CALLS} sequential tools/call per client, ${ROUNDS} rounds, medians\n`);
+  console.log(`${'client'.padEnd(24)}${'start'.padStart(10)}${'calls/s'.padStart(10)}${'p50'.padStart(10)}`);
+  for (const r of rows) console.log(`${r.target.padEnd(24)}${`${r.startMs.toFixed(0)}ms`.padStart(10)}${Math.round(r.callsPerSecond).toString().padStart(10)}${`${fixed(r.p50Ms)}ms`.padStart(10)}`);
+  const [ours, remote] = rows as [StdioRow, StdioRow];
+  console.log(`\nstdio bridge / mcp-remote calls/s: ${((ours.callsPerSecond / remote.callsPerSecond) * 100).toFixed(1)}%   upstream: ${stats.requests} requests, ${stats.rejected} rejected`);
+  return rows;
 }
 
 main()
