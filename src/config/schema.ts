@@ -121,7 +121,16 @@ export const serverSchema = z
       .default('streamable-http')
       .describe('upstream transport: Streamable HTTP, or the legacy 2024-11-05 HTTP+SSE pair'),
     timeout: duration.optional().describe('time to the upstream response headers; defaults to requestTimeout'),
-    heartbeatMs: z.number().int().positive().optional().describe('keep-alive comment interval for local streams'),
+    heartbeatMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('keep-alive comment interval for local streams and, with streamKeepalive, quiet upstream ones'),
+    streamKeepalive: z
+      .boolean()
+      .optional()
+      .describe('insert `: keepalive` comments, between events only, into upstream event streams silent for heartbeatMs (default false)'),
     headers: z
       .record(headerName, headerValue)
       .refine(distinctHeaderNames, DUPLICATE_HEADERS)

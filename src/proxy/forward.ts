@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
+import { relayWithKeepalive } from './stream-keepalive.js';
 import { responseHeaders } from './strip.js';
 import type { Upstream } from './upstreams.js';
 
@@ -107,7 +108,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       });
     }
     res.writeHead(status, proxyRes.statusMessage ?? '', headers);
-    if (isEventStream(headers['content-type'])) {
+    const eventStream = isEventStream(headers['content-type']);
+    if (eventStream) {
       res.flushHeaders();
       options.trackStream(res, () => {
         proxyRes.destroy();
@@ -121,7 +123,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         res.destroy();
       }
     });
-    proxyRes.pipe(res);
+    if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs);
+    else proxyRes.pipe(res);
   }
 
   /**
