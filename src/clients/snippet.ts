@@ -8,6 +8,11 @@ export interface SnippetEntry {
   /** Name the agent shows, = the proxy's server name. */
   name: string;
   url: string;
+  /**
+   * A legacy HTTP+SSE upstream: agents get the stdio bridge, which speaks that
+   * transport upstream itself (clients differ too much in how they name SSE).
+   */
+  legacy?: boolean;
 }
 
 export interface Snippet {
@@ -56,12 +61,15 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
   if (!info) {
     throw new AppError('UNKNOWN_CLIENT', `Unknown client "${client}"`, { hint: `Supported: ${supportedClients().join(', ')}`, exitCode: EXIT_USAGE });
   }
-  const transport = options.transport ?? (STDIO_FIRST.has(info.id) || !info.transports.includes('http') ? 'stdio' : 'http');
-  if (!info.transports.includes(transport)) {
-    throw new AppError('TRANSPORT_UNSUPPORTED', `${info.displayName} does not take ${transport === 'http' ? 'HTTP servers' : 'stdio commands'}`, {
-      hint: `Use --transport ${transport === 'http' ? 'stdio' : 'http'}.`,
-      exitCode: EXIT_USAGE,
-    });
+  const stdioFirst = STDIO_FIRST.has(info.id) || !info.transports.includes('http');
+  const transportOf = (entry: SnippetEntry): 'http' | 'stdio' => options.transport ?? (stdioFirst || entry.legacy ? 'stdio' : 'http');
+  for (const transport of new Set(entries.map(transportOf))) {
+    if (!info.transports.includes(transport)) {
+      throw new AppError('TRANSPORT_UNSUPPORTED', `${info.displayName} does not take ${transport === 'http' ? 'HTTP servers' : 'stdio commands'}`, {
+        hint: transport === 'http' ? 'Use --transport stdio.' : 'Use another client, or --transport http for servers that are not legacy SSE.',
+        exitCode: EXIT_USAGE,
+      });
+    }
   }
   if (!info.userConfigurable) {
     throw new AppError('MANAGED_CLIENT', `${info.displayName} is configured centrally (by an admin or on the web) and cannot reach a proxy on your machine`, { exitCode: EXIT_USAGE });
@@ -73,6 +81,7 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
   const links: string[] = [];
   const mapping = info.configStructure.stdioPropertyMapping;
   for (const entry of entries) {
+    const transport = transportOf(entry);
     const connection = transport === 'http' ? { transport, serverUrl: entry.url, serverName: entry.name } : { transport, serverName: entry.name };
     const full = builder.buildConfiguration(connection) as unknown as Record<string, Record<string, Record<string, unknown>>>;
     rootKey = Object.keys(full)[0] ?? rootKey;

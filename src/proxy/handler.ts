@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import type { Exchange, Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
+import type { LegacySse } from './legacy-sse.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { createRouter, type RouteTable } from './routes.js';
 import { credentialState, type Upstream } from './upstreams.js';
@@ -21,6 +22,8 @@ export interface HandlerOptions {
   maxBodyBytes: number;
   /** Whether the proxy still accepts work (false while draining). */
   isReady: () => boolean;
+  /** Legacy HTTP+SSE streams and their message endpoints. */
+  legacy: LegacySse;
   /** What /statusz reports about this process. */
   info: { version: string; startedAt: string };
 }
@@ -95,14 +98,38 @@ export function createHandler(options: HandlerOptions) {
           message: `Nothing at ${path}; MCP endpoints are /mcp and /{server}/mcp`,
         });
       case 'mcp':
+      case 'legacy-sse':
+      case 'legacy-message':
         break;
     }
     server = matched.server;
     const upstream = upstreams.get(matched.server) as Upstream;
+    let target: URL | undefined;
+    if (matched.kind === 'legacy-message') {
+      target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream);
+      if (!target) {
+        return sendProxyError(res, {
+          status: 404,
+          rpcCode: RPC.routeNotFound,
+          code: 'UNKNOWN_SSE_SESSION',
+          server: upstream.name,
+          message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
+          hint: 'Open the SSE stream again to get a new message endpoint',
+        });
+      }
+    }
 
     readBody(req, options.maxBodyBytes, (error, body) => {
       if (error) return refuseBody(res, error, upstream.name);
-      const step = { upstream, suffix: matched.suffix, query: matched.query, body, startedAt };
+      const step: DispatchInput = {
+        upstream,
+        suffix: matched.kind === 'mcp' ? matched.suffix : '',
+        query: matched.kind === 'mcp' ? matched.query : '',
+        body,
+        startedAt,
+        ...(target ? { target } : {}),
+        ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
+      };
       // Most schemes sign at once; OAuth may first wait for a refresh in progress.
       const pending = upstream.signer?.prepare?.();
       if (!pending) return run(step);
@@ -150,6 +177,10 @@ export function createHandler(options: HandlerOptions) {
 
     function run(step: DispatchInput): void {
       try {
+        if (step.legacyPrefix !== undefined) {
+          if (!step.upstream.signer) return noCredential(res, step.upstream.name, step.upstream.credentialError, step.body);
+          return options.legacy.open(req, res, step.upstream, step.legacyPrefix);
+        }
         exchange = dispatch(req, res, step);
       } catch (failure) {
         failRequest(res, logger, failure);
@@ -170,7 +201,7 @@ export function createHandler(options: HandlerOptions) {
     // http-proxy-3 builds the upstream request from req.headers: hand it the stripped copy.
     req.headers = upstream.strip(req.headers);
     // The common case (/mcp, no query) reuses the parsed base URL: nothing below mutates it.
-    const target = suffix === '' && query === '' ? upstream.base : upstreamUrl(upstream.base, suffix, query);
+    const target = step.target ?? (suffix === '' && query === '' ? upstream.base : upstreamUrl(upstream.base, suffix, query));
     let signed: Record<string, string>;
     try {
       signed = upstream.signer.sign({
@@ -220,6 +251,10 @@ interface DispatchInput {
   query: string;
   body: Buffer;
   startedAt: number;
+  /** An explicit upstream URL (a legacy SSE message endpoint) instead of base + suffix + query. */
+  target?: URL;
+  /** Set for a legacy SSE stream request: the local path before /sse. */
+  legacyPrefix?: string;
 }
 
 /** A bug below the handler: log it, answer 500 if we still can, never crash the daemon. */

@@ -8,6 +8,9 @@ export type Route =
   | { kind: 'readyz' }
   | { kind: 'statusz' }
   | { kind: 'mcp'; server: string; suffix: string; query: string }
+  /** The legacy HTTP+SSE pair: the agent's event stream and its message endpoint; prefix is the local path before them. */
+  | { kind: 'legacy-sse'; server: string; prefix: string }
+  | { kind: 'legacy-message'; server: string; query: string }
   | { kind: 'discovery' }
   | { kind: 'no-default'; servers: string[] }
   | { kind: 'unknown-server'; server: string; servers: string[] }
@@ -43,6 +46,8 @@ export function matchRoute(url: string, table: RouteTable): Route {
   if (path === '/readyz') return { kind: 'readyz' };
   if (path === '/statusz') return { kind: 'statusz' };
   if (isDiscovery(path)) return { kind: 'discovery' };
+  const legacy = matchLegacy(path, query, table);
+  if (legacy) return legacy;
 
   let server: string | undefined;
   let rest: string;
@@ -61,6 +66,20 @@ export function matchRoute(url: string, table: RouteTable): Route {
   }
   if (DOT_SEGMENT.test(rest)) return { kind: 'bad-path', message: 'dot segments ("." or "..") are not allowed in MCP paths' };
   return { kind: 'mcp', server, suffix: rest, query };
+}
+
+/** /sse and /messages (default server), /{server}/sse and /{server}/messages. */
+function matchLegacy(path: string, query: string, table: RouteTable): Route | undefined {
+  const match = /^(?:\/([^/]+))?\/(sse|messages)$/.exec(path);
+  if (!match) return undefined;
+  const named = match[1] === undefined ? undefined : decodeSegment(match[1]);
+  if (match[1] !== undefined && (named === undefined || !table.servers.has(named))) {
+    return { kind: 'unknown-server', server: named ?? match[1], servers: [...table.servers] };
+  }
+  const server = named ?? table.defaultServer;
+  if (server === undefined) return { kind: 'no-default', servers: [...table.servers] };
+  const prefix = match[1] === undefined ? '' : `/${match[1]}`;
+  return match[2] === 'sse' ? { kind: 'legacy-sse', server, prefix } : { kind: 'legacy-message', server, query };
 }
 
 function isDiscovery(path: string): boolean {

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import { createForwarder } from './forward.js';
 import { createGuard } from './guard.js';
 import { createHandler, failRequest } from './handler.js';
+import { createLegacySse } from './legacy-sse.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
 
 export interface ProxyServerOptions {
@@ -35,13 +36,12 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   if (!address) throw new AppError('CONFIG_INVALID', `listen "${config.listen}" is not host:port`, { exitCode: 2 });
 
   const streams = new Map<ServerResponse, () => void>();
-  const forwarder = createForwarder({
-    logger,
-    trackStream: (res, close) => {
-      streams.set(res, close);
-      res.once('close', () => streams.delete(res));
-    },
-  });
+  const trackStream = (res: ServerResponse, close: () => void) => {
+    streams.set(res, close);
+    res.once('close', () => streams.delete(res));
+  };
+  const forwarder = createForwarder({ logger, trackStream });
+  const legacy = createLegacySse({ logger, trackStream });
   let accepting = true;
   const routes = { servers: new Set(upstreams.keys()), defaultServer: defaultServerOf(config) };
   const server = http.createServer({ maxHeaderSize: 16 * 1024 });
@@ -76,7 +76,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const guard = createGuard(address.host, bound.port);
   const info = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
-  const handle = createHandler({ guard, routes, upstreams, forwarder, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info });
+  const handle = createHandler({ guard, routes, upstreams, forwarder, legacy, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info });
   server.on('request', (req, res) => {
     try {
       handle(req, res);

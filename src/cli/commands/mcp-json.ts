@@ -31,7 +31,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
     });
   }
   const base = proxyBase(config.listen);
-  const entries = (server ? [server] : names).map((name) => ({ name, url: `${base}/${name}/mcp` }));
+  const entries = (server ? [server] : names).map((name) => ({ name, url: `${base}/${name}/mcp`, legacy: config.servers[name]?.transport === 'sse' }));
   const snippet = buildSnippet(options.client, entries, {
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.platform ? { platform: options.platform } : {}),

@@ -1,0 +1,161 @@
+// Legacy HTTP+SSE upstreams (the 2024-11-05 transport): the agent opens
+// /{server}/sse here, the proxy opens the upstream's SSE stream (signed),
+// parses it with eventsource-parser and rewrites the `endpoint` event to a
+// local /{server}/messages?session=... URL, so the agent never learns the
+// upstream origin; its POSTs there are mapped back to the upstream message
+// URL and signed like any other request.
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { LOCAL_USER } from '../auth/scheme.js';
+import type { Logger } from '../observability/logger.js';
+import { RPC, sendProxyError } from './jsonrpc-error.js';
+import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
+import { responseHeaders } from './strip.js';
+import type { Upstream } from './upstreams.js';
+
+/** A cap on one event's buffered size: a stream that never ends its event cannot grow memory without bound. */
+const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
+export interface LegacySseOptions {
+  logger: Logger;
+  trackStream: (res: ServerResponse, close: () => void) => void;
+}
+
+export interface LegacySse {
+  /** Serves the agent's GET /{server}/sse; `prefix` is the local path before /sse ("" or "/name"). */
+  open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string): void;
+  /** The upstream message URL behind a session token, if the stream that issued it is still open. */
+  target(token: string | null, upstream: Upstream): URL | undefined;
+}
+
+export function createLegacySse(options: LegacySseOptions): LegacySse {
+  const { logger } = options;
+  const sessions = new Map<string, { upstream: string; url: URL }>();
+
+  function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string): void {
+    const signer = upstream.signer;
+    if (!signer) return;
+    const startedAt = Date.now();
+    const lastEventId = req.headers['last-event-id'];
+    const headers: Record<string, string> = {
+      ...upstream.staticHeaders,
+      accept: 'text/event-stream',
+      ...(typeof lastEventId === 'string' ? { 'last-event-id': lastEventId } : {}),
+    };
+    Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: LOCAL_USER }));
+    const client = upstream.base.protocol === 'https:' ? https : http;
+    const request = client.request(upstream.base, { method: 'GET', headers, agent: upstream.agent });
+    const tokens: string[] = [];
+    const timer = setTimeout(() => request.destroy(Object.assign(new Error(`no response headers within ${upstream.timeoutMs} ms`), { code: 'UPSTREAM_TIMEOUT' })), upstream.timeoutMs);
+    timer.unref();
+    res.once('close', () => {
+      clearTimeout(timer);
+      request.destroy();
+      for (const token of tokens) sessions.delete(token);
+    });
+
+    request.on('response', (answer) => {
+      clearTimeout(timer);
+      const status = answer.statusCode ?? 502;
+      upstream.last = { at: Date.now(), status, latencyMs: Date.now() - startedAt };
+      if (status !== 200 || !isEventStream(answer.headers['content-type'])) {
+        // Not a stream: relay it as is (minus WWW-Authenticate, as on every route).
+        res.writeHead(status, responseHeaders(answer.headers, status === 401 || status === 403 ? 'www-authenticate' : undefined));
+        answer.pipe(res);
+        return;
+      }
+      res.writeHead(200, SSE_HEADERS);
+      res.flushHeaders();
+      options.trackStream(res, () => {
+        request.destroy();
+        res.end();
+      });
+      const heartbeat = upstream.config.streamKeepalive ? setInterval(() => res.write(KEEPALIVE), upstream.heartbeatMs) : undefined;
+      heartbeat?.unref();
+      res.once('close', () => clearInterval(heartbeat));
+      const write = (text: string) => {
+        heartbeat?.refresh();
+        if (!res.write(text)) {
+          answer.pause();
+          res.once('drain', () => answer.resume());
+        }
+      };
+      const parser = createParser({
+        maxBufferSize: MAX_EVENT_BYTES,
+        onEvent: (event) => {
+          if (event.event !== 'endpoint') return write(serialize(event));
+          const url = messageUrl(event.data, upstream);
+          if (!url) {
+            logger.warn('legacy SSE upstream named a message endpoint on another origin; closing the stream', { server: upstream.name });
+            res.destroy();
+            return;
+          }
+          const token = randomBytes(16).toString('hex');
+          sessions.set(token, { upstream: upstream.name, url });
+          tokens.push(token);
+          write(serialize({ ...event, data: `${prefix}/messages?session=${token}` }));
+        },
+        onComment: (comment) => write(`:${comment}\n\n`),
+        onRetry: (ms) => write(`retry: ${ms}\n\n`),
+        onError: (error) => {
+          logger.warn('unreadable event on a legacy SSE stream; closing it', { server: upstream.name, error: error.message });
+          res.destroy();
+        },
+      });
+      answer.setEncoding('utf8');
+      answer.on('data', (chunk: string) => parser.feed(chunk));
+      answer.once('end', () => res.end());
+      answer.once('close', () => {
+        if (!answer.complete && !res.destroyed) res.destroy();
+      });
+    });
+
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      const timedOut = error.code === 'UPSTREAM_TIMEOUT';
+      upstream.last = { at: Date.now(), error: error.code ?? 'ERROR', latencyMs: Date.now() - startedAt };
+      logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', { server: upstream.name, code: error.code, error: error.message });
+      sendProxyError(res, {
+        status: timedOut ? 504 : 502,
+        rpcCode: timedOut ? RPC.upstreamTimeout : RPC.upstreamUnreachable,
+        code: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE',
+        server: upstream.name,
+        message: timedOut ? `Upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms` : `Upstream "${upstream.name}" is unreachable (${error.code ?? error.message})`,
+        hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it',
+      });
+    });
+    request.end();
+  }
+
+  return {
+    open,
+    target(token, upstream) {
+      const session = token ? sessions.get(token) : undefined;
+      return session && session.upstream === upstream.name ? session.url : undefined;
+    },
+  };
+}
+
+/** The upstream's message endpoint, only on the upstream's own origin: signed POSTs never go elsewhere. */
+function messageUrl(data: string, upstream: Upstream): URL | undefined {
+  try {
+    const url = new URL(data.trim(), upstream.base);
+    return url.origin === upstream.base.origin ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function serialize(event: EventSourceMessage): string {
+  let text = '';
+  if (event.id !== undefined) text += `id: ${event.id}\n`;
+  if (event.event !== undefined) text += `event: ${event.event}\n`;
+  for (const line of event.data.split('\n')) text += `data: ${line}\n`;
+  return `${text}\n`;
+}
