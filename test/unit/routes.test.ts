@@ -14,6 +14,12 @@ test.each([
   ['/', { kind: 'not-found' }],
   ['/glean', { kind: 'not-found' }],
   ['/mcpx', { kind: 'not-found' }],
+  ['/sse', { kind: 'legacy-sse', server: 'gw', prefix: '' }],
+  ['/glean/sse', { kind: 'legacy-sse', server: 'glean', prefix: '/glean' }],
+  ['/glean/messages?session=ab', { kind: 'legacy-message', server: 'glean', query: '?session=ab' }],
+  ['/messages?session=ab', { kind: 'legacy-message', server: 'gw', query: '?session=ab' }],
+  ['/other/sse', { kind: 'unknown-server', server: 'other', servers: ['gw', 'glean'] }],
+  ['/glean/sse/x', { kind: 'not-found' }],
 ])('%s', (url, route) => expect(matchRoute(url, table)).toEqual(route));
 
 test('/mcp without a default server lists the names', () => {
