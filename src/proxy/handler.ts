@@ -105,6 +105,10 @@ export function createHandler(options: HandlerOptions) {
     server = matched.server;
     const upstream = upstreams.get(matched.server) as Upstream;
     let target: URL | undefined;
+    const wanted = matched.kind === 'legacy-sse' ? 'GET' : matched.kind === 'legacy-message' ? 'POST' : undefined;
+    if (wanted && method !== wanted) {
+      return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted });
+    }
     if (matched.kind === 'legacy-message') {
       target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream);
       if (!target) {

@@ -15,8 +15,12 @@ import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
 import { responseHeaders } from './strip.js';
 import type { Upstream } from './upstreams.js';
 
-/** A cap on one event's buffered size: a stream that never ends its event cannot grow memory without bound. */
-const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+/**
+ * A cap on one event's buffered size, so a stream that never ends its event
+ * cannot grow memory without bound; generous, since one event can carry a
+ * whole tool result.
+ */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 export interface LegacySseOptions {
   logger: Logger;
@@ -60,6 +64,20 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       clearTimeout(timer);
       const status = answer.statusCode ?? 502;
       upstream.last = { at: Date.now(), status, latencyMs: Date.now() - startedAt };
+      if (status >= 300 && status < 400) {
+        // Following it would leave the signed origin; relaying it would reveal the upstream.
+        answer.resume();
+        logger.warn('legacy SSE upstream answered with a redirect; not followed', { server: upstream.name, status });
+        sendProxyError(res, {
+          status: 502,
+          rpcCode: RPC.upstreamUnreachable,
+          code: 'UPSTREAM_REDIRECT',
+          server: upstream.name,
+          message: `Upstream "${upstream.name}" redirected the SSE stream (HTTP ${status}); redirects are not followed`,
+          hint: `Set servers.${upstream.name}.url to the address it redirects to`,
+        });
+        return;
+      }
       if (status !== 200 || !isEventStream(answer.headers['content-type'])) {
         // Not a stream: relay it as is (minus WWW-Authenticate, as on every route).
         res.writeHead(status, responseHeaders(answer.headers, status === 401 || status === 403 ? 'www-authenticate' : undefined));
@@ -72,26 +90,41 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         request.destroy();
         res.end();
       });
-      const heartbeat = upstream.config.streamKeepalive ? setInterval(() => res.write(KEEPALIVE), upstream.heartbeatMs) : undefined;
+      let closed = false;
+      const heartbeat = upstream.config.streamKeepalive
+        ? setInterval(() => {
+            if (!res.writableEnded && !res.writableNeedDrain) res.write(KEEPALIVE);
+          }, upstream.heartbeatMs)
+        : undefined;
       heartbeat?.unref();
-      res.once('close', () => clearInterval(heartbeat));
+      const stop = () => {
+        closed = true;
+        clearInterval(heartbeat);
+      };
+      res.once('close', stop);
       const write = (text: string) => {
+        if (closed || res.writableEnded) return;
         heartbeat?.refresh();
-        if (!res.write(text)) {
+        if (!res.write(text) && !answer.isPaused()) {
           answer.pause();
           res.once('drain', () => answer.resume());
         }
       };
+      const fail = (reason: string) => {
+        logger.warn(`${reason}; closing the legacy SSE stream`, { server: upstream.name });
+        stop();
+        request.destroy();
+        answer.destroy();
+        res.destroy();
+      };
       const parser = createParser({
-        maxBufferSize: MAX_EVENT_BYTES,
+        maxBufferSize: MAX_EVENT_CHARS,
         onEvent: (event) => {
           if (event.event !== 'endpoint') return write(serialize(event));
           const url = messageUrl(event.data, upstream);
-          if (!url) {
-            logger.warn('legacy SSE upstream named a message endpoint on another origin; closing the stream', { server: upstream.name });
-            res.destroy();
-            return;
-          }
+          if (!url) return fail('the upstream named a message endpoint on another origin');
+          // A new endpoint replaces the old one: earlier tokens of this stream stop working.
+          for (const old of tokens.splice(0)) sessions.delete(old);
           const token = randomBytes(16).toString('hex');
           sessions.set(token, { upstream: upstream.name, url });
           tokens.push(token);
@@ -100,13 +133,18 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         onComment: (comment) => write(`:${comment}\n\n`),
         onRetry: (ms) => write(`retry: ${ms}\n\n`),
         onError: (error) => {
-          logger.warn('unreadable event on a legacy SSE stream; closing it', { server: upstream.name, error: error.message });
-          res.destroy();
+          // Unknown fields and bad retry values are ignored, as the SSE spec says; only an event past the cap is fatal.
+          if (error.type === 'max-buffer-size-exceeded') fail(`an event grew past ${MAX_EVENT_CHARS} characters`);
         },
       });
       answer.setEncoding('utf8');
-      answer.on('data', (chunk: string) => parser.feed(chunk));
-      answer.once('end', () => res.end());
+      answer.on('data', (chunk: string) => {
+        if (!closed) parser.feed(chunk);
+      });
+      answer.once('end', () => {
+        stop();
+        if (!res.writableEnded) res.end();
+      });
       answer.once('close', () => {
         if (!answer.complete && !res.destroyed) res.destroy();
       });

@@ -71,7 +71,8 @@ export function matchRoute(url: string, table: RouteTable): Route {
 /** /sse and /messages (default server), /{server}/sse and /{server}/messages. */
 function matchLegacy(path: string, query: string, table: RouteTable): Route | undefined {
   const match = /^(?:\/([^/]+))?\/(sse|messages)$/.exec(path);
-  if (!match) return undefined;
+  // /mcp/sse and /mcp/messages belong to the default server's MCP route (a path below /mcp).
+  if (!match || match[1] === 'mcp') return undefined;
   const named = match[1] === undefined ? undefined : decodeSegment(match[1]);
   if (match[1] !== undefined && (named === undefined || !table.servers.has(named))) {
     return { kind: 'unknown-server', server: named ?? match[1], servers: [...table.servers] };

@@ -2,8 +2,10 @@
 // only launch commands, relayed to the upstream with the server's auth over
 // the SDK's client transports (Streamable HTTP with sessions, SSE answers,
 // the GET stream and resumption; or the legacy HTTP+SSE pair, configured or
-// detected). stdout carries nothing but JSON-RPC. When stdin closes, the
-// upstream session is deleted and the bridge ends.
+// detected). stdout carries nothing but JSON-RPC. Messages go upstream as
+// they come (a slow call holds up nothing else); every request the upstream
+// cannot take is answered with an error. When stdin closes (or a signal
+// comes) the upstream session is deleted and the bridge ends.
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -21,6 +23,8 @@ export interface BridgeOptions {
   signer: Signer;
   staticHeaders: Record<string, string>;
   logger: Logger;
+  /** How long connecting the legacy SSE stream may take. */
+  connectTimeoutMs: number;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
   fetch?: typeof fetch;
@@ -28,6 +32,11 @@ export interface BridgeOptions {
 
 /** Bridge-level JSON-RPC error for a request the upstream could not take. */
 const UPSTREAM_ERROR = -32002;
+/** At exit: how long in-flight messages and the session DELETE may take. */
+const EXIT_GRACE_MS = 5_000;
+
+type Kind = 'sse' | 'streamable-http';
+type Message = { id?: unknown; method?: unknown; result?: { protocolVersion?: unknown } };
 
 export async function runBridge(options: BridgeOptions): Promise<void> {
   const { name, server, logger } = options;
@@ -36,74 +45,112 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   const signedFetch = createSignedFetch({ signer: options.signer, staticHeaders: options.staticHeaders, modern, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const local = new StdioServerTransport(stdin as never, (options.stdout ?? process.stdout) as never);
   const url = new URL(server.url);
-  const initializeIds = new Set<unknown>();
-  let upstream: Transport = connectUpstream(server.transport === 'sse' ? 'sse' : 'streamable-http');
-  let fellBack = server.transport === 'sse';
+  const toolListIds = new Set<unknown>();
+  const inFlight = new Set<Promise<void>>();
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  /** Set once the upstream answered over Streamable HTTP: from then on a 404 means an expired session, not a legacy server. */
+  let streamableWorked = false;
+  let kind: Kind = server.transport === 'sse' ? 'sse' : 'streamable-http';
+  let upstream = connect(kind);
 
-  function connectUpstream(kind: 'sse' | 'streamable-http'): Transport {
+  function connect(next: Kind): { transport: Transport; started: Promise<void> } {
     const transport: Transport =
-      kind === 'sse'
+      next === 'sse'
         ? new SSEClientTransport(url, { fetch: signedFetch, eventSourceInit: { fetch: signedFetch } })
         : new StreamableHTTPClientTransport(url, { fetch: signedFetch });
     transport.onmessage = (message) => {
-      const answer = message as { id?: unknown; result?: { protocolVersion?: unknown } };
-      if (answer.id !== undefined && initializeIds.delete(answer.id) && typeof answer.result?.protocolVersion === 'string') {
-        transport.setProtocolVersion?.(answer.result.protocolVersion);
-      }
-      const passed = modern.observe(message, (tool, reason) => logger.warn('dropped a tool whose x-mcp-header annotations are invalid', { server: name, tool, reason }));
+      if (next === 'streamable-http') streamableWorked = true;
+      const answer = message as Message;
+      if (typeof answer.result?.protocolVersion === 'string' && answer.id !== undefined) transport.setProtocolVersion?.(answer.result.protocolVersion);
+      const listed = answer.id !== undefined && toolListIds.delete(answer.id);
+      const passed = listed ? modern.observe(message, (tool, reason) => logger.warn('dropped a tool whose x-mcp-header annotations are invalid', { server: name, tool, reason })) : message;
       local.send(passed).catch((error: unknown) => logger.warn('could not write to stdout', { error: String(error) }));
     };
     transport.onerror = (error) => logger.warn('upstream transport error', { server: name, error: error.message });
-    return transport;
+    if (next === 'sse') {
+      // The legacy stream carries the session: once it is gone, nothing the agent sends can be answered.
+      transport.onclose = () => {
+        logger.warn('the upstream SSE stream closed; ending the bridge so the agent can start a new one', { server: name });
+        finish();
+      };
+    }
+    return { transport, started: withTimeout(transport.start(), options.connectTimeoutMs, `connecting to ${url.origin} took longer than ${options.connectTimeoutMs} ms`) };
   }
 
   /** A request the upstream could not take still gets an answer, so the agent is never left waiting. */
   function answerFailure(message: JSONRPCMessage, error: unknown): void {
-    const request = message as { id?: unknown; method?: unknown };
-    const appError = error as { message?: string; hint?: string };
-    const text = appError.hint ? `${appError.message}. ${appError.hint}` : error instanceof Error ? error.message : String(error);
+    const request = message as Message;
+    const failure = error as { message?: string; hint?: string };
+    const text = failure.hint ? `${failure.message}. ${failure.hint}` : (failure.message ?? String(error));
     logger.warn('upstream refused a message', { server: name, method: request.method, error: text });
     if (request.id === undefined || typeof request.method !== 'string') return;
-    const hint = error instanceof StreamableHTTPError && error.code === 404 ? ' (the session may have expired: initialize again)' : '';
-    void local.send({ jsonrpc: '2.0', id: request.id as string | number, error: { code: UPSTREAM_ERROR, message: `Upstream "${name}": ${text}${hint}`, data: { server: name } } });
+    const hint = error instanceof StreamableHTTPError && error.code === 404 ? ' (the session expired: initialize again)' : '';
+    local
+      .send({ jsonrpc: '2.0', id: request.id as string | number, error: { code: UPSTREAM_ERROR, message: `Upstream "${name}": ${text}${hint}`, data: { server: name } } })
+      .catch(() => undefined);
   }
 
-  /** Streamable HTTP first; a 404/405 to initialize means a legacy HTTP+SSE server (the SDK's compatibility rule). */
   async function send(message: JSONRPCMessage): Promise<void> {
+    const isInitialize = (message as Message).method === 'initialize';
+    if (isInitialize && kind === 'streamable-http' && (upstream.transport as StreamableHTTPClientTransport).sessionId !== undefined) {
+      // A new initialize starts a new session: a fresh transport drops the old (maybe expired) session id.
+      void upstream.transport.close().catch(() => undefined);
+      upstream = connect('streamable-http');
+    }
+    await upstream.started;
     try {
-      await upstream.send(message);
+      await upstream.transport.send(message);
     } catch (error) {
-      const legacy = !fellBack && initializeIds.has((message as { id?: unknown }).id) && error instanceof StreamableHTTPError && (error.code === 404 || error.code === 405);
+      // A server that never spoke Streamable HTTP and answers initialize 404/405 is a legacy HTTP+SSE one.
+      const legacy = isInitialize && kind === 'streamable-http' && !streamableWorked && error instanceof StreamableHTTPError && (error.code === 404 || error.code === 405);
       if (!legacy) throw error;
-      fellBack = true;
       logger.info('upstream does not speak Streamable HTTP; using the legacy HTTP+SSE transport', { server: name });
-      await upstream.close().catch(() => undefined);
-      upstream = connectUpstream('sse');
-      await upstream.start();
-      await upstream.send(message);
+      void upstream.transport.close().catch(() => undefined);
+      kind = 'sse';
+      upstream = connect('sse');
+      await upstream.started;
+      await upstream.transport.send(message);
     }
   }
 
-  // Messages are relayed in order: each waits for the one before it to be handed upstream.
-  let queue = Promise.resolve();
   local.onmessage = (message) => {
-    const request = message as { id?: unknown; method?: unknown };
-    if (request.method === 'initialize' && request.id !== undefined) initializeIds.add(request.id);
-    queue = queue.then(() => send(message).catch((error: unknown) => answerFailure(message, error)));
+    const request = message as Message;
+    if (request.method === 'tools/list' && request.id !== undefined) toolListIds.add(request.id);
+    const sending = send(message).catch((error: unknown) => answerFailure(message, error));
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
   };
   local.onerror = (error) => logger.warn('unreadable message on stdin', { error: error.message });
+  // The SDK closes the stdio transport on an oversized line: that ends the bridge too.
+  local.onclose = () => finish();
 
-  await upstream.start();
+  upstream.started.catch((error: unknown) => logger.warn('could not connect upstream; requests will get the reason', { server: name, error: (error as Error).message }));
   await local.start();
   logger.debug('stdio bridge ready', { server: name, upstream: url.origin });
-  await new Promise<void>((resolve) => {
-    stdin.once('end', resolve);
-    stdin.once('close', resolve);
-  });
-  await queue;
-  if (upstream instanceof StreamableHTTPClientTransport && upstream.sessionId) {
-    await upstream.terminateSession().catch((error: unknown) => logger.warn('could not end the upstream session', { server: name, error: String(error) }));
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const signal of signals) process.once(signal, finish);
+  stdin.once('end', finish);
+  stdin.once('close', finish);
+  await finished;
+  for (const signal of signals) process.off(signal, finish);
+
+  await withTimeout(Promise.allSettled([...inFlight]), EXIT_GRACE_MS, '').catch(() => undefined);
+  const transport = upstream.transport;
+  if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+    await withTimeout(transport.terminateSession(), EXIT_GRACE_MS, 'ending the session took too long').catch((error: unknown) =>
+      logger.warn('could not end the upstream session', { server: name, error: String(error) }),
+    );
   }
-  await upstream.close().catch(() => undefined);
+  await transport.close().catch(() => undefined);
   await local.close();
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -104,7 +104,7 @@ function collect(schema: unknown, path: string[], found: ParamHeader[]): string 
   if (header !== undefined) {
     if (path.length === 0) return 'x-mcp-header on the schema root';
     if (typeof header !== 'string' || header === '') return `x-mcp-header at ${path.join('.')} is empty or not a string`;
-    if (!['string', 'integer', 'boolean'].includes(node.type as string)) return `x-mcp-header at ${path.join('.')} is on a ${String(node.type)}, not a string, integer or boolean`;
+    if (!primitive(node.type)) return `x-mcp-header at ${path.join('.')} is on a ${JSON.stringify(node.type)}, not a string, integer or boolean`;
     found.push({ path, name: header });
   }
   for (const [key, child] of Object.entries(node.properties ?? {})) {
@@ -114,10 +114,27 @@ function collect(schema: unknown, path: string[], found: ParamHeader[]): string 
   return undefined;
 }
 
-function countAnywhere(value: unknown): number {
-  if (!value || typeof value !== 'object') return 0;
+/** A string, integer or boolean type, alone or with "null" (an optional argument). */
+function primitive(type: unknown): boolean {
+  const types = Array.isArray(type) ? type.filter((t) => t !== 'null') : [type];
+  return types.length === 1 && ['string', 'integer', 'boolean'].includes(types[0] as string);
+}
+
+/** Keywords whose values are data, not schemas: an "x-mcp-header" inside them is no annotation. */
+const DATA_KEYWORDS = new Set(['const', 'default', 'enum', 'examples']);
+
+/** Annotations anywhere in the schema (properties maps walked by value, so a property named x-mcp-header is no annotation). */
+function countAnywhere(schema: unknown): number {
+  if (!schema || typeof schema !== 'object') return 0;
+  if (Array.isArray(schema)) return schema.reduce((sum: number, item) => sum + countAnywhere(item), 0);
   let count = 0;
-  for (const [key, child] of Object.entries(value)) count += (key === 'x-mcp-header' ? 1 : 0) + countAnywhere(child);
+  for (const [key, child] of Object.entries(schema)) {
+    if (key === 'x-mcp-header') count += 1;
+    else if (DATA_KEYWORDS.has(key)) continue;
+    else if (key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions') {
+      for (const sub of Object.values((child ?? {}) as Record<string, unknown>)) count += countAnywhere(sub);
+    } else count += countAnywhere(child);
+  }
   return count;
 }
 

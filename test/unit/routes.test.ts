@@ -20,6 +20,7 @@ test.each([
   ['/messages?session=ab', { kind: 'legacy-message', server: 'gw', query: '?session=ab' }],
   ['/other/sse', { kind: 'unknown-server', server: 'other', servers: ['gw', 'glean'] }],
   ['/glean/sse/x', { kind: 'not-found' }],
+  ['/mcp/sse', { kind: 'mcp', server: 'gw', suffix: '/sse', query: '' }],
 ])('%s', (url, route) => expect(matchRoute(url, table)).toEqual(route));
 
 test('/mcp without a default server lists the names', () => {

@@ -36,7 +36,7 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
     signer = failingSigner(cause);
   }
   try {
-    await runBridge({ name, server, signer, staticHeaders, logger, stdin });
+    await runBridge({ name, server, signer, staticHeaders, logger, stdin, connectTimeoutMs: server.timeout ?? config.requestTimeout });
   } finally {
     signer.close?.();
   }
