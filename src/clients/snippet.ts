@@ -13,6 +13,8 @@ export interface SnippetEntry {
    * transport upstream itself (clients differ too much in how they name SSE).
    */
   legacy?: boolean;
+  /** A config file the bridge must be told about (the server is defined outside the user config). */
+  configFile?: string;
 }
 
 export interface Snippet {
@@ -29,6 +31,8 @@ export interface Snippet {
   commands: string[];
   /** One-click install links (cursor://, vscode:), where the client has them. */
   links: string[];
+  /** The entries given the stdio bridge command rather than the daemon's URL. */
+  stdio: string[];
 }
 
 /** Clients that get the `mcp-auth-proxy stdio <server>` command form by default (they launch commands). */
@@ -49,8 +53,8 @@ export function supportedClients(): string[] {
 }
 
 /** The command and arguments that start the bridge, safe for the target platform's process spawning. */
-export function stdioCommand(server: string, platform: NodeJS.Platform): { command: string; args: string[] } {
-  const args = ['-y', 'mcp-auth-proxy', 'stdio', server];
+export function stdioCommand(server: string, platform: NodeJS.Platform, configFile?: string): { command: string; args: string[] } {
+  const args = ['-y', 'mcp-auth-proxy', 'stdio', server, ...(configFile ? ['--config', configFile] : [])];
   // Windows cannot spawn npx.cmd directly without a shell: go through cmd with /c, each argument separate.
   return platform === 'win32' ? { command: 'cmd', args: ['/c', 'npx', ...args] } : { command: 'npx', args };
 }
@@ -80,6 +84,7 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
   const commands: string[] = [];
   const links: string[] = [];
   const mapping = info.configStructure.stdioPropertyMapping;
+  const stdio: string[] = [];
   for (const entry of entries) {
     const transport = transportOf(entry);
     const connection = transport === 'http' ? { transport, serverUrl: entry.url, serverName: entry.name } : { transport, serverName: entry.name };
@@ -87,9 +92,10 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
     rootKey = Object.keys(full)[0] ?? rootKey;
     const servers = full[rootKey] ?? {};
     const server = servers[entry.name];
+    if (transport === 'stdio') stdio.push(entry.name);
     if (transport === 'stdio' && server && mapping) {
       // The library writes `npx -y <package>`; the bridge needs its subcommand and server, and Windows needs cmd /c.
-      const { command, args } = stdioCommand(entry.name, options.platform ?? process.platform);
+      const { command, args } = stdioCommand(entry.name, options.platform ?? process.platform, entry.configFile);
       server[mapping.commandProperty] = command;
       server[mapping.argsProperty] = args;
     }
@@ -107,7 +113,7 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
   } catch {
     configPath = undefined;
   }
-  return { client: info.id, format: info.configFormat, text: builder.toString(document as never), document, rootKey, configPath, commands, links };
+  return { client: info.id, format: info.configFormat, text: builder.toString(document as never), document, rootKey, configPath, commands, links, stdio };
 }
 
 function oneClickLink(builder: { buildOneClickUrl?: (options: never) => string }, options: object): string | undefined {

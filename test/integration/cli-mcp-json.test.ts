@@ -92,3 +92,14 @@ test('--write into a TOML client file keeps its other tables', async () => {
     mcp_servers: { keep: { url: 'https://keep.example/mcp' }, default: { url: 'http://127.0.0.1:8899/default/mcp' } },
   });
 });
+
+test('the bridge command names a project config file it needs; a server from environment variables gets a note', async () => {
+  const project = mkdtempSync(join(tmpdir(), 'map-mcpjson-project-'));
+  writeFileSync(join(project, 'mcp-auth-proxy.config.json'), JSON.stringify({ servers: { team: { url: 'https://team.example/mcp', auth: { type: 'none' } } } }));
+  const fromProject = await runCli(['mcp-json', 'team', '--client', 'claude-desktop', '--platform', 'linux'], { cwd: project, env });
+  expect(JSON.parse(fromProject.stdout).mcpServers.team.args).toEqual(['-y', 'mcp-auth-proxy', 'stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')]);
+  const fromEnv = await runCli(['mcp-json', 'default', '--client', 'claude-desktop'], { cwd: home, env });
+  expect(fromEnv.stderr).toContain('"default" is defined by environment variables');
+  const http = await runCli(['mcp-json', 'default', '--client', 'cursor'], { cwd: home, env });
+  expect(http.stderr).not.toContain('defined by environment variables');
+});

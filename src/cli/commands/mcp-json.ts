@@ -4,7 +4,9 @@
 import { buildSnippet } from '../../clients/snippet.js';
 import { writeSnippet } from '../../clients/write.js';
 import { formatHostPort, parseListenAddress } from '../../config/listen-address.js';
+import { isAbsolute } from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import { userConfigFile } from '../../config/paths.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { print, type CommandContext } from '../context.js';
 import { unknownServer } from '../server-lookup.js';
@@ -21,7 +23,7 @@ export interface McpJsonOptions {
 }
 
 export async function mcpJson(ctx: CommandContext, server: string | undefined, options: McpJsonOptions): Promise<void> {
-  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.listen ? { listen: options.listen } : {} });
+  const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.listen ? { listen: options.listen } : {} });
   const names = Object.keys(config.servers);
   if (server !== undefined && !names.includes(server)) throw unknownServer(server, config);
   if (names.length === 0) {
@@ -31,11 +33,24 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
     });
   }
   const base = proxyBase(config.listen);
-  const entries = (server ? [server] : names).map((name) => ({ name, url: `${base}/${name}/mcp`, legacy: config.servers[name]?.transport === 'sse' }));
+  const userFile = userConfigFile(ctx.env);
+  const entries = (server ? [server] : names).map((name) => {
+    // The stdio bridge runs from the agent's working directory with the agent's environment:
+    // a server from a project or --config file needs that file named; one from variables is not there at all.
+    const source = provenance.get(`servers.${name}.url`);
+    const file = source && source !== userFile && isAbsolute(source) ? source : undefined;
+    return { name, url: `${base}/${name}/mcp`, legacy: config.servers[name]?.transport === 'sse', ...(file ? { configFile: file } : {}) };
+  });
   const snippet = buildSnippet(options.client, entries, {
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.platform ? { platform: options.platform } : {}),
   });
+  for (const name of snippet.stdio) {
+    const source = provenance.get(`servers.${name}.url`);
+    if (source?.startsWith('environment')) {
+      ctx.stderr.write(`note: "${name}" is defined by environment variables (${source}); an agent that launches \`mcp-auth-proxy stdio ${name}\` will not have them. Save it with \`mcp-auth-proxy login ${name} --url URL ...\` first.\n`);
+    }
+  }
   if (!options.write) {
     ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
     if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
