@@ -1,7 +1,9 @@
 // The forward and relay steps on http-proxy-3: send the signed request over a
 // keep-alive pool, bound the wait for response headers (never the life of a
 // stream), and relay the answer byte for byte. A client that leaves aborts
-// the upstream request (http-proxy-3 destroys it on response close).
+// the upstream request (http-proxy-3 destroys it on response close). A request
+// the upstream never saw (refused, or a stale pooled socket) is sent once more
+// on a fresh connection; redirects are relayed, never followed.
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Stream } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -29,6 +31,10 @@ export interface Exchange {
   timedOut?: boolean;
   /** Set once the request was re-sent after a credential refresh; never twice. */
   retried?: boolean;
+  /** Set once the request was re-sent on a fresh connection after a connection failure; never twice. */
+  reconnected?: boolean;
+  /** The upstream socket's bytesRead when this attempt got it: unchanged means no response byte came back. */
+  readAtSend?: number;
 }
 
 export interface ForwarderOptions {
@@ -54,10 +60,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     ws: false,
   });
 
-  proxy.on('proxyReq', (proxyReq, req) => {
+  proxy.on('proxyReq', (proxyReq, req, _res, _options, socket) => {
     const exchange = exchanges.get(req);
     if (!exchange) return;
     exchange.proxyReq = proxyReq;
+    exchange.readAtSend = socket.bytesRead;
     if (exchange.timedOut) proxyReq.destroy(timeoutError(exchange));
   });
 
@@ -168,6 +175,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   function onError(error: Error, req: IncomingMessage, res: ServerResponse | unknown): void {
     const exchange = exchanges.get(req);
     if (!exchange || !isResponse(res)) return;
+    if (unseenByUpstream(error, exchange, res)) {
+      reconnect(req, res, exchange, (error as NodeJS.ErrnoException).code as string);
+      return;
+    }
     clearTimeout(exchange.timer);
     if (res.headersSent || res.destroyed) {
       res.destroy();
@@ -208,6 +219,23 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     );
   }
 
+  /**
+   * Sends the request once more on a new connection. The idle sockets pooled
+   * beside a stale one are as old and likely as dead (an idle timeout or a
+   * restart closes them all), so they go first; the agent skips destroyed
+   * free sockets, and proxy.web takes its socket in this same tick. The timer
+   * keeps running: the wait for headers is bounded across both attempts.
+   */
+  function reconnect(req: IncomingMessage, res: ServerResponse, exchange: Exchange, code: string): void {
+    exchange.reconnected = true;
+    exchange.proxyReq = undefined;
+    for (const sockets of Object.values(exchange.upstream.agent.freeSockets)) {
+      for (const socket of sockets ?? []) socket.destroy();
+    }
+    logger.info('retrying on a fresh connection', { server: exchange.upstream.name, code });
+    send(req, res, exchange);
+  }
+
   function forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     exchanges.set(req, exchange);
     exchange.timer = setTimeout(() => {
@@ -216,6 +244,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       else onError(timeoutError(exchange), req, res);
     }, exchange.upstream.timeoutMs);
     exchange.timer.unref();
+    send(req, res, exchange);
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     proxy.web(
       req,
       res,
@@ -235,6 +267,24 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       proxy.close();
     },
   };
+}
+
+/**
+ * Whether a failed attempt can be sent again, whatever its method: nothing
+ * reached the client yet, and the upstream did not take the request: the
+ * connection was refused, or a pooled keep-alive socket was reset before any
+ * response byte (the upstream closed it while idle, as the request went out).
+ * A reset on a fresh connection may follow real work upstream, so it is never
+ * retried; nor is a timeout. bytesRead counts cleartext, so a TLS close_notify
+ * does not count as a response byte.
+ */
+function unseenByUpstream(error: Error, exchange: Exchange, res: ServerResponse): boolean {
+  if (exchange.reconnected || res.headersSent || res.destroyed) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return true;
+  if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
+  const proxyReq = exchange.proxyReq;
+  return proxyReq?.reusedSocket === true && proxyReq.socket?.bytesRead === exchange.readAtSend;
 }
 
 function timeoutError(exchange: Exchange): Error {
