@@ -5,15 +5,20 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 
-/** Milliseconds for a duration string or number, or undefined when it is not one. */
+/** The longest duration a Node timer can wait (about 24.8 days); longer ones would fire at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** Milliseconds for a duration string or number, or undefined when it is not one (or longer than a timer can wait). */
 export function parseDuration(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value <= MAX_DURATION_MS ? value : undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  if (!WHOLE.test(text)) return undefined;
-  let total = 0;
-  for (const match of text.matchAll(PART)) {
-    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  let total: number;
+  if (/^\d+$/.test(text)) total = Number(text);
+  else {
+    if (!WHOLE.test(text)) return undefined;
+    total = 0;
+    for (const match of text.matchAll(PART)) total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+    total = Math.round(total);
   }
-  return Math.round(total);
+  return Number.isFinite(total) && total <= MAX_DURATION_MS ? total : undefined;
 }

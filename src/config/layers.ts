@@ -34,15 +34,16 @@ function mergeInto(merged: Merged, target: Record<string, unknown>, source: Reco
   for (const [key, value] of Object.entries(source)) {
     if (value === undefined) continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    const existing = target[key];
+    // Own properties only: a key like __proto__ must never read or write the prototype.
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isPlainObject(value) && isPlainObject(existing) && !ATOMIC.some((re) => re.test(path))) {
       mergeInto(merged, existing, value, path, layer);
       continue;
     }
     for (const known of [...merged.provenance.keys()]) {
-      if (known === path || known.startsWith(`${path}.`)) merged.provenance.delete(known);
+      if (known === path || (key !== '' && known.startsWith(`${path}.`))) merged.provenance.delete(known);
     }
-    target[key] = structuredClone(value);
+    Object.defineProperty(target, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
     recordLeaves(merged.provenance, value, path, layer);
   }
 }

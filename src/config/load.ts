@@ -3,7 +3,7 @@
 // result once and reports every problem with the file and field behind it.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { environmentLayer } from './env.js';
@@ -60,6 +60,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     searchPlaces: PROJECT_SEARCH_PLACES,
     searchStrategy: 'project',
     cache: false,
+    // Editors on Windows may save JSON with a byte-order mark; it is not content.
+    loaders: { '.json': (file: string, content: string) => defaultLoaders['.json'](file, content.replace(/^\uFEFF/, '')) },
   });
   const layers: Layer[] = [];
   const infos: LayerInfo[] = [];
@@ -95,6 +97,10 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   infos.push({ kind: 'flags', found: Object.keys(flags.values).length > 0 });
 
   const merged = mergeLayers(layers);
+  // The schema would drop such keys without a word (they name an object's prototype machinery): say so instead.
+  for (const path of unsafeKeys(merged.values, '')) {
+    problems.push({ source: sourceOf(merged.provenance, path), path, message: 'this key name is not allowed; remove it' });
+  }
   const parsed = configSchema.safeParse(merged.values);
   if (!parsed.success) {
     // A variable the env layer already reported missing needs no second line.
@@ -107,6 +113,19 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   }
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   return { config: parsed.data as Config, layers: infos, provenance: merged.provenance };
+}
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function unsafeKeys(value: unknown, prefix: string): string[] {
+  if (!isPlainObject(value)) return [];
+  const found: string[] = [];
+  for (const key of Object.keys(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (UNSAFE_KEYS.has(key)) found.push(path);
+    else found.push(...unsafeKeys(value[key], path));
+  }
+  return found;
 }
 
 async function readFileLayer(
@@ -162,9 +181,22 @@ function flagLayer(flags: FlagValues): Layer {
   return { label: 'flags', values, labels };
 }
 
+/**
+ * The reason a file does not parse, and where: never the file's text (the
+ * code frame a parser prints would show whatever is on that line, a secret
+ * written there by mistake included).
+ */
 function describeParseError(error: unknown, file: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  return `cannot parse: ${message.replace(file, '').replace(/^[\s:]*(JSON Error in|YAML Error in)?[\s:]*/i, '').split('\n')[0]}`;
+  const reason = message
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.startsWith('>') && !/^\d+ \|/.test(line) && !line.startsWith('|') && !line.includes(file));
+  // Control and invisible characters (a BOM, zero-width ones) are shown as "?", so a file cannot drive the terminal.
+  const cleaned = (reason ?? 'not valid JSON or YAML').replace(/ while parsing .*$/, '').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '?');
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const line = /^> (\d+) \|/m.exec(message)?.[1];
+  return `cannot parse: ${cleaned.replace(/ in JSON at position \d+/, '')}${line ? ` (line ${line}${position ? `, character ${position}` : ''})` : ''}`;
 }
 
 function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>): ConfigProblem[] {

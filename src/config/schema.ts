@@ -12,7 +12,8 @@ const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'statusz', 'm
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.issues.push({ code: 'custom', input: value, message: `"${value}" is not a duration; write e.g. "20s", "500ms" or "1m30s"` });
+    // JSON-quoted, so control characters in the value cannot reach the terminal raw.
+    ctx.issues.push({ code: 'custom', input: value, message: `${JSON.stringify(String(value)).slice(0, 80)} is not a duration up to 24 days; write e.g. "20s", "500ms" or "1m30s"` });
     return z.NEVER;
   }
   return ms;
@@ -29,7 +30,11 @@ export const secretReference = z.string().refine(isSecretReference, {
 
 /** Static header value: plain text, or a secret reference resolved at start. */
 const headerValue = z.string();
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name');
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name')
+  // Names an object would take for its prototype machinery: no real header, and unsafe as a key.
+  .refine((name) => !['__proto__', 'constructor', 'prototype'].includes(name), 'not usable as a header name');
 
 /** HTTP header names are case-insensitive: two spellings of one name would silently overwrite each other. */
 function distinctHeaderNames(headers: Record<string, string>): boolean {
@@ -155,6 +160,16 @@ export const configSchema = z
   .object({
     listen: listen.default(DEFAULT_LISTEN).describe('address the proxy binds (loopback unless allowRemote)'),
     allowRemote: z.boolean().default(false).describe('allow a non-loopback listen address (needs inbound auth)'),
+    clientToken: z
+      .boolean()
+      .default(false)
+      .describe('require the per-install client token (X-MCP-Proxy-Token) on every request; mcp-json adds it to agent configs'),
+    socket: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('also listen on this Unix socket path, mode 0600 (only this user can connect)'),
+    maxConnections: z.number().int().positive().default(2048).describe('open client connections at most; more are refused'),
     defaultServer: z.string().optional().describe('the server served at /mcp; optional with one server'),
     requestTimeout: duration.default(20_000).describe('time to upstream response headers, not stream life'),
     heartbeatMs: z.number().int().positive().default(15_000).describe('local SSE keep-alive interval'),
@@ -179,7 +194,7 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
   const issues: Array<{ path: string[]; message: string }> = [];
   const address = typeof values.listen === 'string' ? parseListenAddress(values.listen) : undefined;
   if (address && !isLoopbackHost(address.host) && values.allowRemote !== true) {
-    issues.push({ path: ['listen'], message: `${address.host} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
+    issues.push({ path: ['listen'], message: `${JSON.stringify(address.host)} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
   }
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
   if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {
