@@ -80,6 +80,15 @@ export function buildProgram(ctx: CommandContext): Command {
     .action(async (options) => (await import('./commands/stop.js')).stop(ctx, options));
 
   program
+    .command('reload')
+    .description('Make the daemon read its config and secrets again (SIGHUP); streams in flight continue; an invalid config is refused and the old one kept')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy reload', 'kill -HUP "$(jq .pid ~/.local/state/mcp-auth-proxy/daemon-127.0.0.1-8787.json)"   # the same, by hand']))
+    .action(async (options) => (await import('./commands/reload.js')).reload(ctx, options));
+
+  program
     .command('status')
     .description('Is the daemon running, where, since when, and how each server is doing (exit 0 running, 1 not)')
     .addOption(configOption())

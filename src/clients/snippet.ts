@@ -43,6 +43,8 @@ export interface SnippetOptions {
   transport?: 'http' | 'stdio';
   /** The platform the snippet will run on (win32 needs `cmd /c npx`, since npx is a .cmd file there). */
   platform?: NodeJS.Platform;
+  /** Headers every HTTP entry sends (the proxy's client token when it requires one). */
+  headers?: Record<string, string>;
 }
 
 export function supportedClients(): string[] {
@@ -87,7 +89,10 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
   const stdio: string[] = [];
   for (const entry of entries) {
     const transport = transportOf(entry);
-    const connection = transport === 'http' ? { transport, serverUrl: entry.url, serverName: entry.name } : { transport, serverName: entry.name };
+    const connection =
+      transport === 'http'
+        ? { transport, serverUrl: entry.url, serverName: entry.name, ...(options.headers ? { headers: options.headers } : {}) }
+        : { transport, serverName: entry.name };
     const full = builder.buildConfiguration(connection) as unknown as Record<string, Record<string, Record<string, unknown>>>;
     rootKey = Object.keys(full)[0] ?? rootKey;
     const servers = full[rootKey] ?? {};

@@ -12,21 +12,34 @@ export interface RunOptions {
   config: Config;
   secrets: SecretResolver;
   logger: Logger;
+  clientToken?: string;
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
   const upstreams = await buildUpstreams(options);
-  return startProxyServer({ config: options.config, upstreams, logger: options.logger, version: VERSION });
+  return startProxyServer({ config: options.config, upstreams, logger: options.logger, version: VERSION, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
 }
 
-/** Resolves once a signal stopped the proxy gracefully; a second signal calls `exitNow`. */
-export function serveUntilSignal(proxy: RunningProxy, logger: Logger, exitNow: (code: number) => never): Promise<void> {
+/**
+ * Resolves once a signal stopped the proxy gracefully; a second signal calls
+ * `exitNow`. SIGHUP (POSIX) calls `onReload`.
+ */
+export function serveUntilSignal(proxy: RunningProxy, logger: Logger, exitNow: (code: number) => never, onReload?: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
+    let reloading = Promise.resolve();
+    const hangup = () => {
+      // One reload at a time, in the order asked.
+      reloading = reloading
+        .then(() => onReload?.())
+        .catch((error: unknown) => void logger.error('reload failed', { error: String(error) }));
+    };
+    if (onReload && process.platform !== 'win32') process.on('SIGHUP', hangup);
     const remove = onShutdownSignals({
       onFirst: (signal) => {
         logger.info('shutting down: draining in-flight requests (press Ctrl-C again to force)', { signal });
         proxy.close().then(() => {
           remove();
+          process.off('SIGHUP', hangup);
           logger.info('stopped');
           resolve();
         }, () => exitNow(1));

@@ -75,6 +75,11 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   }
 
   add(await listenCheck(config.listen, options.env));
+  add(
+    config.clientToken || config.socket
+      ? pass('local callers', config.clientToken ? 'the client token is required of every caller' : `also listening on ${config.socket} (0600)`)
+      : warn('local callers', 'any program running as any user on this machine can use the proxy (browsers are kept out by the Host/Origin checks)', 'Set "clientToken": true (mcp-json then adds the token to agent configs), or use the stdio bridge; see SECURITY in the README.'),
+  );
   const daemon = await readLiveState(stateFile(options.env, config.listen));
   if (daemon) {
     const healthy = await fetch(`${daemon.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);

@@ -1,10 +1,16 @@
-// DNS-rebinding and cross-site protection for a server on localhost.
+// Who may use a proxy that holds the user's credentials on localhost.
 //
 // A web page the user visits can make the browser send requests to
 // 127.0.0.1; with DNS rebinding it can even make them look same-origin to the
-// browser. Two checks stop that: the Host header must name this proxy (a
-// rebound request carries the attacker's host name), and a present Origin
-// must be this proxy's own (a cross-site request carries the page's origin).
+// browser. So: the Host header must name this proxy (a rebound request
+// carries the attacker's host name); a present Origin must be this proxy's
+// own (`null` included: sandboxed pages send it); Sec-Fetch-Site must not say
+// the request came from another site; a POST must be application/json (HTML
+// forms cannot send that without a CORS preflight, which gets no CORS
+// headers here); and the request target must be a path (no absolute URIs:
+// this is not an open proxy). Optionally, every caller must present the
+// per-install client token (constant-time compare).
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { formatHostPort, isLoopbackHost } from '../config/listen-address.js';
 
@@ -20,6 +26,15 @@ export interface Guard {
   readonly hosts: ReadonlySet<string>;
 }
 
+export interface GuardOptions {
+  /** Required in the CLIENT_TOKEN_HEADER of every request but GET /healthz, when set. */
+  clientToken?: string;
+  /** A Unix socket listener: no browser can reach it, so the Host names no network address. */
+  socket?: boolean;
+}
+
+export const CLIENT_TOKEN_HEADER = 'x-mcp-proxy-token';
+
 /** The Host values that name this proxy: loopback aliases plus the bound host, with the port. */
 export function allowedHosts(boundHost: string, port: number): Set<string> {
   const names = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -33,21 +48,51 @@ export function allowedHosts(boundHost: string, port: number): Set<string> {
   return hosts;
 }
 
-export function createGuard(boundHost: string, port: number): Guard {
+const FOREIGN_SITES = new Set(['cross-site', 'same-site']);
+
+export function createGuard(boundHost: string, port: number, options: GuardOptions = {}): Guard {
   const hosts = allowedHosts(boundHost, port);
   const origins = new Set([...hosts].map((h) => `http://${h}`));
+  const token = options.clientToken === undefined ? undefined : Buffer.from(options.clientToken);
   return {
     hosts,
     check(req) {
+      const url = req.url ?? '/';
+      if (!url.startsWith('/')) {
+        return { status: 403, code: 'NOT_A_PROXY', message: 'This is not an open proxy: request targets must be paths such as /mcp' };
+      }
       const host = req.headers.host?.toLowerCase();
-      if (!host || !hosts.has(host)) {
+      if (!options.socket && (!host || !hosts.has(host))) {
         return { status: 403, code: 'FORBIDDEN_HOST', message: `Host "${host ?? ''}" is not this proxy; connect to http://127.0.0.1:${port}` };
       }
       const origin = req.headers.origin;
-      if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+      if (origin !== undefined && (options.socket || !origins.has(origin.toLowerCase()))) {
         return { status: 403, code: 'FORBIDDEN_ORIGIN', message: `Origin "${origin}" may not use this proxy` };
+      }
+      const site = req.headers['sec-fetch-site'];
+      if (typeof site === 'string' && FOREIGN_SITES.has(site.toLowerCase())) {
+        return { status: 403, code: 'FORBIDDEN_SITE', message: `A ${site} request may not use this proxy` };
+      }
+      if (req.method === 'POST' && !isJson(req.headers['content-type'])) {
+        return { status: 403, code: 'UNSUPPORTED_CONTENT_TYPE', message: 'POST bodies must be Content-Type: application/json' };
+      }
+      if (token && !(req.method === 'GET' && url === '/healthz') && !sameToken(req.headers[CLIENT_TOKEN_HEADER], token)) {
+        return { status: 401, code: 'CLIENT_TOKEN_REQUIRED', message: `This proxy requires its client token in the ${CLIENT_TOKEN_HEADER} header` };
       }
       return undefined;
     },
   };
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const type = contentType.split(';', 1)[0]?.trim().toLowerCase();
+  return type === 'application/json';
+}
+
+function sameToken(sent: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof sent !== 'string') return false;
+  const given = Buffer.from(sent);
+  // Compare lengths first (timingSafeEqual needs equal sizes); the length of a random token reveals nothing.
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -24,15 +24,23 @@ export interface HandlerOptions {
   isReady: () => boolean;
   /** Legacy HTTP+SSE streams and their message endpoints. */
   legacy: LegacySse;
-  /** What /statusz reports about this process. */
-  info: { version: string; startedAt: string };
+  /** What /statusz reports about this process (read at each request: a reload updates it). */
+  info: { version: string; startedAt: string; lastReload?: unknown };
 }
 
-export function createHandler(options: HandlerOptions) {
-  const { guard, upstreams, forwarder, logger } = options;
-  const route = createRouter(options.routes);
+export interface Handler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Swaps in new servers (a reload): requests from now on use them; in-flight ones keep theirs. */
+  update(upstreams: Map<string, Upstream>, routes: RouteTable, maxBodyBytes: number): void;
+}
 
-  return function handle(req: IncomingMessage, res: ServerResponse): void {
+export function createHandler(options: HandlerOptions): Handler {
+  const { guard, forwarder, logger } = options;
+  let upstreams = options.upstreams;
+  let route = createRouter(options.routes);
+  let maxBodyBytes = options.maxBodyBytes;
+
+  const handle = function handle(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = Date.now();
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?', 1)[0] as string;
@@ -58,6 +66,11 @@ export function createHandler(options: HandlerOptions) {
       return;
     }
 
+    if (method === 'OPTIONS') {
+      // No CORS: a browser preflight gets no Access-Control-* headers, so no page may call the proxy.
+      res.writeHead(204, { allow: 'GET, POST, DELETE', 'cache-control': 'no-store' }).end();
+      return;
+    }
     const matched = route(req.url ?? '/');
     switch (matched.kind) {
       case 'healthz':
@@ -123,7 +136,7 @@ export function createHandler(options: HandlerOptions) {
       }
     }
 
-    readBody(req, options.maxBodyBytes, (error, body) => {
+    readBody(req, maxBodyBytes, (error, body) => {
       if (error) return refuseBody(res, error, upstream.name);
       const step: DispatchInput = {
         upstream,
@@ -190,7 +203,13 @@ export function createHandler(options: HandlerOptions) {
         failRequest(res, logger, failure);
       }
     }
+  } as Handler;
+  handle.update = (next, routes, bodyLimit) => {
+    upstreams = next;
+    route = createRouter(routes);
+    maxBodyBytes = bodyLimit;
   };
+  return handle;
 
   /** strip → sign → forward, once the body is in hand. Returns the exchange when forwarded. */
   function dispatch(req: IncomingMessage, res: ServerResponse, step: DispatchInput): Exchange | undefined {

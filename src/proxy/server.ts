@@ -1,16 +1,18 @@
-// The local listener: binds (loopback unless allowed otherwise), serves the
-// handler, and shuts down in stages: stop accepting, end held streams, let
-// in-flight requests finish for a bounded time, then force. close() is safe
-// to call more than once.
+// The local listener: binds (loopback unless allowed otherwise, plus an
+// optional 0600 Unix socket), serves the handler, refuses CONNECT, swaps in
+// new servers on reload without touching requests in flight, and shuts down
+// in stages: stop accepting, end held streams, let in-flight requests finish
+// for a bounded time, then force. close() is safe to call more than once.
+import { chmod, rm } from 'node:fs/promises';
 import http, { type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort, parseListenAddress } from '../config/listen-address.js';
 import type { Config } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createForwarder } from './forward.js';
 import { createGuard } from './guard.js';
-import { createHandler, failRequest } from './handler.js';
+import { createHandler, failRequest, type Handler } from './handler.js';
 import { createLegacySse } from './legacy-sse.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
 
@@ -19,6 +21,8 @@ export interface ProxyServerOptions {
   upstreams: Map<string, Upstream>;
   logger: Logger;
   version?: string;
+  /** Required from every caller when set (config `clientToken`). */
+  clientToken?: string;
 }
 
 export interface RunningProxy {
@@ -27,11 +31,25 @@ export interface RunningProxy {
   readonly port: number;
   readonly host: string;
   readonly upstreams: Map<string, Upstream>;
+  /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
+  readonly info: ProcessInfo;
+  /** Serves new requests with these servers; requests and streams in flight keep the old ones. */
+  reload(config: Config, upstreams: Map<string, Upstream>): void;
   close(): Promise<void>;
 }
 
+export interface ProcessInfo {
+  version: string;
+  startedAt: string;
+  lastReload?: { at: string; ok: boolean; problems?: string[] };
+}
+
+const MAX_HEADER_BYTES = 16 * 1024;
+
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
-  const { config, logger, upstreams } = options;
+  const { config, logger } = options;
+  let upstreams = options.upstreams;
+  const retired: Array<Map<string, Upstream>> = [];
   const address = parseListenAddress(config.listen);
   if (!address) throw new AppError('CONFIG_INVALID', `listen "${config.listen}" is not host:port`, { exitCode: 2 });
 
@@ -43,40 +61,76 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const forwarder = createForwarder({ logger, trackStream });
   const legacy = createLegacySse({ logger, trackStream });
   let accepting = true;
-  const routes = { servers: new Set(upstreams.keys()), defaultServer: defaultServerOf(config) };
-  const server = http.createServer({ maxHeaderSize: 16 * 1024 });
+  const tcp = createListener(config);
+  await listenTcp(tcp, address.host, address.port);
+  const bound = tcp.address() as AddressInfo;
+  // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
+  const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info };
+  const token = options.clientToken === undefined ? {} : { clientToken: options.clientToken };
+  const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, token) })];
+  serve(tcp, handlers[0] as Handler, logger);
+  const servers = [tcp];
+  if (config.socket) {
+    const unix = createListener(config);
+    await listenSocket(unix, config.socket);
+    const handler = createHandler({ ...shared, guard: createGuard(address.host, bound.port, { ...token, socket: true }) });
+    handlers.push(handler);
+    serve(unix, handler, logger);
+    servers.push(unix);
+  }
+  const url = `http://${formatHostPort(address.host, bound.port)}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      accepting = false;
+      const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const s of servers) s.closeIdleConnections();
+      for (const end of streams.values()) end();
+      const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), config.shutdownTimeout);
+      force.unref();
+      await stopped;
+      clearTimeout(force);
+      forwarder.close();
+      for (const old of [...retired, upstreams]) destroyUpstreams(old);
+      if (config.socket) await rm(config.socket, { force: true });
+    })();
+    return closing;
+  };
+
+  return {
+    url,
+    port: bound.port,
+    host: address.host,
+    info,
+    get upstreams() {
+      return upstreams;
+    },
+    reload(next, nextUpstreams) {
+      for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
+      // Old servers stop their timers; their connection pools stay until shutdown so streams in flight finish.
+      for (const upstream of upstreams.values()) upstream.signer?.close?.();
+      retired.push(upstreams);
+      upstreams = nextUpstreams;
+    },
+    close,
+  };
+}
+
+function createListener(config: Config): http.Server {
+  // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by default):
+  // check often enough that a slow-loris connection goes at about headersTimeout, not 30 s later.
+  const checkEvery = Math.max(100, Math.min(5_000, Math.floor(config.headersTimeout / 4)));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: checkEvery });
   server.headersTimeout = config.headersTimeout;
   server.requestTimeout = Math.max(config.headersTimeout, 30_000);
   server.keepAliveTimeout = config.idleTimeout;
+  server.maxConnections = config.maxConnections;
+  return server;
+}
 
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && error.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const where = formatHostPort(address.host, address.port);
-      if (error.code === 'EADDRINUSE') {
-        reject(new AppError('PORT_IN_USE', `Cannot listen on ${where}: port ${address.port} is already in use`, {
-          hint: `Stop whatever holds port ${address.port}, or choose another with --listen 127.0.0.1:PORT`,
-          cause: error,
-        }));
-      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES') {
-        reject(new AppError('LISTEN_FAILED', `Cannot listen on ${where}: ${error.code}`, { hint: 'Check the listen address', cause: error }));
-      } else reject(error);
-    };
-    server.once('error', onError);
-    server.listen(address.port, address.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
-  // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
-  const guard = createGuard(address.host, bound.port);
-  const info = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
-  const handle = createHandler({ guard, routes, upstreams, forwarder, legacy, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info });
+function serve(server: http.Server, handle: Handler, logger: Logger): void {
   server.on('request', (req, res) => {
     try {
       handle(req, res);
@@ -84,26 +138,60 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       failRequest(res, logger, error);
     }
   });
-  const url = `http://${formatHostPort(address.host, bound.port)}`;
+  // Malformed requests (bad framing, Content-Length with Transfer-Encoding, oversized headers): 400, never forwarded.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
+    } else socket.destroy();
+  });
+  // Not an open proxy: CONNECT tunnels are refused.
+  server.on('connect', (_req, socket: Socket) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, POST, DELETE\r\nconnection: close\r\n\r\n');
+  });
+}
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      accepting = false;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      for (const end of streams.values()) end();
-      const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeout);
-      force.unref();
-      await stopped;
-      clearTimeout(force);
-      forwarder.close();
-      destroyUpstreams(upstreams);
-    })();
-    return closing;
-  };
+function listenTcp(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const where = formatHostPort(host, port);
+      if (error.code === 'EADDRINUSE') {
+        reject(new AppError('PORT_IN_USE', `Cannot listen on ${where}: port ${port} is already in use`, {
+          hint: `Stop whatever holds port ${port}, or choose another with --listen 127.0.0.1:PORT`,
+          cause: error,
+        }));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES') {
+        reject(new AppError('LISTEN_FAILED', `Cannot listen on ${where}: ${error.code}`, { hint: 'Check the listen address', cause: error }));
+      } else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
 
-  return { url, port: bound.port, host: address.host, upstreams, close };
+/** A Unix socket only this user can connect to (0600); a stale socket file from a crash is replaced. */
+async function listenSocket(server: http.Server, path: string): Promise<void> {
+  await rm(path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new AppError('LISTEN_FAILED', `Cannot listen on the socket ${path}: ${error.code ?? error.message}`, { hint: 'Check the directory exists and is yours', cause: error })),
+    );
+    // Created with no permissions for others from the first moment, then set to exactly 0600.
+    const mask = process.umask(0o177);
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      process.umask(mask);
+    }
+  });
+  await chmod(path, 0o600);
+}
+
+function routesOf(config: Config, upstreams: Map<string, Upstream>) {
+  return { servers: new Set(upstreams.keys()), defaultServer: defaultServerOf(config) };
 }
 
 export function defaultServerOf(config: Config): string | undefined {

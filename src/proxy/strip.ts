@@ -14,6 +14,7 @@ export const CREDENTIAL_HEADERS = [
   'x-timestamp',
   'x-glean-actas',
   'x-scio-actas',
+  'x-mcp-proxy-token',
 ] as const;
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding', 'expect'];
@@ -38,12 +39,16 @@ export function createStripper(extra: readonly string[] = []): (headers: Incomin
   };
 }
 
-/** A copy of the upstream response headers without hop-by-hop ones (and any named in `drop`). */
+/**
+ * A copy of the upstream response headers without hop-by-hop ones, without
+ * CORS headers (the proxy never lets a browser page read its answers), and
+ * without any named in `drop`.
+ */
 export function responseHeaders(headers: IncomingHttpHeaders, drop?: string): IncomingHttpHeaders {
   const listed = connectionTokens(headers.connection);
   const kept: IncomingHttpHeaders = {};
   for (const name in headers) {
-    if (HOP_BY_HOP_SET.has(name) || name === drop || listed?.has(name)) continue;
+    if (HOP_BY_HOP_SET.has(name) || name === drop || listed?.has(name) || name.startsWith('access-control-')) continue;
     kept[name] = headers[name];
   }
   return kept;

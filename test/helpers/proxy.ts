@@ -21,6 +21,8 @@ export interface TestProxyOptions {
   /** Secret stores behind keychain: references and OAuth tokens (none by default). */
   stores?: { keychain: SecretStore; file: SecretStore };
   now?: () => number;
+  /** Require this client token (config clientToken). */
+  clientToken?: string;
 }
 
 export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestProxyOptions = {}): Promise<TestProxy> {
@@ -31,7 +33,7 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   logs.beforeRead = () => flushLogger(logger);
   const secrets = new SecretResolver({ env, redactor, ...(options.stores ? { store: options.stores.keychain, fallback: options.stores.file } : {}) });
   const upstreams = await buildUpstreams({ config, secrets, logger, ...(options.now ? { now: options.now } : {}) });
-  const proxy = await startProxyServer({ config, upstreams, logger });
+  const proxy = await startProxyServer({ config, upstreams, logger, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
   return { proxy, url: proxy.url, logs, config, close: () => proxy.close() };
 }
 

@@ -56,7 +56,7 @@ test('an endpoint on another origin closes the stream before any endpoint reache
 
 test('wrong methods on the legacy routes get 405 with Allow', async () => {
   script = (res) => res.writeHead(500).end();
-  const post = await fetch(`${proxy.url}/old/sse`, { method: 'POST', body: '{}' });
+  const post = await fetch(`${proxy.url}/old/sse`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
   expect(post.status).toBe(405);
   expect(post.headers.get('allow')).toBe('GET');
   const get = await fetch(`${proxy.url}/old/messages?session=x`);

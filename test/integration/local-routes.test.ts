@@ -25,21 +25,21 @@ test.each([
   '/token',
   '/register',
 ])('%s gets a local 404', async (path) => {
-  const res = await request(`${proxy.url}${path}`, { method: path === '/token' ? 'POST' : 'GET' });
+  const res = await request(`${proxy.url}${path}`, { method: path === '/token' ? 'POST' : 'GET', headers: { 'content-type': 'application/json' } });
   expect(res.status).toBe(404);
   expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { data: { code: 'NOT_AN_AUTHORIZATION_SERVER' } } });
   expect(upstream.hits()).toBe(0);
 });
 
 test('an unknown server gets a 404 naming the configured ones', async () => {
-  const res = await request(`${proxy.url}/nope/mcp`, { method: 'POST', body: '{}' });
+  const res = await request(`${proxy.url}/nope/mcp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
   expect(res.status).toBe(404);
   expect(JSON.parse(res.body).error.message).toContain('configured: a, b');
   expect(upstream.hits()).toBe(0);
 });
 
 test('/mcp with two servers and no defaultServer explains what to use', async () => {
-  const res = await request(`${proxy.url}/mcp`, { method: 'POST', body: '{}' });
+  const res = await request(`${proxy.url}/mcp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
   expect(res.status).toBe(404);
   expect(JSON.parse(res.body).error.message).toContain('/{server}/mcp with one of: a, b');
   expect(upstream.hits()).toBe(0);

@@ -1,6 +1,10 @@
 // Which daemon `status` and `stop` talk about: the one serving the configured
 // listen address (config layers and --listen, as `start` would use them).
+import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
+import { clientTokenFile } from '../../daemon/client-token.js';
+import { ConfigError } from '../../errors.js';
+import { CLIENT_TOKEN_HEADER } from '../../proxy/guard.js';
 import { readLiveState, stateFile, type DaemonState } from '../../daemon/state.js';
 import type { CommandContext } from '../context.js';
 
@@ -10,12 +14,34 @@ export interface TargetOptions {
 }
 
 export async function findDaemon(ctx: CommandContext, options: TargetOptions): Promise<{ listen: string; file: string; state: DaemonState | undefined }> {
-  const { config } = await loadConfig({
-    cwd: ctx.cwd,
-    env: ctx.env,
-    ...(options.config ? { configFile: options.config } : {}),
-    flags: options.listen ? { listen: options.listen } : {},
-  });
-  const file = stateFile(ctx.env, config.listen);
-  return { listen: config.listen, file, state: await readLiveState(file) };
+  let listen: string;
+  try {
+    listen = (
+      await loadConfig({
+        cwd: ctx.cwd,
+        env: ctx.env,
+        ...(options.config ? { configFile: options.config } : {}),
+        flags: options.listen ? { listen: options.listen } : {},
+      })
+    ).config.listen;
+  } catch (error) {
+    // A broken config must not hide the daemon from `reload` (which then reports the problems) or `stop`.
+    if (!(error instanceof ConfigError) || !options.listen) throw error;
+    listen = options.listen;
+  }
+  const file = stateFile(ctx.env, listen);
+  return { listen, file, state: await readLiveState(file) };
+}
+
+/** A request to the running daemon, with the client token when the install has one. */
+export async function daemonFetch(ctx: CommandContext, state: DaemonState, path: string): Promise<Response> {
+  const headers: Record<string, string> = {};
+  try {
+    const token = (await readFile(clientTokenFile(ctx.env), 'utf8')).trim();
+    ctx.redactor.add(token);
+    headers[CLIENT_TOKEN_HEADER] = token;
+  } catch {
+    // no token file: the daemon does not require one
+  }
+  return fetch(`${state.url}${path}`, { headers, signal: AbortSignal.timeout(3000) });
 }

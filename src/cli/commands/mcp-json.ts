@@ -7,9 +7,13 @@ import { formatHostPort, parseListenAddress } from '../../config/listen-address.
 import { isAbsolute } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
+import { clientToken } from '../../daemon/client-token.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { print, type CommandContext } from '../context.js';
 import { unknownServer } from '../server-lookup.js';
+
+/** The header as agents' configs spell it. */
+const CLIENT_TOKEN_HEADER_NAME = 'X-MCP-Proxy-Token';
 
 export interface McpJsonOptions {
   client: string;
@@ -41,9 +45,12 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
     const file = source && source !== userFile && isAbsolute(source) ? source : undefined;
     return { name, url: `${base}/${name}/mcp`, legacy: config.servers[name]?.transport === 'sse', ...(file ? { configFile: file } : {}) };
   });
+  // With clientToken on, agents that reach the daemon over HTTP must send the token; stdio entries need none.
+  const token = config.clientToken ? await clientToken(ctx.env) : undefined;
   const snippet = buildSnippet(options.client, entries, {
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.platform ? { platform: options.platform } : {}),
+    ...(token ? { headers: { [CLIENT_TOKEN_HEADER_NAME]: token } } : {}),
   });
   for (const name of snippet.stdio) {
     const source = provenance.get(`servers.${name}.url`);
@@ -52,7 +59,8 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
     }
   }
   if (!options.write) {
-    ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
+    // The token is meant for the agent's config: printed as is (only this user can read the state dir it comes from).
+    ctx.stdout.write((token ? (text: string) => text : ctx.redactor.redact.bind(ctx.redactor))(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
     if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
     for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
     for (const link of snippet.links) ctx.stderr.write(`Or install with one click: ${link}\n`);

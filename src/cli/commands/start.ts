@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { formatHostPort, isLoopbackHost, parseListenAddress } from '../../config/listen-address.js';
 import { loadConfig, type FlagValues } from '../../config/load.js';
 import { detach } from '../../daemon/detach.js';
+import { clientToken } from '../../daemon/client-token.js';
+import { reloadProxy } from '../../daemon/reload.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { logFile, readLiveState, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
@@ -19,7 +21,7 @@ export interface StartOptions extends FlagValues {
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
   const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options });
-  const { config } = loaded;
+  let { config } = loaded;
   if (Object.keys(config.servers).length === 0) {
     throw new AppError('NO_SERVERS', 'No MCP servers are configured', {
       hint: 'Set MCP_UPSTREAM_URL, MCP_API_KEY and MCP_API_SECRET, add "servers" to a config file (see mcp-auth-proxy.config.example.json), or run `mcp-auth-proxy login NAME --url URL --key-id ID`. To try the proxy first: `mcp-auth-proxy demo`.',
@@ -43,10 +45,14 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   if (!isLoopbackHost(host)) {
     logger.warn('listening on a non-loopback address: anyone who can reach it can use your credentials', { listen: config.listen });
   }
-  const secrets = openResolver(ctx.env, ctx.redactor, (account, file) =>
-    logger.warn('secret read from the insecure file store (no keychain here)', { account, file }),
-  );
-  const proxy = await runProxy({ config, secrets, logger });
+  const openSecrets = () =>
+    openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
+  const token = config.clientToken ? await clientToken(ctx.env) : undefined;
+  if (token) ctx.redactor.add(token);
+  if (!config.clientToken && !config.socket) {
+    logger.info('any local program can use this proxy; set "clientToken": true to require a per-install token (see SECURITY in the README)');
+  }
+  const proxy = await runProxy({ config, secrets: openSecrets(), logger, ...(token ? { clientToken: token } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: new Date().toISOString(), logFile: logFile(ctx.env) };
@@ -57,8 +63,9 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   });
   print(ctx, `mcp-auth-proxy listening on ${proxy.url}`);
   for (const name of proxy.upstreams.keys()) print(ctx, `  ${proxy.url}/${name}/mcp`);
+  const reload = () => reloadProxy({ ctx, options, proxy, logger, current: config, openSecrets }).then((next) => void (next && (config = next)));
   try {
-    await serveUntilSignal(proxy, logger, ctx.exitNow);
+    await serveUntilSignal(proxy, logger, ctx.exitNow, reload);
   } finally {
     for (const file of files) await removeState(file, process.pid);
   }

@@ -3,7 +3,7 @@
 // and how the last upstream call went. Exit 0 when running, 1 when not.
 import { ReportedError } from '../../errors.js';
 import { print, type CommandContext } from '../context.js';
-import { findDaemon, type TargetOptions } from './daemon-target.js';
+import { daemonFetch, findDaemon, type TargetOptions } from './daemon-target.js';
 
 interface ServerStatus {
   upstream: string;
@@ -27,7 +27,7 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
   let live: Status | undefined;
   if (state) {
     try {
-      const response = await fetch(`${state.url}/statusz`, { signal: AbortSignal.timeout(3000) });
+      const response = await daemonFetch(ctx, state, '/statusz');
       if (response.ok) live = (await response.json()) as Status;
     } catch {
       live = undefined;

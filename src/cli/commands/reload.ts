@@ -1,0 +1,43 @@
+// `mcp-auth-proxy reload`: ask the daemon to read its config and secrets
+// again (SIGHUP) and report how it went: the servers now served, or the
+// problems that made it keep the old config. Streams in flight are untouched.
+import { AppError, ReportedError } from '../../errors.js';
+import { print, type CommandContext } from '../context.js';
+import { daemonFetch, findDaemon, type TargetOptions } from './daemon-target.js';
+
+interface Status {
+  lastReload?: { at: string; ok: boolean; problems?: string[] };
+  servers: Record<string, unknown>;
+}
+
+export async function reload(ctx: CommandContext, options: TargetOptions & { json?: boolean }): Promise<void> {
+  if (process.platform === 'win32') {
+    throw new AppError('RELOAD_UNSUPPORTED', 'Windows has no SIGHUP, so a running daemon cannot be told to reload', { hint: 'Restart it: `mcp-auth-proxy stop`, then `mcp-auth-proxy start --detach`.' });
+  }
+  const { listen, state } = await findDaemon(ctx, options);
+  if (!state) throw new AppError('NOT_RUNNING', `No mcp-auth-proxy daemon is running for ${listen}`, { hint: 'Start it with `mcp-auth-proxy start --detach`.' });
+  const before = (await status(ctx, state)).lastReload?.at;
+  process.kill(state.pid, 'SIGHUP');
+  const deadline = Date.now() + 15_000;
+  let after: Status;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    after = await status(ctx, state);
+    if (Date.now() > deadline) throw new AppError('RELOAD_TIMEOUT', `pid ${state.pid} did not report a reload within 15 s`, { hint: `Check its log: ${state.logFile ?? 'the daemon log'}` });
+  } while (after.lastReload?.at === before);
+  const result = after.lastReload as NonNullable<Status['lastReload']>;
+  if (options.json) print(ctx, JSON.stringify({ reloaded: result.ok, ...result, servers: Object.keys(after.servers) }, null, 2));
+  else if (result.ok) {
+    print(ctx, `Reloaded pid ${state.pid}: serving ${Object.keys(after.servers).join(', ') || '(no servers)'}.`);
+    for (const problem of result.problems ?? []) print(ctx, `  ! ${problem}`);
+  } else {
+    ctx.stderr.write(`The new config is invalid; pid ${state.pid} keeps the old one:\n${(result.problems ?? []).map((p) => `  ${p}`).join('\n')}\n`);
+  }
+  if (!result.ok) throw new ReportedError(1);
+}
+
+async function status(ctx: CommandContext, state: Parameters<typeof daemonFetch>[1]): Promise<Status> {
+  const response = await daemonFetch(ctx, state, '/statusz');
+  if (!response.ok) throw new AppError('DAEMON_UNREACHABLE', `pid ${state.pid} answered /statusz with HTTP ${response.status}`);
+  return (await response.json()) as Status;
+}

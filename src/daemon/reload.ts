@@ -1,0 +1,50 @@
+// Reload on SIGHUP (`mcp-auth-proxy reload`): read the config layers and the
+// secrets again and swap in the new servers for new requests, while requests
+// and streams in flight finish on the old ones. An invalid new config is
+// refused with its problems logged and reported in /statusz; the old one stays.
+import type { CommandContext } from '../cli/context.js';
+import { loadConfig, type FlagValues } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { buildUpstreams } from '../proxy/upstreams.js';
+import type { RunningProxy } from '../proxy/server.js';
+import type { SecretResolver } from '../secrets/resolve.js';
+
+export interface ReloadInput {
+  ctx: CommandContext;
+  options: FlagValues & { config?: string };
+  proxy: RunningProxy;
+  logger: Logger;
+  current: Config;
+  openSecrets: () => SecretResolver;
+}
+
+/** Settings read once at start: changing them takes a restart. */
+const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout'] as const;
+
+/** Returns the config now in force when the reload took, undefined when it was refused. */
+export async function reloadProxy(input: ReloadInput): Promise<Config | undefined> {
+  const { ctx, options, proxy, logger, current } = input;
+  const at = new Date().toISOString();
+  logger.info('reloading: reading the config and secrets again');
+  let next: Config;
+  try {
+    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
+    logger.error('reload refused: the new config is invalid; the running config stays', { problems });
+    proxy.info.lastReload = { at, ok: false, problems };
+    return undefined;
+  }
+  for (const field of FIXED) {
+    if (JSON.stringify(next[field]) !== JSON.stringify(current[field])) logger.warn(`${field} changed; it takes effect on restart`, { field });
+  }
+  const upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger });
+  proxy.reload(next, upstreams);
+  logger.level = next.logLevel;
+  const missing = [...upstreams.values()].filter((u) => !u.signer).map((u) => u.name);
+  logger.info('reloaded', { servers: [...upstreams.keys()], withoutCredential: missing });
+  proxy.info.lastReload = { at, ok: true, ...(missing.length ? { problems: missing.map((name) => `${name}: no usable credential (see status)`) } : {}) };
+  return next;
+}
