@@ -1,7 +1,7 @@
 // mcp-json: for every supported client the output parses in that client's
 // format and points at the proxy; --write merges into an existing file,
 // keeps other entries and a backup, and refuses to replace without --force.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -102,4 +102,22 @@ test('the bridge command names a project config file it needs; a server from env
   expect(fromEnv.stderr).toContain('"default" is defined by environment variables');
   const http = await runCli(['mcp-json', 'default', '--client', 'cursor'], { cwd: home, env });
   expect(http.stderr).not.toContain('defined by environment variables');
+});
+
+test('with clientToken on, HTTP agents get the per-install token header; the token file is 0600 and the same each time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'map-mcpjson-token-'));
+  const tokenEnv = cleanEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state') });
+  mkdirSync(join(dir, 'config', 'mcp-auth-proxy'), { recursive: true });
+  writeFileSync(join(dir, 'config', 'mcp-auth-proxy', 'config.json'), JSON.stringify({ clientToken: true, servers: { gw: { url: 'https://gw.example/mcp', auth: { type: 'none' } } } }));
+  const first = await runCli(['mcp-json', 'gw', '--client', 'cursor'], { cwd: dir, env: tokenEnv });
+  expect(first.code).toBe(0);
+  const token = readFileSync(join(dir, 'state', 'mcp-auth-proxy', 'client-token'), 'utf8').trim();
+  expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(statSync(join(dir, 'state', 'mcp-auth-proxy', 'client-token')).mode & 0o777).toBe(0o600);
+  expect(JSON.parse(first.stdout).mcpServers.gw.headers).toEqual({ 'X-MCP-Proxy-Token': token });
+  const again = await runCli(['mcp-json', 'gw', '--client', 'cursor'], { cwd: dir, env: tokenEnv });
+  expect(JSON.parse(again.stdout).mcpServers.gw.headers['X-MCP-Proxy-Token']).toBe(token);
+  // The stdio bridge talks to the upstream itself: no token in its command.
+  const desktop = await runCli(['mcp-json', 'gw', '--client', 'claude-desktop'], { cwd: dir, env: tokenEnv });
+  expect(desktop.stdout).not.toContain(token);
 });
