@@ -51,7 +51,9 @@ export async function buildUpstreams(options: BuildOptions): Promise<Map<string,
 
 async function buildUpstream(name: string, server: ServerConfig, options: BuildOptions): Promise<Upstream> {
   const base = new URL(server.url);
-  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  // Each client connection needs at most one upstream socket at a time, and held streams keep theirs for
+  // their whole life: a pool smaller than maxConnections would queue new sessions behind open streams.
+  const agentOptions = { keepAlive: true, maxSockets: options.config.maxConnections, maxFreeSockets: 64, scheduling: 'lifo' as const };
   const upstream: Upstream = {
     name,
     config: server,
