@@ -5,6 +5,10 @@
 // Rounds are interleaved so drift on a shared machine hits every target alike.
 // Then stdio: tool-call round trips through `mcp-auth-proxy stdio` and through
 // mcp-remote pointed at the daemon, against one signed MCP upstream.
+// Then load (bench/load.ts): mixed JSON/SSE load at c=64 with the proxy's RSS
+// over time, and BENCH_STREAMS (1000) SSE streams held open at once.
+// BENCH_ONLY=load runs the load section alone and replaces only `load` in an
+// existing bench/results/latest.json (the other sections' figures are kept).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +16,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/detach.js';
+import { benchLoad, type LoadResult } from './load.js';
 import { benchStdio, type StdioRow } from './stdio-round-trips.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,6 +24,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 3000);
 const STDIO_CALLS = Number(process.env.BENCH_STDIO_CALLS ?? 500);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 30);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
+/** `load`: only the load section (see the header). */
+const ONLY = process.env.BENCH_ONLY;
 const KEY_ID = 'bench-key';
 const SECRET = randomBytes(24).toString('hex');
 const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
@@ -89,6 +98,27 @@ const fixed = (n: number | undefined, digits = 3) => (n === undefined ? 'n/a' : 
 async function main(): Promise<void> {
   const env = { BENCH_KEY_ID: KEY_ID, BENCH_SECRET: SECRET };
   const tsx = ['--import', 'tsx'];
+  const earlier = ONLY === 'load' ? savedResults() : { date: new Date().toISOString(), node: process.version, ...(await proxySection(env, tsx)), stdio: await stdioSection(env, tsx) };
+  const load = await loadSection();
+  mkdirSync(`${root}/bench/results`, { recursive: true });
+  writeFileSync(`${root}/bench/results/latest.json`, `${JSON.stringify({ ...earlier, load }, null, 2)}\n`);
+  console.log('saved bench/results/latest.json');
+}
+
+function savedResults(): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(`${root}/bench/results/latest.json`, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+function loadSection(): Promise<LoadResult> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  return benchLoad({ start, keyId: KEY_ID, secret: SECRET, seconds: LOAD_SECONDS, streams: STREAMS, log });
+}
+
+async function proxySection(env: Record<string, string>, tsx: string[]): Promise<{ rows: unknown[]; summary: Record<string, unknown> }> {
   const up = await start([...tsx, 'bench/targets/upstream.ts'], env, /LISTENING (\d+)/);
   const upstreamUrl = `http://127.0.0.1:${up.match[1]}/mcp`;
   const bare = await start([...tsx, 'bench/targets/bare-proxy.ts'], { ...env, BENCH_UPSTREAM: upstreamUrl }, /LISTENING (\d+)/);
@@ -140,10 +170,7 @@ async function main(): Promise<void> {
   console.log(`\nproxy / bare req/s: ${(summary.proxyVsBareRps * 100).toFixed(1)}%   added p50 over direct: ${fixed(summary.addedP50Ms)} ms   proxy peak RSS: ${summary.proxyPeakRssMb} MB`);
   console.log(`daemon (start --detach flags) / bare req/s: ${(summary.daemonVsBareRps * 100).toFixed(1)}%   daemon peak RSS: ${summary.daemonPeakRssMb} MB`);
   console.log(`signatures: ${summary.signedRequests} verified by the upstream, ${summary.rejectedSignatures} rejected`);
-  const stdio = await stdioSection(env, tsx);
-  mkdirSync(`${root}/bench/results`, { recursive: true });
-  writeFileSync(`${root}/bench/results/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, summary, stdio }, null, 2)}\n`);
-  console.log('saved bench/results/latest.json');
+  return { rows, summary };
 }
 
 async function stdioSection(env: Record<string, string>, tsx: string[]): Promise<StdioRow[]> {
