@@ -55,3 +55,30 @@ test('headers past 16 KiB → 431, nothing forwarded', async () => {
   expect(result.answer).toMatch(/^HTTP\/1\.1 431/);
   expect(upstream.hits()).toBe(0);
 });
+
+test('past maxConnections, further connections are closed at once; the ones inside keep working', async () => {
+  const limited = await startTestProxy({ maxConnections: 2, servers: { gw: { url: `${upstream.url}/mcp`, auth: { type: 'none' } } } });
+  const { port } = new URL(limited.url);
+  const open = () =>
+    new Promise<net.Socket>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => resolve(socket));
+      socket.on('error', () => undefined);
+    });
+  try {
+    const inside = [await open(), await open()];
+    const third = await open();
+    await new Promise((resolve) => third.once('close', resolve));
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      inside[0]?.on('data', (c) => {
+        text += c.toString();
+        if (text.includes('\r\n\r\n')) resolve(text);
+      });
+      inside[0]?.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    for (const socket of inside) socket.destroy();
+  } finally {
+    await limited.close();
+  }
+});
