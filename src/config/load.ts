@@ -74,7 +74,15 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 
   const project = await searchProject(explorer, options.cwd, problems);
   infos.push({ kind: 'project', ...(project?.file ? { file: project.file } : {}), found: project !== undefined });
-  if (project) layers.push(project);
+  if (project) {
+    // A project file comes with whatever repository was cloned: it may not decide who can reach the proxy.
+    for (const field of USER_ONLY_FIELDS) {
+      if (field in project.values) {
+        problems.push({ source: project.file ?? 'project', path: field, message: 'a project file cannot set this (a cloned repository must not open or reroute your proxy); set it in your user config or a --config file' });
+      }
+    }
+    layers.push(project);
+  }
 
   if (options.configFile) {
     const file = resolve(options.cwd, options.configFile);
@@ -116,6 +124,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Settings about who can reach the proxy, refused in project files. */
+const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket'] as const;
 
 function unsafeKeys(value: unknown, prefix: string): string[] {
   if (!isPlainObject(value)) return [];
@@ -192,8 +202,9 @@ function describeParseError(error: unknown, file: string): string {
     .split('\n')
     .map((line) => line.trim())
     .find((line) => line !== '' && !line.startsWith('>') && !/^\d+ \|/.test(line) && !line.startsWith('|') && !line.includes(file));
-  // Control and invisible characters (a BOM, zero-width ones) are shown as "?", so a file cannot drive the terminal.
-  const cleaned = (reason ?? 'not valid JSON or YAML').replace(/ while parsing .*$/, '').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '?');
+  // Control and invisible characters (a BOM, zero-width ones) are shown as "?", so a file cannot drive the terminal;
+  // quoted excerpts of the file (V8: `Unexpected token 's', "..." is not valid JSON`) are cut out.
+  const cleaned = (reason ?? 'not valid JSON or YAML').replace(/ while parsing .*$/, '').replace(/"[^"]*"(\.\.\.)?/g, '…').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '?');
   const position = /at position (\d+)/.exec(message)?.[1];
   const line = /^> (\d+) \|/m.exec(message)?.[1];
   return `cannot parse: ${cleaned.replace(/ in JSON at position \d+/, '')}${line ? ` (line ${line}${position ? `, character ${position}` : ''})` : ''}`;

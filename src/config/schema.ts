@@ -6,6 +6,16 @@ import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
+
+/**
+ * A value as it may appear in an error message: JSON-quoted, with control and
+ * invisible characters escaped, so a config value cannot drive the terminal
+ * or hide what it is.
+ */
+export function quoteValue(value: unknown, max = 80): string {
+  const quoted = JSON.stringify(String(value)).replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return quoted.length > max ? `${quoted.slice(0, max - 2)}…"` : quoted;
+}
 const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'statusz', 'metrics', 'authorize', 'token', 'register']);
 
 /** A duration as `"20s"`, `"1m30s"`, `"500ms"` or a number of milliseconds; parsed to ms. */
@@ -13,7 +23,7 @@ const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
     // JSON-quoted, so control characters in the value cannot reach the terminal raw.
-    ctx.issues.push({ code: 'custom', input: value, message: `${JSON.stringify(String(value)).slice(0, 80)} is not a duration up to 24 days; write e.g. "20s", "500ms" or "1m30s"` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${quoteValue(value)} is not a duration up to 24 days; write e.g. "20s", "500ms" or "1m30s"` });
     return z.NEVER;
   }
   return ms;
@@ -194,13 +204,13 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
   const issues: Array<{ path: string[]; message: string }> = [];
   const address = typeof values.listen === 'string' ? parseListenAddress(values.listen) : undefined;
   if (address && !isLoopbackHost(address.host) && values.allowRemote !== true) {
-    issues.push({ path: ['listen'], message: `${JSON.stringify(address.host)} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
+    issues.push({ path: ['listen'], message: `${quoteValue(address.host)} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
   }
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
   if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {
     issues.push({
       path: ['defaultServer'],
-      message: `no server named "${values.defaultServer}"; configured: ${servers.length ? servers.join(', ') : '(none)'}`,
+      message: `no server named ${quoteValue(values.defaultServer)}; configured: ${servers.length ? servers.map((name) => quoteValue(name)).join(', ') : '(none)'}`,
     });
   }
   return issues;

@@ -21,7 +21,7 @@ export interface ReloadInput {
 }
 
 /** Settings read once at start: changing them takes a restart. */
-const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout'] as const;
+const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout'] as const;
 
 /** Returns the config now in force when the reload took, undefined when it was refused. */
 export async function reloadProxy(input: ReloadInput): Promise<Config | undefined> {
@@ -40,7 +40,14 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   for (const field of FIXED) {
     if (JSON.stringify(next[field]) !== JSON.stringify(current[field])) logger.warn(`${field} changed; it takes effect on restart`, { field });
   }
-  const upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger });
+  let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
+  try {
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger });
+  } catch (error) {
+    logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
+    proxy.info.lastReload = { at, ok: false, problems: [String(error)] };
+    return undefined;
+  }
   proxy.reload(next, upstreams);
   logger.level = next.logLevel;
   const missing = [...upstreams.values()].filter((u) => !u.signer).map((u) => u.name);

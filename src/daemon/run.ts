@@ -35,6 +35,8 @@ export function serveUntilSignal(proxy: RunningProxy, logger: Logger, exitNow: (
     };
     if (onReload && process.platform !== 'win32') process.on('SIGHUP', hangup);
     const remove = onShutdownSignals({
+      // Without a reload handler (a proxy in a terminal), SIGHUP is the terminal closing: drain and stop.
+      ...(onReload ? {} : { hangup: true }),
       onFirst: (signal) => {
         logger.info('shutting down: draining in-flight requests (press Ctrl-C again to force)', { signal });
         proxy.close().then(() => {

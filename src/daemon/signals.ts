@@ -4,6 +4,8 @@
 export interface SignalOptions {
   onFirst: (signal: NodeJS.Signals) => void;
   onSecond: (signal: NodeJS.Signals) => void;
+  /** Treat SIGHUP (the terminal went away) as a stop request too. */
+  hangup?: boolean;
 }
 
 /** Installs the handlers; returns a function that removes them. */
@@ -14,10 +16,9 @@ export function onShutdownSignals(options: SignalOptions): () => void {
     if (received === 1) options.onFirst(signal);
     else options.onSecond(signal);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(options.hangup && process.platform !== 'win32' ? (['SIGHUP'] as const) : [])];
+  for (const signal of signals) process.on(signal, handler);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    for (const signal of signals) process.off(signal, handler);
   };
 }

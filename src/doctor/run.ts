@@ -76,9 +76,13 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 
   add(await listenCheck(config.listen, options.env));
   add(
-    config.clientToken || config.socket
-      ? pass('local callers', config.clientToken ? 'the client token is required of every caller' : `also listening on ${config.socket} (0600)`)
-      : warn('local callers', 'any program running as any user on this machine can use the proxy (browsers are kept out by the Host/Origin checks)', 'Set "clientToken": true (mcp-json then adds the token to agent configs), or use the stdio bridge; see SECURITY in the README.'),
+    config.clientToken
+      ? pass('local callers', 'the client token is required of every caller')
+      : warn(
+          'local callers',
+          `any program of any user on this machine can use the proxy over TCP${config.socket ? ' (the socket is 0600, but the TCP listener stays open)' : ''}; browsers are kept out by the Host/Origin checks`,
+          'Set "clientToken": true in your user config (mcp-json then adds the token to agent configs), or use the stdio bridge; see SECURITY in the README.',
+        ),
   );
   const daemon = await readLiveState(stateFile(options.env, config.listen));
   if (daemon) {

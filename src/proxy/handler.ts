@@ -28,6 +28,8 @@ export interface HandlerOptions {
   info: { version: string; startedAt: string; lastReload?: unknown };
 }
 
+const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
+
 export interface Handler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Swaps in new servers (a reload): requests from now on use them; in-flight ones keep theirs. */
@@ -62,7 +64,8 @@ export function createHandler(options: HandlerOptions): Handler {
 
     const rejection = guard.check(req);
     if (rejection) {
-      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message });
+      // Closed after the answer: a refused caller cannot keep connection slots.
+      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message }, null, { connection: 'close' });
       return;
     }
 
@@ -118,7 +121,8 @@ export function createHandler(options: HandlerOptions): Handler {
     server = matched.server;
     const upstream = upstreams.get(matched.server) as Upstream;
     let target: URL | undefined;
-    const wanted = matched.kind === 'legacy-sse' ? 'GET' : matched.kind === 'legacy-message' ? 'POST' : undefined;
+    // MCP uses GET, POST and DELETE only; anything else (TRACE would echo the signed credential) stops here.
+    const wanted = matched.kind === 'legacy-sse' ? 'GET' : matched.kind === 'legacy-message' ? 'POST' : MCP_METHODS.has(method) ? undefined : 'GET, POST, DELETE';
     if (wanted && method !== wanted) {
       return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted });
     }

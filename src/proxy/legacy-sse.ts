@@ -175,7 +175,8 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
     open,
     target(token, upstream) {
       const session = token ? sessions.get(token) : undefined;
-      return session && session.upstream === upstream.name ? session.url : undefined;
+      // After a reload the server may point elsewhere: a session is only good for the origin that issued it.
+      return session && session.upstream === upstream.name && session.url.origin === upstream.base.origin ? session.url : undefined;
     },
   };
 }

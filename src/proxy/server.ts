@@ -3,7 +3,8 @@
 // new servers on reload without touching requests in flight, and shuts down
 // in stages: stop accepting, end held streams, let in-flight requests finish
 // for a bounded time, then force. close() is safe to call more than once.
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, lstat, rm } from 'node:fs/promises';
+import net from 'node:net';
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort, parseListenAddress } from '../config/listen-address.js';
@@ -42,6 +43,8 @@ export interface ProcessInfo {
   version: string;
   startedAt: string;
   lastReload?: { at: string; ok: boolean; problems?: string[] };
+  /** Whether SIGHUP reloads this process (false in a terminal, where it means the terminal closed). */
+  reloadable?: boolean;
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -71,9 +74,17 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, token) })];
   serve(tcp, handlers[0] as Handler, logger);
   const servers = [tcp];
+  let socketIno: number | undefined;
   if (config.socket) {
     const unix = createListener(config);
-    await listenSocket(unix, config.socket);
+    try {
+      await listenSocket(unix, config.socket);
+    } catch (error) {
+      // Nothing half-started: the TCP listener goes too.
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      throw error;
+    }
+    socketIno = (await lstat(config.socket)).ino;
     const handler = createHandler({ ...shared, guard: createGuard(address.host, bound.port, { ...token, socket: true }) });
     handlers.push(handler);
     serve(unix, handler, logger);
@@ -94,7 +105,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       clearTimeout(force);
       forwarder.close();
       for (const old of [...retired, upstreams]) destroyUpstreams(old);
-      if (config.socket) await rm(config.socket, { force: true });
+      // Only our own socket: the inode bound at start, not whatever replaced it since.
+      if (config.socket && socketIno !== undefined && (await lstat(config.socket).catch(() => undefined))?.ino === socketIno) await rm(config.socket, { force: true });
     })();
     return closing;
   };
@@ -109,10 +121,17 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     },
     reload(next, nextUpstreams) {
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
-      // Old servers stop their timers; their connection pools stay until shutdown so streams in flight finish.
+      // Old servers stop their timers; their connection pools stay while streams in flight use them.
       for (const upstream of upstreams.values()) upstream.signer?.close?.();
       retired.push(upstreams);
       upstreams = nextUpstreams;
+      // Pools of earlier reloads with nothing in use any more are released now.
+      for (const old of [...retired]) {
+        if ([...old.values()].every((u) => Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
+          destroyUpstreams(old);
+          retired.splice(retired.indexOf(old), 1);
+        }
+      }
     },
     close,
   };
@@ -172,9 +191,20 @@ function listenTcp(server: http.Server, host: string, port: number): Promise<voi
   });
 }
 
-/** A Unix socket only this user can connect to (0600); a stale socket file from a crash is replaced. */
+/**
+ * A Unix socket only this user can connect to (0600). Whatever is at the path
+ * is removed only when it is a socket nobody answers on (left by a crash):
+ * never a regular file, never a live daemon's socket.
+ */
 async function listenSocket(server: http.Server, path: string): Promise<void> {
-  await rm(path, { force: true });
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing) {
+    if (!existing.isSocket()) {
+      throw new AppError('LISTEN_FAILED', `Cannot listen on the socket ${path}: something that is not a socket is there`, { hint: 'Choose another path for "socket"' });
+    }
+    if (await answers(path)) throw new AppError('LISTEN_FAILED', `Cannot listen on the socket ${path}: another process is serving it`, { hint: 'Stop it, or choose another path for "socket"' });
+    await rm(path, { force: true });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(new AppError('LISTEN_FAILED', `Cannot listen on the socket ${path}: ${error.code ?? error.message}`, { hint: 'Check the directory exists and is yours', cause: error })),
@@ -188,6 +218,16 @@ async function listenSocket(server: http.Server, path: string): Promise<void> {
     }
   });
   await chmod(path, 0o600);
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(path, () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }
 
 function routesOf(config: Config, upstreams: Map<string, Upstream>) {

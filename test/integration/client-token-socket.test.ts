@@ -2,7 +2,7 @@
 // gets 401 from the proxy itself (no upstream call), the right one passes and
 // is never forwarded, /healthz stays open; the Unix socket listener is mode
 // 0600 and serves the same routes.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,4 +68,17 @@ test('the Unix socket is 0600 and serves the same routes, token rules included',
   expect(await viaSocket({})).toBe(401);
   expect(await viaSocket({ 'x-mcp-proxy-token': TOKEN, origin: 'http://localhost' })).toBe(403);
   expect(seen).toHaveLength(1);
+});
+
+test('a socket path holding a regular file is refused, and the file is left alone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'map-sock-file-'));
+  const victim = join(dir, 'precious.txt');
+  writeFileSync(victim, 'keep me');
+  await expect(startTestProxy({ socket: victim, servers: { gw: { url: `${upstream.url}/mcp`, auth: { type: 'none' } } } })).rejects.toThrow('something that is not a socket is there');
+  expect(readFileSync(victim, 'utf8')).toBe('keep me');
+});
+
+test('a live socket of another daemon is not taken over', async () => {
+  await expect(startTestProxy({ socket: socketPath, servers: { gw: { url: `${upstream.url}/mcp`, auth: { type: 'none' } } } })).rejects.toThrow('another process is serving it');
+  expect(statSync(socketPath).isSocket()).toBe(true);
 });

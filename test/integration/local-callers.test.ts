@@ -89,3 +89,10 @@ test('CORS headers an upstream sends never reach the client', async () => {
     await permissive.close();
   }
 });
+
+test.each([['TRACE'], ['PUT'], ['PATCH'], ['PROPFIND']])('%s on an MCP route → 405, nothing forwarded (TRACE would echo the signed credential)', async (method) => {
+  const res = await request(`${proxy.url}/gw/mcp`, { method, headers: json, body: method === 'TRACE' ? undefined : '{}' });
+  expect(res.status).toBe(405);
+  expect(res.headers.allow).toBe('GET, POST, DELETE');
+  expect(upstream.hits()).toBe(0);
+});

@@ -40,7 +40,8 @@ beforeEach(async () => {
   writeConfig({ url: `${upstream.url}/mcp`, auth: { type: 'hmac', keyId: KEY, secret: `file:${join(home, 'gw.secret')}` } });
 });
 afterEach(async () => {
-  await runCli(['stop'], { env, cwd: home });
+  // --listen: the config may be the broken one by now, and the daemon serves the configured 127.0.0.1:0.
+  await runCli(['stop', '--listen', '127.0.0.1:0'], { env, cwd: home });
   held?.end();
   await upstream.close();
 });

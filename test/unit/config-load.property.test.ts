@@ -186,12 +186,16 @@ const listenish = fc.oneof(
 );
 const validUrl = fc.oneof(fc.webUrl({ validSchemes: ['http', 'https'] }), fc.constantFrom('https://gw.example/api/mcp', 'http://127.0.0.1:9000/mcp'));
 const urlish = fc.oneof(validUrl, fc.constantFrom('ftp://x.example/', 'https://', 'nope', '', 'gw.example/mcp'), fc.string());
-const validHeaderName = fc.oneof(fc.constantFrom('X-Api-Key', 'x-custom', 'X-Scio-Actas'), fc.stringMatching(/^[A-Za-z0-9-]{1,12}$/));
+/** Key names the loader refuses anywhere (they name an object's prototype machinery). */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
+const validHeaderName = fc
+  .oneof(fc.constantFrom('X-Api-Key', 'x-custom', 'X-Scio-Actas'), fc.stringMatching(/^[A-Za-z0-9-]{1,12}$/))
+  .filter((n) => !PROTOTYPE_KEYS.includes(n));
 const headerNameish = fc.oneof(validHeaderName, fc.constantFrom('Authorization', 'bad name', 'a:b', ''), anyKey);
 const distinctNames = (headers: Record<string, unknown>) => new Set(Object.keys(headers).map((k) => k.toLowerCase())).size === Object.keys(headers).length;
 const validServerName = fc
   .oneof(fc.constantFrom('gw', 'glean', 'a_b-1'), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,10}$/))
-  .filter((n) => !['mcp', 'healthz', 'readyz', 'statusz', 'metrics', 'authorize', 'token', 'register'].includes(n.toLowerCase()));
+  .filter((n) => !['mcp', 'healthz', 'readyz', 'statusz', 'metrics', 'authorize', 'token', 'register'].includes(n.toLowerCase()) && !PROTOTYPE_KEYS.includes(n));
 const authType = fc.constantFrom('hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none');
 
 /**

@@ -134,3 +134,18 @@ test('reserved server names are refused', async () => {
   const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
   expect(problems[0]).toMatchObject({ path: 'servers.healthz', message: expect.stringContaining('reserved') });
 });
+
+test('a project file (a cloned repository) cannot set who reaches the proxy: allowRemote, clientToken, socket', async () => {
+  const s = sandbox();
+  const file = join(s.project, 'mcp-auth-proxy.config.json');
+  write(file, { allowRemote: true, listen: '0.0.0.0:8787', clientToken: false, socket: '/home/u/.ssh/id_ed25519', servers: { a: server('https://a.example/mcp') } });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  for (const field of ['allowRemote', 'clientToken', 'socket']) {
+    expect(problems).toContainEqual({ source: file, path: field, message: expect.stringContaining('a project file cannot set this') });
+  }
+  // The same settings are fine in the user's own config.
+  write(s.userFile, { clientToken: true, socket: join(s.root, 'proxy.sock') });
+  write(file, { servers: { a: server('https://a.example/mcp') } });
+  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  expect(config).toMatchObject({ clientToken: true, socket: join(s.root, 'proxy.sock') });
+});

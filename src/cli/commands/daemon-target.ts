@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
 import { clientTokenFile } from '../../daemon/client-token.js';
 import { ConfigError } from '../../errors.js';
+import { DEFAULT_LISTEN } from '../../config/schema.js';
 import { CLIENT_TOKEN_HEADER } from '../../proxy/guard.js';
 import { readLiveState, stateFile, type DaemonState } from '../../daemon/state.js';
 import type { CommandContext } from '../context.js';
@@ -26,8 +27,8 @@ export async function findDaemon(ctx: CommandContext, options: TargetOptions): P
     ).config.listen;
   } catch (error) {
     // A broken config must not hide the daemon from `reload` (which then reports the problems) or `stop`.
-    if (!(error instanceof ConfigError) || !options.listen) throw error;
-    listen = options.listen;
+    if (!(error instanceof ConfigError)) throw error;
+    listen = options.listen ?? ctx.env.MCP_LISTEN_ADDR ?? DEFAULT_LISTEN;
   }
   const file = stateFile(ctx.env, listen);
   return { listen, file, state: await readLiveState(file) };

@@ -4,6 +4,7 @@
 import { buildSnippet } from '../../clients/snippet.js';
 import { writeSnippet } from '../../clients/write.js';
 import { formatHostPort, parseListenAddress } from '../../config/listen-address.js';
+import { chmod } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
@@ -59,8 +60,8 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
     }
   }
   if (!options.write) {
-    // The token is meant for the agent's config: printed as is (only this user can read the state dir it comes from).
-    ctx.stdout.write((token ? (text: string) => text : ctx.redactor.redact.bind(ctx.redactor))(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
+    ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
+    if (token) ctx.stderr.write('note: the snippet holds the proxy\'s client token: keep the file you paste it into readable by you only (chmod 600).\n');
     if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
     for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
     for (const link of snippet.links) ctx.stderr.write(`Or install with one click: ${link}\n`);
@@ -69,6 +70,11 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   const path = options.file ?? snippet.configPath;
   if (!path) throw new AppError('NO_CONFIG_PATH', `${options.client} has no config file on this platform`, { hint: 'Pass --file PATH.', exitCode: EXIT_USAGE });
   const result = await writeSnippet(snippet, path, Boolean(options.force));
+  if (token) {
+    // The client token is now in that file (and its backup): only this user may read them.
+    await chmod(result.path, 0o600);
+    if (result.backup) await chmod(result.backup, 0o600);
+  }
   for (const name of result.added) print(ctx, `+ ${snippet.rootKey}.${name} → ${entries.find((e) => e.name === name)?.url}`);
   for (const name of result.replaced) print(ctx, `~ ${snippet.rootKey}.${name} → ${entries.find((e) => e.name === name)?.url} (replaced)`);
   print(ctx, `Wrote ${result.path}${result.backup ? `; backup at ${result.backup}` : ''}.`);

@@ -6,6 +6,8 @@ import { print, type CommandContext } from '../context.js';
 import { daemonFetch, findDaemon, type TargetOptions } from './daemon-target.js';
 
 interface Status {
+  pid?: number;
+  reloadable?: boolean;
   lastReload?: { at: string; ok: boolean; problems?: string[] };
   servers: Record<string, unknown>;
 }
@@ -16,7 +18,14 @@ export async function reload(ctx: CommandContext, options: TargetOptions & { jso
   }
   const { listen, state } = await findDaemon(ctx, options);
   if (!state) throw new AppError('NOT_RUNNING', `No mcp-auth-proxy daemon is running for ${listen}`, { hint: 'Start it with `mcp-auth-proxy start --detach`.' });
-  const before = (await status(ctx, state)).lastReload?.at;
+  const current = await status(ctx, state);
+  // Signal only a process that says it reloads on SIGHUP, and is the one the state file names (pids get reused).
+  if (current.pid !== state.pid || current.reloadable !== true) {
+    throw new AppError('RELOAD_UNSUPPORTED', `The proxy at ${state.url} (pid ${current.pid ?? '?'}) does not reload on SIGHUP (it runs in a terminal, or predates reload)`, {
+      hint: 'Restart it: `mcp-auth-proxy stop`, then `mcp-auth-proxy start --detach`.',
+    });
+  }
+  const before = current.lastReload?.at;
   process.kill(state.pid, 'SIGHUP');
   const deadline = Date.now() + 15_000;
   let after: Status;

@@ -49,7 +49,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
     openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
   const token = config.clientToken ? await clientToken(ctx.env) : undefined;
   if (token) ctx.redactor.add(token);
-  if (!config.clientToken && !config.socket) {
+  if (!config.clientToken) {
     logger.info('any local program can use this proxy; set "clientToken": true to require a per-install token (see SECURITY in the README)');
   }
   const proxy = await runProxy({ config, secrets: openSecrets(), logger, ...(token ? { clientToken: token } : {}) });
@@ -64,8 +64,11 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   print(ctx, `mcp-auth-proxy listening on ${proxy.url}`);
   for (const name of proxy.upstreams.keys()) print(ctx, `  ${proxy.url}/${name}/mcp`);
   const reload = () => reloadProxy({ ctx, options, proxy, logger, current: config, openSecrets }).then((next) => void (next && (config = next)));
+  // In a terminal, SIGHUP means the terminal closed: stop. Detached (no terminal), it means reload.
+  const attached = Boolean(process.stdin.isTTY || process.stdout.isTTY);
+  proxy.info.reloadable = !attached && process.platform !== 'win32';
   try {
-    await serveUntilSignal(proxy, logger, ctx.exitNow, reload);
+    await serveUntilSignal(proxy, logger, ctx.exitNow, attached ? undefined : reload);
   } finally {
     for (const file of files) await removeState(file, process.pid);
   }
