@@ -85,6 +85,8 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
 }
 
 function isJson(contentType: string | undefined): boolean {
+  // Per request: the common exact value without splitting strings.
+  if (contentType === 'application/json') return true;
   if (contentType === undefined) return false;
   const type = contentType.split(';', 1)[0]?.trim().toLowerCase();
   return type === 'application/json';

@@ -131,7 +131,8 @@ export async function countingUpstream(): Promise<Awaited<ReturnType<typeof list
   return { ...server, hits: () => hits };
 }
 
-const INITIALIZE = JSON.stringify({
+/** An MCP initialize request body, and the headers an MCP client sends with a POST. */
+export const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'initialize',
@@ -139,8 +140,10 @@ const INITIALIZE = JSON.stringify({
 });
 
 /** Sends an MCP initialize as an agent would (no credentials) and returns the raw response. */
+export const MCP_POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
 export function initialize(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: INITIALIZE });
+  return request(url, { method: 'POST', headers: { ...MCP_POST_HEADERS, ...headers }, body: INITIALIZE });
 }
 
 /**

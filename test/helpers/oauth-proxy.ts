@@ -62,13 +62,8 @@ export async function storedTokens(file: FileStore): Promise<{ accessToken: stri
   return JSON.parse((await file.get('oauth-tokens:linear')) as string);
 }
 
-export const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-});
-export const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+/** The same initialize body and MCP POST headers as test/helpers/net.ts, under the names OAuth tests use. */
+export { INITIALIZE, MCP_POST_HEADERS as mcpHeaders } from './net.js';
 
 /** A response body as loosely typed JSON, for assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
