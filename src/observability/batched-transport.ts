@@ -15,12 +15,17 @@ export class BatchedTransport extends TransportStream {
   }
 
   override log(info: Record<symbol, unknown>, next: () => void): void {
-    this.pending.push(`${String(info[MESSAGE])}\n`);
+    this.writeLine(String(info[MESSAGE]));
+    next();
+  }
+
+  /** Queues one finished line (no newline) for the next write. */
+  writeLine(line: string): void {
+    this.pending.push(`${line}\n`);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    next();
   }
 
   /** Writes whatever is pending now (also called before the process exits). */

@@ -1,15 +1,19 @@
 // The request path as a short list of named steps:
 // guard → route → read body → strip → sign → forward (→ relay in forward.ts).
 // Each step either hands on or answers the request itself.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
 import { BodyTooLargeError, readBody } from './body.js';
-import type { Exchange, Forwarder } from './forward.js';
+import type { Exchange, ForwardedExchange } from './exchange.js';
+import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
 import type { LegacySse } from './legacy-sse.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
+import type { Recorder } from './record.js';
 import { createRouter, type RouteTable } from './routes.js';
 import { credentialState, type Upstream } from './upstreams.js';
 
@@ -19,6 +23,9 @@ export interface HandlerOptions {
   upstreams: Map<string, Upstream>;
   forwarder: Forwarder;
   logger: Logger;
+  metrics: ProxyMetrics;
+  /** Access line, metrics and audit at the end of each request. */
+  recorder: Recorder;
   maxBodyBytes: number;
   /** Whether the proxy still accepts work (false while draining). */
   isReady: () => boolean;
@@ -27,6 +34,9 @@ export interface HandlerOptions {
   /** What /statusz reports about this process (read at each request: a reload updates it). */
   info: { version: string; startedAt: string; lastReload?: unknown };
 }
+
+/** What /statusz reports: process info, per-server state, the headline counters. */
+type StatusInfo = HandlerOptions['info'];
 
 const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
@@ -43,45 +53,47 @@ export function createHandler(options: HandlerOptions): Handler {
   let maxBodyBytes = options.maxBodyBytes;
 
   const handle = function handle(req: IncomingMessage, res: ServerResponse): void {
-    const startedAt = Date.now();
-    const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?', 1)[0] as string;
-    let server: string | undefined;
-    let exchange: Exchange | undefined;
-    let failure: string | undefined;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const exchange: Exchange = {
+      requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+      method: req.method ?? 'GET',
+      path: q === -1 ? url : url.slice(0, q),
+      startedAt: performance.now(),
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    const { method, path } = exchange;
     res.once('close', () => {
-      if (exchange?.timer) clearTimeout(exchange.timer);
-      logger.info('request', {
-        server,
-        method,
-        path,
-        status: res.statusCode,
-        upstreamStatus: exchange?.upstreamStatus,
-        durationMs: Date.now() - startedAt,
-        ...(exchange?.failure || failure ? { failure: exchange?.failure ?? failure } : {}),
-      });
+      clearTimeout(exchange.timer);
+      // The agent left before the answer was complete: the upstream request goes too.
+      if (!res.writableFinished) exchange.proxyReq?.destroy();
+      options.recorder.end(exchange, res);
     });
 
     const rejection = guard.check(req);
     if (rejection) {
       // Closed after the answer: a refused caller cannot keep connection slots.
-      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message }, null, { connection: 'close' });
+      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
       return;
     }
 
+    const matched = route(url);
+    if (matched.kind !== 'mcp' && matched.kind !== 'legacy-sse' && matched.kind !== 'legacy-message') res.setHeader(REQUEST_ID_HEADER, exchange.requestId);
     if (method === 'OPTIONS') {
       // No CORS: a browser preflight gets no Access-Control-* headers, so no page may call the proxy.
-      res.writeHead(204, { allow: 'GET, POST, DELETE', 'cache-control': 'no-store' }).end();
+      res.writeHead(204, { allow: 'GET, POST, DELETE', 'cache-control': 'no-store', [REQUEST_ID_HEADER]: exchange.requestId }).end();
       return;
     }
-    const matched = route(req.url ?? '/');
     switch (matched.kind) {
       case 'healthz':
         return sendJson(res, 200, { status: 'ok' });
       case 'readyz':
         return sendReadiness(res, upstreams, options.isReady());
       case 'statusz':
-        return sendJson(res, 200, statusOf(upstreams, options.info));
+        return sendJson(res, 200, statusOf(upstreams, options.info, options.metrics));
+      case 'metrics':
+        return sendMetrics(res, options.metrics, logger);
       case 'discovery':
         return sendProxyError(res, {
           status: 404,
@@ -118,13 +130,15 @@ export function createHandler(options: HandlerOptions): Handler {
       case 'legacy-message':
         break;
     }
-    server = matched.server;
     const upstream = upstreams.get(matched.server) as Upstream;
+    exchange.upstream = upstream;
+    // Proxy-made answers on this route carry the id too; forwarded ones get it in the relay.
+    const idHeader = { [REQUEST_ID_HEADER]: exchange.requestId };
     let target: URL | undefined;
     // MCP uses GET, POST and DELETE only; anything else (TRACE would echo the signed credential) stops here.
     const wanted = matched.kind === 'legacy-sse' ? 'GET' : matched.kind === 'legacy-message' ? 'POST' : MCP_METHODS.has(method) ? undefined : 'GET, POST, DELETE';
     if (wanted && method !== wanted) {
-      return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted });
+      return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
     }
     if (matched.kind === 'legacy-message') {
       target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream);
@@ -136,18 +150,23 @@ export function createHandler(options: HandlerOptions): Handler {
           server: upstream.name,
           message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
           hint: 'Open the SSE stream again to get a new message endpoint',
-        });
+        }, null, idHeader);
       }
     }
 
     readBody(req, maxBodyBytes, (error, body) => {
-      if (error) return refuseBody(res, error, upstream.name);
+      if (error) {
+        exchange.failure = error instanceof BodyTooLargeError ? 'body-too-large' : 'client-aborted';
+        return refuseBody(res, error, upstream.name, idHeader);
+      }
+      exchange.bytesIn = body.length;
+      exchange.body = body.length > 0 ? body : undefined;
+      options.recorder.inspect(exchange, req, body);
       const step: DispatchInput = {
         upstream,
         suffix: matched.kind === 'mcp' ? matched.suffix : '',
         query: matched.kind === 'mcp' ? matched.query : '',
         body,
-        startedAt,
         ...(target ? { target } : {}),
         ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
       };
@@ -163,7 +182,7 @@ export function createHandler(options: HandlerOptions): Handler {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
-        failure = 'refresh-timeout';
+        exchange.failure = 'refresh-timeout';
         sendProxyError(
           res,
           {
@@ -175,6 +194,7 @@ export function createHandler(options: HandlerOptions): Handler {
             hint: 'Run `mcp-auth-proxy doctor` to check the way to the authorization server',
           },
           requestIdOf(body),
+          idHeader,
         );
       }, upstream.timeoutMs);
       timer.unref();
@@ -189,9 +209,9 @@ export function createHandler(options: HandlerOptions): Handler {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          if (!(error instanceof AppError)) return failRequest(res, logger, error);
-          failure = error.code === 'LOGIN_REQUIRED' ? 'login-required' : 'no-credential';
-          noCredential(res, upstream.name, error, body);
+          if (!(error instanceof AppError)) return failRequest(res, logger, error, exchange.requestId);
+          exchange.failure = error.code === 'LOGIN_REQUIRED' ? 'login-required' : 'no-credential';
+          noCredential(res, exchange, error);
         },
       );
     }
@@ -199,12 +219,12 @@ export function createHandler(options: HandlerOptions): Handler {
     function run(step: DispatchInput): void {
       try {
         if (step.legacyPrefix !== undefined) {
-          if (!step.upstream.signer) return noCredential(res, step.upstream.name, step.upstream.credentialError, step.body);
-          return options.legacy.open(req, res, step.upstream, step.legacyPrefix);
+          if (!step.upstream.signer) return noCredential(res, exchange, step.upstream.credentialError);
+          return options.legacy.open(req, res, step.upstream, step.legacyPrefix, exchange);
         }
-        exchange = dispatch(req, res, step);
+        dispatch(req, res, step, exchange);
       } catch (failure) {
-        failRequest(res, logger, failure);
+        failRequest(res, logger, failure, exchange.requestId);
       }
     }
   } as Handler;
@@ -215,49 +235,53 @@ export function createHandler(options: HandlerOptions): Handler {
   };
   return handle;
 
-  /** strip → sign → forward, once the body is in hand. Returns the exchange when forwarded. */
-  function dispatch(req: IncomingMessage, res: ServerResponse, step: DispatchInput): Exchange | undefined {
-    const { upstream, suffix, query, body, startedAt } = step;
+  /** strip → sign → forward, once the body is in hand. */
+  function dispatch(req: IncomingMessage, res: ServerResponse, step: DispatchInput, exchange: Exchange): void {
+    const { upstream, suffix, query, body } = step;
     const server = upstream.name;
-    const method = req.method ?? 'GET';
+    const method = exchange.method;
     if (!upstream.signer) {
-      noCredential(res, server, upstream.credentialError, body);
-      return undefined;
+      exchange.failure = 'no-credential';
+      return noCredential(res, exchange, upstream.credentialError);
     }
-
-    // http-proxy-3 builds the upstream request from req.headers: hand it the stripped copy.
-    req.headers = upstream.strip(req.headers);
     // The common case (/mcp, no query) reuses the parsed base URL: nothing below mutates it.
     const target = step.target ?? (suffix === '' && query === '' ? upstream.base : upstreamUrl(upstream.base, suffix, query));
-    let signed: Record<string, string>;
+    // A copy of the agent's headers without its credentials, then what the proxy sets; the signer sees the result.
+    const headers: OutgoingHttpHeaders = upstream.strip(req.headers);
+    for (const name in upstream.staticHeaders) headers[name] = upstream.staticHeaders[name];
+    headers.host = target.host;
+    headers[REQUEST_ID_HEADER] = exchange.requestId;
+    if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
     try {
-      signed = upstream.signer.sign({
+      const signed = upstream.signer.sign({
         method,
         url: target,
-        headers: req.headers,
+        headers: headers as Record<string, string>,
         identity: LOCAL_USER,
         ...(upstream.signer.needsBody ? { body } : {}),
       });
+      for (const name in signed) headers[name] = signed[name];
     } catch (error) {
+      exchange.failure = 'cannot-sign';
+      options.metrics.signingFailure(server);
       sendProxyError(res, {
         status: 400,
         rpcCode: RPC.invalidRequest,
         code: 'CANNOT_SIGN',
         server,
         message: error instanceof Error ? error.message : String(error),
-      });
-      return undefined;
+      }, requestIdOf(body), { [REQUEST_ID_HEADER]: exchange.requestId });
+      return;
     }
-    const headers: Record<string, string> = { ...upstream.staticHeaders, ...signed };
-    if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
-    const exchange: Exchange = { upstream, target, headers, body: body.length > 0 ? body : undefined, startedAt };
-    forwarder.forward(req, res, exchange);
-    return exchange;
+    exchange.target = target;
+    exchange.headers = headers;
+    forwarder.forward(req, res, exchange as ForwardedExchange);
   }
 }
 
 /** 503 naming the fix: the proxy itself holds no usable credential for this server. */
-function noCredential(res: ServerResponse, server: string, cause: AppError | undefined, body: Buffer): void {
+function noCredential(res: ServerResponse, exchange: Exchange, cause: AppError | undefined): void {
+  const server = (exchange.upstream as Upstream).name;
   sendProxyError(
     res,
     {
@@ -268,7 +292,8 @@ function noCredential(res: ServerResponse, server: string, cause: AppError | und
       message: `mcp-auth-proxy has no usable credential for "${server}": ${cause?.message ?? 'unknown reason'}`,
       hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${server}\``,
     },
-    requestIdOf(body),
+    requestIdOf(exchange.body),
+    { [REQUEST_ID_HEADER]: exchange.requestId },
   );
 }
 
@@ -277,7 +302,6 @@ interface DispatchInput {
   suffix: string;
   query: string;
   body: Buffer;
-  startedAt: number;
   /** An explicit upstream URL (a legacy SSE message endpoint) instead of base + suffix + query. */
   target?: URL;
   /** Set for a legacy SSE stream request: the local path before /sse. */
@@ -285,13 +309,13 @@ interface DispatchInput {
 }
 
 /** A bug below the handler: log it, answer 500 if we still can, never crash the daemon. */
-export function failRequest(res: ServerResponse, logger: Logger, error: unknown): void {
-  logger.error('request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+export function failRequest(res: ServerResponse, logger: Logger, error: unknown, requestId?: string): void {
+  logger.error('request failed', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   if (!res.headersSent) res.writeHead(500).end();
   else res.destroy();
 }
 
-function refuseBody(res: ServerResponse, error: Error, server: string): void {
+function refuseBody(res: ServerResponse, error: Error, server: string, headers: Record<string, string>): void {
   if (!(error instanceof BodyTooLargeError)) {
     res.destroy();
     return;
@@ -308,7 +332,7 @@ function refuseBody(res: ServerResponse, error: Error, server: string): void {
       hint: 'Raise maxBodyBytes in the config if this is expected',
     },
     null,
-    { connection: 'close' },
+    { connection: 'close', ...headers },
   );
 }
 
@@ -328,7 +352,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /** For `mcp-auth-proxy status`: per server, where it goes and how it went; never a secret. */
-function statusOf(upstreams: Map<string, Upstream>, info: HandlerOptions['info']) {
+function statusOf(upstreams: Map<string, Upstream>, info: StatusInfo, metrics: ProxyMetrics) {
+  const counters = metrics.headline();
   const servers: Record<string, unknown> = {};
   for (const [name, upstream] of upstreams) {
     servers[name] = {
@@ -338,6 +363,7 @@ function statusOf(upstreams: Map<string, Upstream>, info: HandlerOptions['info']
       ...(credentialDetails(upstream)),
       ...(upstream.credentialError ? { credentialError: { code: upstream.credentialError.code, message: upstream.credentialError.message, hint: upstream.credentialError.hint } } : {}),
       last: upstream.last ?? null,
+      ...(counters[name] ? { counters: counters[name] } : {}),
     };
   }
   return { status: 'running', pid: process.pid, ...info, uptimeSeconds: Math.round((Date.now() - Date.parse(info.startedAt)) / 1000), servers };
@@ -347,6 +373,15 @@ function statusOf(upstreams: Map<string, Upstream>, info: HandlerOptions['info']
 function credentialDetails(upstream: Upstream): Record<string, unknown> {
   const details = upstream.signer?.state?.().details;
   return details ? { [upstream.config.auth.type]: details } : {};
+}
+
+function sendMetrics(res: ServerResponse, metrics: ProxyMetrics, logger: Logger): void {
+  metrics.render().then(
+    ({ contentType, body }) => {
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
+    },
+    (error: unknown) => failRequest(res, logger, error),
+  );
 }
 
 function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean): void {

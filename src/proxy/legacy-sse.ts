@@ -10,8 +10,11 @@ import https from 'node:https';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { LOCAL_USER } from '../auth/scheme.js';
 import type { Logger } from '../observability/logger.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import type { Exchange } from './exchange.js';
 import { RPC, sendProxyError } from './jsonrpc-error.js';
 import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
+import type { StreamTracker } from './relay.js';
 import { responseHeaders } from './strip.js';
 import type { Upstream } from './upstreams.js';
 
@@ -24,12 +27,12 @@ const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 export interface LegacySseOptions {
   logger: Logger;
-  trackStream: (res: ServerResponse, close: () => void) => void;
+  trackStream: StreamTracker;
 }
 
 export interface LegacySse {
   /** Serves the agent's GET /{server}/sse; `prefix` is the local path before /sse ("" or "/name"). */
-  open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string): void;
+  open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void;
   /** The upstream message URL behind a session token, if the stream that issued it is still open. */
   target(token: string | null, upstream: Upstream): URL | undefined;
 }
@@ -38,14 +41,17 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
   const { logger } = options;
   const sessions = new Map<string, { upstream: string; url: URL }>();
 
-  function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string): void {
+  function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void {
     const signer = upstream.signer;
     if (!signer) return;
     const startedAt = Date.now();
+    const { requestId } = exchange;
+    const idHeader = { [REQUEST_ID_HEADER]: requestId };
     const lastEventId = req.headers['last-event-id'];
     const headers: Record<string, string> = {
       ...upstream.staticHeaders,
       accept: 'text/event-stream',
+      [REQUEST_ID_HEADER]: requestId,
       ...(typeof lastEventId === 'string' ? { 'last-event-id': lastEventId } : {}),
     };
     Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: LOCAL_USER }));
@@ -63,11 +69,14 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
     request.on('response', (answer) => {
       clearTimeout(timer);
       const status = answer.statusCode ?? 502;
+      exchange.upstreamStatus = status;
+      exchange.firstByteAt = performance.now();
       upstream.last = { at: Date.now(), status, latencyMs: Date.now() - startedAt };
       if (status >= 300 && status < 400) {
         // Following it would leave the signed origin; relaying it would reveal the upstream.
         answer.resume();
-        logger.warn('legacy SSE upstream answered with a redirect; not followed', { server: upstream.name, status });
+        exchange.failure = 'upstream-redirect';
+        logger.warn('legacy SSE upstream answered with a redirect; not followed', { requestId, server: upstream.name, status });
         sendProxyError(res, {
           status: 502,
           rpcCode: RPC.upstreamUnreachable,
@@ -75,18 +84,21 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
           server: upstream.name,
           message: `Upstream "${upstream.name}" redirected the SSE stream (HTTP ${status}); redirects are not followed`,
           hint: `Set servers.${upstream.name}.url to the address it redirects to`,
-        });
+        }, null, idHeader);
         return;
       }
       if (status !== 200 || !isEventStream(answer.headers['content-type'])) {
         // Not a stream: relay it as is (minus WWW-Authenticate, as on every route).
-        res.writeHead(status, responseHeaders(answer.headers, status === 401 || status === 403 ? 'www-authenticate' : undefined));
+        res.writeHead(status, { ...responseHeaders(answer.headers, status === 401 || status === 403 ? 'www-authenticate' : undefined), ...idHeader });
+        answer.on('data', (chunk: Buffer) => {
+          exchange.bytesOut += chunk.length;
+        });
         answer.pipe(res);
         return;
       }
-      res.writeHead(200, SSE_HEADERS);
+      res.writeHead(200, { ...SSE_HEADERS, ...idHeader });
       res.flushHeaders();
-      options.trackStream(res, () => {
+      options.trackStream(res, upstream.name, () => {
         request.destroy();
         res.end();
       });
@@ -111,7 +123,8 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         }
       };
       const fail = (reason: string) => {
-        logger.warn(`${reason}; closing the legacy SSE stream`, { server: upstream.name });
+        exchange.failure = 'stream-refused';
+        logger.warn(`${reason}; closing the legacy SSE stream`, { requestId, server: upstream.name });
         stop();
         request.destroy();
         answer.destroy();
@@ -139,6 +152,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       });
       answer.setEncoding('utf8');
       answer.on('data', (chunk: string) => {
+        exchange.bytesOut += Buffer.byteLength(chunk);
         if (!closed) parser.feed(chunk);
       });
       answer.once('end', () => {
@@ -157,8 +171,9 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         return;
       }
       const timedOut = error.code === 'UPSTREAM_TIMEOUT';
+      exchange.failure = timedOut ? 'timeout' : 'unreachable';
       upstream.last = { at: Date.now(), error: error.code ?? 'ERROR', latencyMs: Date.now() - startedAt };
-      logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', { server: upstream.name, code: error.code, error: error.message });
+      logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', { requestId, server: upstream.name, code: error.code, error: error.message });
       sendProxyError(res, {
         status: timedOut ? 504 : 502,
         rpcCode: timedOut ? RPC.upstreamTimeout : RPC.upstreamUnreachable,
@@ -166,7 +181,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         server: upstream.name,
         message: timedOut ? `Upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms` : `Upstream "${upstream.name}" is unreachable (${error.code ?? error.message})`,
         hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it',
-      });
+      }, null, idHeader);
     });
     request.end();
   }

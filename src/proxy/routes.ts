@@ -1,4 +1,4 @@
-// Maps a request path to what serves it: health endpoints, an MCP route of a
+// Maps a request path to what serves it: health endpoints and /metrics, an MCP route of a
 // configured server (`/mcp`, `/{server}/mcp`, plus any suffix), or a local
 // 404. OAuth discovery paths are never forwarded: agents must not start their
 // own OAuth against the proxy.
@@ -7,6 +7,7 @@ export type Route =
   | { kind: 'healthz' }
   | { kind: 'readyz' }
   | { kind: 'statusz' }
+  | { kind: 'metrics' }
   | { kind: 'mcp'; server: string; suffix: string; query: string }
   /** The legacy HTTP+SSE pair: the agent's event stream and its message endpoint; prefix is the local path before them. */
   | { kind: 'legacy-sse'; server: string; prefix: string }
@@ -45,6 +46,7 @@ export function matchRoute(url: string, table: RouteTable): Route {
   if (path === '/healthz') return { kind: 'healthz' };
   if (path === '/readyz') return { kind: 'readyz' };
   if (path === '/statusz') return { kind: 'statusz' };
+  if (path === '/metrics') return { kind: 'metrics' };
   if (isDiscovery(path)) return { kind: 'discovery' };
   const legacy = matchLegacy(path, query, table);
   if (legacy) return legacy;

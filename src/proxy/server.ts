@@ -10,11 +10,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort, parseListenAddress } from '../config/listen-address.js';
 import type { Config } from '../config/schema.js';
 import { AppError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { infoLineWriter, type Logger } from '../observability/logger.js';
+import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import { createForwarder } from './forward.js';
 import { createGuard } from './guard.js';
 import { createHandler, failRequest, type Handler } from './handler.js';
 import { createLegacySse } from './legacy-sse.js';
+import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
 
 export interface ProxyServerOptions {
@@ -24,6 +26,10 @@ export interface ProxyServerOptions {
   version?: string;
   /** Required from every caller when set (config `clientToken`). */
   clientToken?: string;
+  /** The opt-in audit log (config `audit`); a reload may swap it. */
+  audit?: Audit;
+  /** Defaults to a fresh registry with process metrics. */
+  metrics?: ProxyMetrics;
 }
 
 export interface RunningProxy {
@@ -34,8 +40,9 @@ export interface RunningProxy {
   readonly upstreams: Map<string, Upstream>;
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
-  /** Serves new requests with these servers; requests and streams in flight keep the old ones. */
-  reload(config: Config, upstreams: Map<string, Upstream>): void;
+  readonly metrics: ProxyMetrics;
+  /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
+  reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
   close(): Promise<void>;
 }
 
@@ -56,20 +63,27 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const address = parseListenAddress(config.listen);
   if (!address) throw new AppError('CONFIG_INVALID', `listen "${config.listen}" is not host:port`, { exitCode: 2 });
 
+  const metrics = options.metrics ?? createMetrics();
+  let audit = options.audit;
   const streams = new Map<ServerResponse, () => void>();
-  const trackStream = (res: ServerResponse, close: () => void) => {
+  const trackStream = (res: ServerResponse, server: string, close: () => void) => {
     streams.set(res, close);
-    res.once('close', () => streams.delete(res));
+    metrics.streamOpened(server);
+    res.once('close', () => {
+      streams.delete(res);
+      metrics.streamClosed(server);
+    });
   };
-  const forwarder = createForwarder({ logger, trackStream });
+  const forwarder = createForwarder({ logger, metrics, trackStream });
   const legacy = createLegacySse({ logger, trackStream });
+  const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   const tcp = createListener(config);
   await listenTcp(tcp, address.host, address.port);
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info };
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info };
   const token = options.clientToken === undefined ? {} : { clientToken: options.clientToken };
   const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, token) })];
   serve(tcp, handlers[0] as Handler, logger);
@@ -103,7 +117,6 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       force.unref();
       await stopped;
       clearTimeout(force);
-      forwarder.close();
       for (const old of [...retired, upstreams]) destroyUpstreams(old);
       // Only our own socket: the inode bound at start, not whatever replaced it since.
       if (config.socket && socketIno !== undefined && (await lstat(config.socket).catch(() => undefined))?.ino === socketIno) await rm(config.socket, { force: true });
@@ -116,10 +129,12 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     port: bound.port,
     host: address.host,
     info,
+    metrics,
     get upstreams() {
       return upstreams;
     },
-    reload(next, nextUpstreams) {
+    reload(next, nextUpstreams, nextAudit) {
+      audit = nextAudit;
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers; their connection pools stay while streams in flight use them.
       for (const upstream of upstreams.values()) upstream.signer?.close?.();

@@ -11,8 +11,8 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-export function serveHeartbeatStream(res: ServerResponse, intervalMs: number): void {
-  res.writeHead(200, SSE_HEADERS);
+export function serveHeartbeatStream(res: ServerResponse, intervalMs: number, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
   res.write(KEEPALIVE);
   const timer = setInterval(() => res.write(KEEPALIVE), intervalMs);
   timer.unref();

@@ -1,0 +1,187 @@
+// Reads the JSON-RPC envelope of a request body for the access log, metrics
+// and audit: method, id, and params.name / params.uri. It walks the bytes
+// instead of parsing the whole body: structural characters are ASCII and never
+// occur inside UTF-8 multi-byte sequences, strings are skipped with a native
+// indexOf, and it stops once it has what it needs, so a tools/call with a
+// megabyte of arguments costs about as little as a small one. Only the values
+// it returns are decoded (with JSON.parse when they hold escapes).
+
+export interface RpcEnvelope {
+  method?: string;
+  id?: string | number | null;
+  /** params.name: the tool of tools/call, the prompt of prompts/get. */
+  name?: string;
+  /** params.uri: the resource of resources/read, subscribe, unsubscribe. */
+  uri?: string;
+}
+
+export interface RpcPeek extends RpcEnvelope {
+  /** Set for a batch (a JSON array): the envelope of each message. */
+  batch?: RpcEnvelope[];
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+/** The envelope of a JSON-RPC message or batch; undefined when the body is not one (the upstream will say why). */
+export function peekRpc(body: Buffer): RpcPeek | undefined {
+  const start = skipSpace(body, 0);
+  if (body[start] === OPEN_OBJECT) return envelopeAt(body, start);
+  if (body[start] !== OPEN_ARRAY) return undefined;
+  const batch: RpcEnvelope[] = [];
+  let i = skipSpace(body, start + 1);
+  if (body[i] === CLOSE_ARRAY) return { batch };
+  for (;;) {
+    if (body[i] === OPEN_OBJECT) batch.push(envelopeAt(body, i) ?? {});
+    const end = valueEnd(body, i);
+    if (end === -1) return { batch };
+    i = skipSpace(body, end);
+    if (body[i] !== COMMA) return { batch };
+    i = skipSpace(body, i + 1);
+  }
+}
+
+function envelopeAt(body: Buffer, at: number): RpcEnvelope | undefined {
+  const found: RpcEnvelope = {};
+  let params = false;
+  const complete = members(body, at, (keyStart, keyEnd, valueStart) => {
+    if (keyIs(body, keyStart, keyEnd, 'method')) {
+      if (body[valueStart] === QUOTE) found.method = decodeString(body, valueStart);
+    } else if (keyIs(body, keyStart, keyEnd, 'id')) {
+      found.id = decodeId(body, valueStart);
+    } else if (keyIs(body, keyStart, keyEnd, 'params') && body[valueStart] === OPEN_OBJECT) {
+      params = true;
+      return paramsAt(body, valueStart, found);
+    }
+    return valueEnd(body, valueStart);
+  }, () => found.method !== undefined && found.id !== undefined && (params || !wantsParams(found.method)));
+  return complete === -1 && found.method === undefined ? undefined : found;
+}
+
+/** Whether a method names its target in params (so the walk keeps going for them). */
+function wantsParams(method: string): boolean {
+  return method === 'tools/call' || method === 'prompts/get' || method.startsWith('resources/');
+}
+
+function paramsAt(body: Buffer, at: number, found: RpcEnvelope): number {
+  return members(body, at, (keyStart, keyEnd, valueStart) => {
+    if (body[valueStart] === QUOTE) {
+      if (keyIs(body, keyStart, keyEnd, 'name')) found.name = decodeString(body, valueStart);
+      else if (keyIs(body, keyStart, keyEnd, 'uri')) found.uri = decodeString(body, valueStart);
+    }
+    return valueEnd(body, valueStart);
+  });
+}
+
+/**
+ * Visits each member of the object at `at`: visit returns the end of the
+ * member's value (-1 when malformed). `done` may stop the walk early. Returns
+ * the index after the closing brace, or -1 (malformed, or stopped early).
+ */
+function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: number, valueStart: number) => number, done?: () => boolean): number {
+  let i = skipSpace(body, at + 1);
+  if (body[i] === CLOSE_OBJECT) return i + 1;
+  for (;;) {
+    if (body[i] !== QUOTE) return -1;
+    const keyEnd = stringEnd(body, i);
+    if (keyEnd === -1) return -1;
+    const colon = skipSpace(body, keyEnd);
+    if (body[colon] !== COLON) return -1;
+    const valueStart = skipSpace(body, colon + 1);
+    const end = visit(i + 1, keyEnd - 1, valueStart);
+    if (end === -1 || done?.()) return -1;
+    i = skipSpace(body, end);
+    if (body[i] === CLOSE_OBJECT) return i + 1;
+    if (body[i] !== COMMA) return -1;
+    i = skipSpace(body, i + 1);
+  }
+}
+
+function skipSpace(body: Buffer, i: number): number {
+  for (;;) {
+    const c = body[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+    i++;
+  }
+}
+
+/** `i` is at an opening quote: the index after the closing one, or -1. */
+function stringEnd(body: Buffer, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const quote = body.indexOf(QUOTE, from);
+    if (quote === -1) return -1;
+    let backslashes = 0;
+    for (let k = quote - 1; k > i && body[k] === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/** The index after the JSON value starting at `i`, or -1. */
+function valueEnd(body: Buffer, i: number): number {
+  const c = body[i];
+  if (c === QUOTE) return stringEnd(body, i);
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    let depth = 0;
+    for (let j = i; j < body.length; ) {
+      const d = body[j];
+      if (d === QUOTE) {
+        j = stringEnd(body, j);
+        if (j === -1) return -1;
+        continue;
+      }
+      if (d === OPEN_OBJECT || d === OPEN_ARRAY) depth++;
+      else if ((d === CLOSE_OBJECT || d === CLOSE_ARRAY) && --depth === 0) return j + 1;
+      j++;
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < body.length) {
+    const d = body[j];
+    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    j++;
+  }
+  return j > i ? j : -1;
+}
+
+/** Whether the key bytes [start, end) spell `name` (keys with escapes are decoded first). */
+function keyIs(body: Buffer, start: number, end: number, name: string): boolean {
+  if (hasBackslash(body, start, end)) return decodeString(body, start - 1) === name;
+  if (end - start !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (body[start + k] !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+function decodeString(body: Buffer, at: number): string | undefined {
+  const end = stringEnd(body, at);
+  if (end === -1) return undefined;
+  if (!hasBackslash(body, at + 1, end - 1)) return body.toString('utf8', at + 1, end - 1);
+  try {
+    return JSON.parse(body.toString('utf8', at, end)) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasBackslash(body: Buffer, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (body[k] === BACKSLASH) return true;
+  return false;
+}
+
+function decodeId(body: Buffer, at: number): string | number | null | undefined {
+  if (body[at] === QUOTE) return decodeString(body, at);
+  const end = valueEnd(body, at);
+  if (end === -1) return undefined;
+  const text = body.toString('latin1', at, end);
+  if (text === 'null') return null;
+  const n = Number(text);
+  return text !== '' && Number.isFinite(n) ? n : undefined;
+}

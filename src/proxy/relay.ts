@@ -1,0 +1,111 @@
+// The relay step: the upstream's answer goes to the agent byte for byte,
+// status and headers included, minus hop-by-hop and CORS headers (and
+// WWW-Authenticate on 401/403, so agents do not start their own OAuth
+// against us). Event streams are flushed at once and tracked so shutdown can
+// end them. Bytes are counted (and, for an audited tools/call, watched) on
+// the way through; nothing is buffered.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import type { ForwardedExchange } from './exchange.js';
+import { isEventStream, serveHeartbeatStream } from './sse.js';
+import { relayWithKeepalive } from './stream-keepalive.js';
+import { responseHeaders } from './strip.js';
+
+/** Registers a held stream of `server`: close() ends it at shutdown; it counts as open until the response closes. */
+export type StreamTracker = (res: ServerResponse, server: string, close: () => void) => void;
+
+export interface RelayOptions {
+  logger: Logger;
+  metrics: ProxyMetrics;
+  trackStream: StreamTracker;
+  /** A 401 the signer can refresh for: re-send once the refresh settles. */
+  retryAfterRefresh(exchange: ForwardedExchange, req: IncomingMessage, res: ServerResponse, refreshing: Promise<void>): void;
+}
+
+export type Relay = (exchange: ForwardedExchange, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage) => void;
+
+export function createRelay(options: RelayOptions): Relay {
+  const { logger, metrics } = options;
+  return function relay(exchange, req, res, proxyRes) {
+    const status = proxyRes.statusCode ?? 502;
+    const { upstream } = exchange;
+    exchange.upstreamStatus = status;
+    exchange.firstByteAt ??= performance.now();
+    upstream.last = { at: Date.now(), status, latencyMs: Math.round(exchange.firstByteAt - exchange.startedAt) };
+    if (res.destroyed) {
+      proxyRes.destroy();
+      return;
+    }
+    if (status === 401 && !exchange.retried) {
+      const refreshing = upstream.signer?.refreshAfterUnauthorized?.(exchange.headers.authorization as string | undefined);
+      if (refreshing) {
+        proxyRes.resume();
+        options.retryAfterRefresh(exchange, req, res, refreshing);
+        return;
+      }
+    }
+    if (exchange.retried && status < 400) upstream.signer?.acceptedAfterRefresh?.(exchange.headers.authorization as string | undefined);
+    if (status === 405 && req.method === 'GET') {
+      // The upstream has no server stream: agents that insist on one get heartbeats.
+      proxyRes.resume();
+      serveHeartbeatStream(res, upstream.heartbeatMs, { [REQUEST_ID_HEADER]: exchange.requestId });
+      options.trackStream(res, upstream.name, () => res.end());
+      return;
+    }
+    const refused = status === 401 || status === 403;
+    const headers = responseHeaders(proxyRes.headers, refused ? 'www-authenticate' : undefined);
+    const theirs = headers[REQUEST_ID_HEADER];
+    if (theirs !== undefined && theirs !== exchange.requestId) exchange.upstreamRequestId = String(theirs);
+    headers[REQUEST_ID_HEADER] = exchange.requestId;
+    if (refused) {
+      metrics.credentialRejected(upstream.name, status);
+      logger.warn('upstream refused the credential', {
+        requestId: exchange.requestId,
+        server: upstream.name,
+        status,
+        hint: `check the credential, then run \`mcp-auth-proxy login ${upstream.name}\``,
+      });
+    }
+    res.writeHead(status, proxyRes.statusMessage ?? '', headers);
+    const eventStream = isEventStream(headers['content-type']);
+    if (eventStream) {
+      res.flushHeaders();
+      options.trackStream(res, upstream.name, () => {
+        proxyRes.destroy();
+        res.end();
+      });
+    }
+    // An upstream that dies mid-body must end the client's response too, not leave it hanging.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete && !res.destroyed) {
+        exchange.failure ??= 'upstream-closed-early';
+        metrics.upstreamError(upstream.name, 'closed-early');
+        logger.warn('upstream closed the response early', { requestId: exchange.requestId, server: upstream.name });
+        res.destroy();
+      }
+    });
+    const watch = exchange.watchAnswer?.(headers['content-type']);
+    const observe = watch
+      ? (chunk: Buffer) => {
+          exchange.bytesOut += chunk.length;
+          watch(chunk);
+        }
+      : (chunk: Buffer) => {
+          exchange.bytesOut += chunk.length;
+        };
+    if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observe);
+    else pump(proxyRes, res, observe);
+  };
+}
+
+/** Copies source to res chunk by chunk, pausing the source while res is slow; observe sees each chunk first. */
+function pump(source: IncomingMessage, res: ServerResponse, observe: (chunk: Buffer) => void): void {
+  source.on('data', (chunk: Buffer) => {
+    observe(chunk);
+    if (!res.write(chunk)) source.pause();
+  });
+  res.on('drain', () => source.resume());
+  source.once('end', () => res.end());
+}
