@@ -2,7 +2,7 @@
 // references first (which registers them with the redactor).
 import type { AuthConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { TokenManager } from '../oauth/token-manager.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { createActAsSigner } from './act-as.js';
@@ -19,6 +19,8 @@ export interface SignerContext {
   now?: () => number;
   /** Needed by schemes that log on their own (OAuth refreshes). */
   logger?: Logger;
+  /** Told the result of every token refresh attempt (the metrics count them). */
+  onTokenRefresh?: (ok: boolean) => void;
 }
 
 const NONE: Signer = { type: 'none', needsBody: false, headerNames: [], sign: () => ({}) };
@@ -59,10 +61,12 @@ async function openTokenManager(context: SignerContext, client: { url: string | 
   const manager = new TokenManager({
     server: context.server,
     credentials: new OAuthCredentials(context.server, stores),
-    logger: context.logger ?? silentLogger(),
+    // Loaded here, not at the top: commands that build only non-OAuth signers (stdio, doctor, login) never need winston.
+    logger: context.logger ?? (await import('../observability/logger.js')).silentLogger(),
     redactor: context.secrets.redactor,
     ...client,
     url: client.url,
+    ...(context.onTokenRefresh ? { onRefresh: context.onTokenRefresh } : {}),
     ...(context.now ? { now: context.now } : {}),
   });
   await manager.load();

@@ -42,7 +42,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   }
   let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
   try {
-    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger });
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
     proxy.info.lastReload = { at, ok: false, problems: [String(error)] };

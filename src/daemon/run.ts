@@ -2,6 +2,7 @@
 // secrets, build upstreams, listen, then run until a signal and drain.
 import type { Config } from '../config/schema.js';
 import { flushLogger, type Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
 import { startProxyServer, type RunningProxy } from '../proxy/server.js';
 import { buildUpstreams } from '../proxy/upstreams.js';
 import type { SecretResolver } from '../secrets/resolve.js';
@@ -16,8 +17,9 @@ export interface RunOptions {
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
-  const upstreams = await buildUpstreams(options);
-  return startProxyServer({ config: options.config, upstreams, logger: options.logger, version: VERSION, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  const metrics = createMetrics();
+  const upstreams = await buildUpstreams({ ...options, metrics });
+  return startProxyServer({ config: options.config, upstreams, logger: options.logger, metrics, version: VERSION, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
 }
 
 /**

@@ -29,6 +29,8 @@ export interface TokenManagerOptions {
   now?: () => number;
   /** Waits between token-endpoint attempts after a 5xx, a rate limit or a network error. */
   retryDelaysMs?: number[];
+  /** Told the result of every refresh attempt (the proxy's metrics count them). */
+  onRefresh?: (ok: boolean) => void;
 }
 
 export interface OAuthStatus {
@@ -254,10 +256,12 @@ export class TokenManager {
           previous: current,
         });
         await this.keep(next);
+        this.options.onRefresh?.(true);
         logger.info('refreshed the access token', { server, expiresAt: next.expiresAt ? new Date(next.expiresAt).toISOString() : undefined });
         return;
       } catch (error) {
         await response?.body?.cancel().catch(() => undefined);
+        this.options.onRefresh?.(false);
         const gone = grantGone(error);
         if (gone) return this.refused(gone, current);
         if (error instanceof AppError) throw error;

@@ -9,7 +9,7 @@ export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' 
 
 export interface ServerCounters {
   requests: number;
-  /** Answers with status 5xx plus requests the upstream never answered. */
+  /** Answers with status 5xx (the proxy's own 502/503/504 included). */
   errors: number;
   upstreamErrors: number;
   openStreams: number;

@@ -88,13 +88,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     refreshing.then(
       () => {
         if (res.destroyed) return;
-        metrics.tokenRefresh(upstream.name, true);
         Object.assign(exchange.headers, signer.sign({ method: exchange.method, url: exchange.target, headers: exchange.headers as Record<string, string>, identity: LOCAL_USER }));
         logger.info('retrying after a token refresh', { requestId: exchange.requestId, server: upstream.name });
         forward(req, res, exchange);
       },
       (error: unknown) => {
-        metrics.tokenRefresh(upstream.name, false);
         const cause = error instanceof AppError ? error : undefined;
         exchange.failure = cause?.code === 'LOGIN_REQUIRED' ? 'login-required' : 'refresh-failed';
         sendProxyError(

@@ -8,6 +8,7 @@ import type { Signer } from '../auth/scheme.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
 import { isSecretReference } from '../secrets/reference.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { createStripper } from './strip.js';
@@ -39,6 +40,8 @@ export interface BuildOptions {
   secrets: SecretResolver;
   logger: Logger;
   now?: () => number;
+  /** Counts token refreshes per server (the proxy's /metrics). */
+  metrics?: Pick<ProxyMetrics, 'tokenRefresh'>;
 }
 
 export async function buildUpstreams(options: BuildOptions): Promise<Map<string, Upstream>> {
@@ -72,6 +75,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
       secrets: options.secrets,
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
     upstream.strip = createStripper(upstream.signer.headerNames);
   } catch (error) {

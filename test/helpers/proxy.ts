@@ -2,6 +2,7 @@
 // debug level and secrets supplied through an injected environment.
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { createLogger, flushLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
 import { buildUpstreams } from '../../src/proxy/upstreams.js';
@@ -23,6 +24,8 @@ export interface TestProxyOptions {
   now?: () => number;
   /** Require this client token (config clientToken). */
   clientToken?: string;
+  /** Include prom-client's process metrics in /metrics. */
+  processMetrics?: boolean;
 }
 
 export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestProxyOptions = {}): Promise<TestProxy> {
@@ -32,8 +35,10 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   const logger = createLogger({ level: config.logLevel, redactor, stream: logs });
   logs.beforeRead = () => flushLogger(logger);
   const secrets = new SecretResolver({ env, redactor, ...(options.stores ? { store: options.stores.keychain, fallback: options.stores.file } : {}) });
-  const upstreams = await buildUpstreams({ config, secrets, logger, ...(options.now ? { now: options.now } : {}) });
-  const proxy = await startProxyServer({ config, upstreams, logger, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  // Process metrics watch GC and the event loop for the life of the process: only for tests that read them.
+  const metrics = createMetrics({ processMetrics: options.processMetrics === true });
+  const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...(options.now ? { now: options.now } : {}) });
+  const proxy = await startProxyServer({ config, upstreams, logger, metrics, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
   return { proxy, url: proxy.url, logs, config, close: () => proxy.close() };
 }
 

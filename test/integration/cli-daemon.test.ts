@@ -45,8 +45,11 @@ test('detach, status, refuse a second start, stop, status; the secret shows nowh
   expect(status.stdout).toContain(`is running at ${url}`);
   expect(status.stdout).toContain('auth hmac, credential present');
   expect(status.stdout).toMatch(/last upstream call: HTTP 200 in \d+ ms/);
+  // The headline counters (the initialize above; the status request itself is not a server's).
+  expect(status.stdout).toContain('requests: 1, 5xx answers: 0, open streams: 0 (since start)');
+  expect(status.stdout).toContain(`${url}/metrics (Prometheus)`);
   const statusJson = await runCli(['status', '--json'], { cwd: home, env });
-  expect(JSON.parse(statusJson.stdout)).toMatchObject({ running: true, url, servers: { default: { auth: 'hmac', credential: 'present', last: { status: 200 } } } });
+  expect(JSON.parse(statusJson.stdout)).toMatchObject({ running: true, url, servers: { default: { auth: 'hmac', credential: 'present', last: { status: 200 }, counters: { requests: 1, errors: 0 } } } });
 
   const second = await runCli(['start'], { cwd: home, env: { ...env, MCP_LISTEN_ADDR: new URL(url as string).host } });
   expect(second.code).toBe(1);

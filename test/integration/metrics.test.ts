@@ -27,6 +27,7 @@ beforeEach(async () => {
   proxy = await startTestProxy(
     { servers: { gw: hmacServer(`${upstream.url}/mcp`), refusing: hmacServer(`${upstream.url}/refuse/mcp`), down: hmacServer('http://127.0.0.1:1/mcp') } },
     { TEST_SECRET: 'secret-value-1234' },
+    { processMetrics: true },
   );
 });
 afterEach(async () => {

@@ -6,6 +6,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { eventually } from '../helpers/net.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { TEST_SUBJECT } from '../helpers/oauth-server.js';
 import { INITIALIZE, mcpHeaders, startOAuthBed, storedTokens, type OAuthBed, jsonOf } from '../helpers/oauth-proxy.js';
 
@@ -65,6 +66,11 @@ test('a 5xx from the token endpoint is retried with backoff', async () => {
   expect(bed.as.tokenRequests.filter((r) => r.grant_type === 'refresh_token')).toHaveLength(3);
   expect(bed.as.counts.refreshGrants).toBe(1);
   expect(proxy.logs.text).toContain('token refresh failed; retrying');
+  // /metrics counts every attempt by result, and the upstream's 401 as a credential rejection.
+  const { samples } = parsePrometheus(await (await fetch(`${proxy.url}/metrics`)).text());
+  expect(sampleValue(samples, 'mcp_proxy_token_refreshes_total', { server: 'linear', result: 'failed' })).toBe(2);
+  expect(sampleValue(samples, 'mcp_proxy_token_refreshes_total', { server: 'linear', result: 'ok' })).toBe(1);
+  expect(sampleValue(samples, 'mcp_proxy_credential_rejections_total', { server: 'linear', status: '401' })).toBeUndefined();
 });
 
 test('a revoked refresh token turns into a 503 JSON-RPC error that says to log in again', async () => {

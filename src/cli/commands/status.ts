@@ -12,6 +12,8 @@ interface ServerStatus {
   credentialError?: { code: string; message: string; hint?: string };
   oauth?: { loggedIn: boolean; state: string; expiresAt?: string; lastRefreshAt?: string; lastRefreshError?: string; reason?: string };
   last: { at: number; status?: number; error?: string; latencyMs: number } | null;
+  /** Since the daemon started (absent until the first request). */
+  counters?: { requests: number; errors: number; upstreamErrors: number; openStreams: number; signingFailures: number; credentialRejections: number; tokenRefreshes: number; tokenRefreshFailures: number };
 }
 
 interface Status {
@@ -51,7 +53,22 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
     if (server.oauth) print(ctx, `  ${describeOAuth(name, server.oauth)}`);
     const last = server.last;
     print(ctx, `  last upstream call: ${last ? `${last.status ? `HTTP ${last.status}` : last.error} in ${last.latencyMs} ms, ${new Date(last.at).toISOString()}` : 'none yet'}`);
+    print(ctx, `  ${describeCounters(server.counters)}`);
   }
+  print(ctx);
+  print(ctx, `all counters and latency histograms: ${state.url}/metrics (Prometheus)`);
+}
+
+/** The headline counters: requests, failures of each kind (only those that happened), open streams. */
+function describeCounters(c: ServerStatus['counters']): string {
+  if (!c) return 'requests: 0 since start';
+  const parts = [`requests: ${c.requests}`, `5xx answers: ${c.errors}`];
+  if (c.upstreamErrors) parts.push(`upstream errors: ${c.upstreamErrors}`);
+  if (c.credentialRejections) parts.push(`credential refused: ${c.credentialRejections}`);
+  if (c.signingFailures) parts.push(`could not sign: ${c.signingFailures}`);
+  if (c.tokenRefreshes || c.tokenRefreshFailures) parts.push(`token refreshes: ${c.tokenRefreshes} ok, ${c.tokenRefreshFailures} failed`);
+  parts.push(`open streams: ${c.openStreams}`);
+  return `${parts.join(', ')} (since start)`;
 }
 
 function describeOAuth(name: string, oauth: NonNullable<ServerStatus['oauth']>): string {
