@@ -6,14 +6,14 @@
 // they come (a slow call holds up nothing else); every request the upstream
 // cannot take is answered with an error. When stdin closes (or a signal
 // comes) the upstream session is deleted and the bridge ends.
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Signer } from '../auth/scheme.js';
 import type { ServerConfig } from '../config/schema.js';
-import type { Logger } from '../observability/logger.js';
+import type { BridgeLogger } from './lazy-logger.js';
 import { ModernHeaders } from './modern-headers.js';
 import { createSignedFetch } from './signed-fetch.js';
 
@@ -22,7 +22,7 @@ export interface BridgeOptions {
   server: ServerConfig;
   signer: Signer;
   staticHeaders: Record<string, string>;
-  logger: Logger;
+  logger: BridgeLogger;
   /** How long connecting the legacy SSE stream may take. */
   connectTimeoutMs: number;
   stdin?: NodeJS.ReadableStream;
@@ -36,6 +36,7 @@ const UPSTREAM_ERROR = -32002;
 const EXIT_GRACE_MS = 5_000;
 
 type Kind = 'sse' | 'streamable-http';
+type LegacyTransport = typeof SSEClientTransport;
 type Message = { id?: unknown; method?: unknown; result?: { protocolVersion?: unknown } };
 
 export async function runBridge(options: BridgeOptions): Promise<void> {
@@ -52,13 +53,11 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   /** Set once the upstream answered over Streamable HTTP: from then on a 404 means an expired session, not a legacy server. */
   let streamableWorked = false;
   let kind: Kind = server.transport === 'sse' ? 'sse' : 'streamable-http';
-  let upstream = connect(kind);
+  const streamableTransport = (): Transport => new StreamableHTTPClientTransport(url, { fetch: signedFetch });
+  const legacyTransport = (Legacy: LegacyTransport): Transport => new Legacy(url, { fetch: signedFetch, eventSourceInit: { fetch: signedFetch } });
+  let upstream = kind === 'sse' ? connect('sse', legacyTransport(await loadLegacy())) : connect('streamable-http', streamableTransport());
 
-  function connect(next: Kind): { transport: Transport; started: Promise<void> } {
-    const transport: Transport =
-      next === 'sse'
-        ? new SSEClientTransport(url, { fetch: signedFetch, eventSourceInit: { fetch: signedFetch } })
-        : new StreamableHTTPClientTransport(url, { fetch: signedFetch });
+  function connect(next: Kind, transport: Transport): { transport: Transport; started: Promise<void> } {
     transport.onmessage = (message) => {
       if (next === 'streamable-http') streamableWorked = true;
       const answer = message as Message;
@@ -96,7 +95,7 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
     if (isInitialize && kind === 'streamable-http' && (upstream.transport as StreamableHTTPClientTransport).sessionId !== undefined) {
       // A new initialize starts a new session: a fresh transport drops the old (maybe expired) session id.
       void upstream.transport.close().catch(() => undefined);
-      upstream = connect('streamable-http');
+      upstream = connect('streamable-http', streamableTransport());
     }
     await upstream.started;
     try {
@@ -105,10 +104,11 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
       // A server that never spoke Streamable HTTP and answers initialize 404/405 is a legacy HTTP+SSE one.
       const legacy = isInitialize && kind === 'streamable-http' && !streamableWorked && error instanceof StreamableHTTPError && (error.code === 404 || error.code === 405);
       if (!legacy) throw error;
+      const Legacy = await loadLegacy();
       logger.info('upstream does not speak Streamable HTTP; using the legacy HTTP+SSE transport', { server: name });
       void upstream.transport.close().catch(() => undefined);
       kind = 'sse';
-      upstream = connect('sse');
+      upstream = connect('sse', legacyTransport(Legacy));
       await upstream.started;
       await upstream.transport.send(message);
     }
@@ -144,6 +144,11 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   }
   await transport.close().catch(() => undefined);
   await local.close();
+}
+
+/** The legacy HTTP+SSE transport, loaded only for a server that needs it (most speak Streamable HTTP). */
+async function loadLegacy(): Promise<LegacyTransport> {
+  return (await import('@modelcontextprotocol/sdk/client/sse.js')).SSEClientTransport;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

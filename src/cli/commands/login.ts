@@ -13,7 +13,6 @@ import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request
 import { parseSecretReference } from '../../secrets/reference.js';
 import { openStores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
-import { loginOAuth } from '../login-oauth.js';
 import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
 import { readSecrets } from '../read-secret.js';
 import { unknownServer } from '../server-lookup.js';
@@ -42,6 +41,8 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     await saveEdit?.();
   };
   if (server.auth.type === 'oauth') {
+    // The OAuth client (oauth4webapi, the SDK's discovery helpers) loads only for OAuth servers.
+    const { loginOAuth } = await import('../login-oauth.js');
     await loginOAuth(ctx, { name, server, creating, options, progress, stdin });
     return;
   }

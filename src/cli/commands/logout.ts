@@ -5,7 +5,6 @@
 import { credentialReferences } from '../../config/credential-refs.js';
 import { SecretError } from '../../errors.js';
 import { OAuthCredentials } from '../../oauth/credentials.js';
-import { revokeRefreshToken } from '../../oauth/revoke.js';
 import { parseSecretReference } from '../../secrets/reference.js';
 import { openStores, type Stores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
@@ -20,6 +19,8 @@ export async function logout(ctx: CommandContext, name: string, options: { confi
     if (tokens) {
       ctx.redactor.add(tokens.accessToken);
       if (tokens.refreshToken) ctx.redactor.add(tokens.refreshToken);
+      // The OAuth client (oauth4webapi) loads only when there is a token to revoke.
+      const { revokeRefreshToken } = await import('../../oauth/revoke.js');
       ctx.stderr.write(`${await revokeRefreshToken(tokens, await credentials.loadClient().catch(() => undefined))}\n`);
     }
     const removed = await credentials.clear();

@@ -2,7 +2,6 @@
 // expects, pointing at the proxy, with no secret in it; --write merges it
 // into the client's own config file.
 import { buildSnippet } from '../../clients/snippet.js';
-import { writeSnippet } from '../../clients/write.js';
 import { formatHostPort, parseListenAddress } from '../../config/listen-address.js';
 import { chmod } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -69,6 +68,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   }
   const path = options.file ?? snippet.configPath;
   if (!path) throw new AppError('NO_CONFIG_PATH', `${options.client} has no config file on this platform`, { hint: 'Pass --file PATH.', exitCode: EXIT_USAGE });
+  const { writeSnippet } = await import('../../clients/write.js');
   const result = await writeSnippet(snippet, path, Boolean(options.force));
   if (token) {
     // The client token is now in that file (and its backup): only this user may read them.

@@ -7,10 +7,10 @@ import { createSigner } from '../../auth/index.js';
 import type { Signer } from '../../auth/scheme.js';
 import { loadConfig } from '../../config/load.js';
 import { AppError } from '../../errors.js';
-import { createLogger } from '../../observability/logger.js';
 import { resolveStaticHeaders } from '../../proxy/upstreams.js';
 import { openResolver } from '../../secrets/stores.js';
 import { runBridge } from '../../stdio/bridge.js';
+import { createLazyLogger } from '../../stdio/lazy-logger.js';
 import type { CommandContext } from '../context.js';
 import { unknownServer } from '../server-lookup.js';
 
@@ -23,13 +23,14 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.logLevel ? { logLevel: options.logLevel } : {} });
   const server = config.servers[name];
   if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
-  const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  const logger = createLazyLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
   const secrets = openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
   let signer: Signer;
   let staticHeaders: Record<string, string> = {};
   try {
     staticHeaders = await resolveStaticHeaders(name, server, secrets);
-    signer = await createSigner(server.auth, { server: name, url: server.url, secrets, logger });
+    // OAuth refreshes log on their own, through the winston logger itself.
+    signer = await createSigner(server.auth, { server: name, url: server.url, secrets, ...(server.auth.type === 'oauth' ? { logger: await logger.load() } : {}) });
   } catch (error) {
     const cause = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error));
     logger.error('no usable credential; every request will get this error', { server: name, error: cause.message, hint: cause.hint });
@@ -39,6 +40,7 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
     await runBridge({ name, server, signer, staticHeaders, logger, stdin, connectTimeoutMs: server.timeout ?? config.requestTimeout });
   } finally {
     signer.close?.();
+    await logger.settled();
   }
 }
 

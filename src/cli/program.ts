@@ -1,0 +1,198 @@
+// The commander program: a table of commands, each loaded only when it runs.
+// main.ts imports this module only when commander is needed at all, so a
+// bare `--version` never loads it.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../config/duration.js';
+import { EXIT_OK, EXIT_USAGE } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { CommandContext } from './context.js';
+
+/** Listed in help only; the snippet module checks names against the client registry. */
+const CLIENT_NAMES = 'claude-code, claude-desktop, cursor, cursor-agent, vscode, windsurf, codex, gemini, goose, opencode, jetbrains, junie, antigravity, antigravity-cli';
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('write a duration such as "5m", "90s" or "300000"');
+  return ms;
+}
+
+function example(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('mcp-auth-proxy')
+    .description('One local daemon that signs and authenticates MCP traffic for every agent; secrets stay in the keychain.')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy start', 'mcp-auth-proxy start --listen 127.0.0.1:9000']));
+
+  const configOption = () => new Option('-c, --config <file>', 'config file layered above the user and project files');
+  const listenOption = () => new Option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8787)');
+  const logLevelOption = () => new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']);
+
+  program
+    .command('start')
+    .description('Run the proxy in the foreground (Ctrl-C drains and stops; a second Ctrl-C forces)')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .addOption(logLevelOption())
+    .option('--allow-remote', 'allow a non-loopback listen address (anyone who reaches it uses your credentials)')
+    .option('-d, --detach', 'run in the background; returns once the daemon is ready (logs go to the state dir)')
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy start',
+        'mcp-auth-proxy start --detach',
+        'MCP_UPSTREAM_URL=https://mcp.corp.example/api/mcp MCP_API_KEY=key-id MCP_API_SECRET=... mcp-auth-proxy start',
+        'mcp-auth-proxy start --config ./team.json --listen 127.0.0.1:9000',
+      ]),
+    )
+    .action(async (options) => (await import('./commands/start.js')).start(ctx, options));
+
+  program
+    .command('demo')
+    .description('Start an embedded signed upstream and the proxy in front of it, and check the flow with a real MCP client')
+    .addOption(new Option('-l, --listen <host:port>', 'proxy address for the demo').default('127.0.0.1:0', 'a free port'))
+    .option('--once', 'exit after the check instead of serving until Ctrl-C')
+    .addOption(logLevelOption())
+    .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
+    .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
+
+  program
+    .command('stop')
+    .description('Stop the background daemon (it drains in-flight requests first)')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--timeout <seconds>', 'how long to wait for it to drain', '30')
+    .addHelpText('after', example(['mcp-auth-proxy stop', 'mcp-auth-proxy stop --listen 127.0.0.1:9000']))
+    .action(async (options) => (await import('./commands/stop.js')).stop(ctx, options));
+
+  program
+    .command('reload')
+    .description('Make the daemon read its config and secrets again (SIGHUP); streams in flight continue; an invalid config is refused and the old one kept')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy reload', 'kill -HUP "$(jq .pid ~/.local/state/mcp-auth-proxy/daemon-127.0.0.1-8787.json)"   # the same, by hand']))
+    .action(async (options) => (await import('./commands/reload.js')).reload(ctx, options));
+
+  program
+    .command('status')
+    .description('Is the daemon running, where, since when, and how each server is doing (exit 0 running, 1 not)')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy status', 'mcp-auth-proxy status --json | jq .servers']))
+    .action(async (options) => (await import('./commands/status.js')).status(ctx, options));
+
+  program
+    .command('mcp-json')
+    .argument('[server]', 'one server (default: every configured server)')
+    .description('Print the config snippet an agent expects, pointing at the proxy, with no secret in it')
+    .addOption(new Option('--client <name>', 'the agent').default('claude-code'))
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--write', "merge the entries into the client's config file (backup kept, other entries untouched)")
+    .option('--force', 'with --write: replace a same-named entry')
+    .option('--file <path>', "with --write: the file to merge into instead of the client's default")
+    .addOption(new Option('--transport <kind>', 'http: point at the daemon; stdio: launch `mcp-auth-proxy stdio <server>` (default for claude-desktop, jetbrains)').choices(['http', 'stdio']))
+    .addOption(new Option('--platform <os>', 'the OS the agent runs on (win32 gets `cmd /c npx ...`)').choices(['linux', 'darwin', 'win32']))
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy mcp-json',
+        'mcp-auth-proxy mcp-json gateway --client cursor',
+        'mcp-auth-proxy mcp-json --client codex --write',
+        'mcp-auth-proxy mcp-json gateway --client claude-desktop --platform win32',
+      ]) +
+        `\nClients: ${CLIENT_NAMES}\n`,
+    )
+    .action(async (server: string | undefined, options) => (await import('./commands/mcp-json.js')).mcpJson(ctx, server, options));
+
+  program
+    .command('login')
+    .argument('<server>', 'server name from the config (or a new one with --url)')
+    .description("Sign in to a server: store its secret in the OS keychain (hidden prompt or --stdin; never a command-line argument), or for OAuth sign in through the browser; then check it upstream")
+    .addOption(configOption())
+    .option('--stdin', 'read the secret from standard input (one line per secret when the scheme needs several)')
+    .option('--url <url>', 'create or replace the server entry in your user config with this upstream URL')
+    .addOption(new Option('--type <type>', 'auth type for a new server').choices(['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none']).default('hmac'))
+    .option('--key-id <id>', 'hmac: the key id')
+    .option('--user <email>', 'act-as: the user to act as (also changes it for an existing act-as server)')
+    .option('--header <name>', 'act-as: the header carrying the user (default X-Glean-ActAs); headers: a credential header (repeatable)', collect, undefined)
+    .option('--client-id <id>', 'oauth: a pre-registered client id')
+    .option('--scope <scopes>', 'oauth: scopes to request (space-separated)')
+    .option('--no-browser', 'oauth: print the sign-in URL instead of opening a browser (SSH sessions)')
+    .addOption(new Option('--timeout <duration>', 'oauth: how long to wait for the browser sign-in').default(300_000, '5m').argParser(durationArg))
+    .option('--no-verify', 'skip the check request upstream')
+    .option('--insecure-storage', 'no keychain here: keep the secret in a 0600 file under your config dir instead')
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy login gateway --url https://mcp.corp.example/api/mcp --type hmac --key-id 550e8400-e29b-41d4-a716-446655440000',
+        'printf %s "$GATEWAY_SECRET" | mcp-auth-proxy login gateway --stdin',
+        'mcp-auth-proxy login glean --url https://acme-be.glean.com/mcp/default --type act-as --user me@acme.com',
+        'mcp-auth-proxy login linear --url https://mcp.linear.app/mcp --type oauth',
+        'mcp-auth-proxy login linear --no-browser',
+        'mcp-auth-proxy login gateway --stdin --insecure-storage < ./secret.txt',
+      ]),
+    )
+    .action(async (server: string, options) => (await import('./commands/login.js')).login(ctx, server, options));
+
+  program
+    .command('logout')
+    .argument('<server>', 'server name')
+    .description('Remove what login stored for a server (secrets; for OAuth the tokens and client registration, revoking the refresh token)')
+    .addOption(configOption())
+    .addHelpText('after', example(['mcp-auth-proxy logout gateway', 'mcp-auth-proxy logout linear']))
+    .action(async (server: string, options) => (await import('./commands/logout.js')).logout(ctx, server, options));
+
+  program
+    .command('stdio')
+    .argument('<server>', 'server name from the config')
+    .description('Bridge stdio JSON-RPC to a server, for agents that only launch commands (Claude Desktop, JetBrains); no daemon needed')
+    .addOption(configOption())
+    .addOption(logLevelOption())
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy stdio gateway', 'npx -y mcp-auth-proxy stdio glean   # as an agent runs it', 'mcp-auth-proxy mcp-json gateway --client claude-desktop   # the snippet that runs it']) +
+        '\nstdout carries only JSON-RPC; logs go to stderr. When stdin closes, the upstream session is ended.\n',
+    )
+    .action(async (server: string, options) => (await import('./commands/stdio.js')).stdio(ctx, server, options));
+
+  program
+    .command('doctor')
+    .description('Check everything between your agent and each upstream: config, keychain, secrets, DNS, TCP, TLS, clock, a signed request, port, daemon')
+    .addOption(configOption())
+    .addOption(listenOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy doctor', 'mcp-auth-proxy doctor --json | jq \'.checks[] | select(.status != "pass")\'']))
+    .action(async (options) => (await import('./commands/doctor.js')).doctor(ctx, options));
+
+  program
+    .command('config')
+    .description('Print the merged config and the file, variable or flag behind each value (secrets only as references)')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
+    .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
+
+  return program;
+}
+
+/** The exit code for commander's own outcome (help, version, a usage problem it already printed); undefined for any other error. */
+export function commanderExitCode(error: unknown): number | undefined {
+  if (!(error instanceof CommanderError)) return undefined;
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+  return EXIT_USAGE; // commander already printed the problem
+}
