@@ -75,10 +75,10 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const project = await searchProject(explorer, options.cwd, problems);
   infos.push({ kind: 'project', ...(project?.file ? { file: project.file } : {}), found: project !== undefined });
   if (project) {
-    // A project file comes with whatever repository was cloned: it may not decide who can reach the proxy.
+    // A project file comes with whatever repository was cloned: it may not decide who can reach the proxy, or what it records.
     for (const field of USER_ONLY_FIELDS) {
       if (field in project.values) {
-        problems.push({ source: project.file ?? 'project', path: field, message: 'a project file cannot set this (a cloned repository must not open or reroute your proxy); set it in your user config or a --config file' });
+        problems.push({ source: project.file ?? 'project', path: field, message: 'a project file cannot set this (a cloned repository must not open, reroute or record your proxy); set it in your user config or a --config file' });
       }
     }
     layers.push(project);
@@ -124,8 +124,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Settings about who can reach the proxy, refused in project files. */
-const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket'] as const;
+/** Settings about who can reach the proxy and what it records (the audit log), refused in project files. */
+const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit'] as const;
 
 function unsafeKeys(value: unknown, prefix: string): string[] {
   if (!isPlainObject(value)) return [];

@@ -1,6 +1,7 @@
 // The one zod schema that owns the config: types, defaults and field
 // descriptions all come from here; the example config is checked against it.
 import { z } from 'zod';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
@@ -166,6 +167,44 @@ const listen = z.string().refine((v) => parseListenAddress(v) !== undefined, {
 
 const logLevel = z.enum(['error', 'warn', 'info', 'debug']);
 
+/** Smaller audit files would rotate at almost every line. */
+const MIN_AUDIT_BYTES = 1024;
+
+/** A size as `"10MB"`, `"512KB"` (powers of 1024) or a number of bytes; parsed to bytes. */
+const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined || bytes < MIN_AUDIT_BYTES) {
+    ctx.issues.push({ code: 'custom', input: value, message: `${quoteValue(value)} is not a size of at least 1KB; write e.g. "10MB", "512KB" or a number of bytes` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+export const AUDIT_DEFAULTS = { enabled: false, arguments: false, maxBytes: 10 * 1024 * 1024, keep: 14 } as const;
+
+const auditObject = z
+  .object(
+    {
+      enabled: z.boolean().default(AUDIT_DEFAULTS.enabled).describe('write one line per tools/call to audit.jsonl in the state directory'),
+      arguments: z
+        .boolean()
+        .default(AUDIT_DEFAULTS.arguments)
+        .describe("also record each call's arguments (they can be sensitive; secret values are redacted all the same)"),
+      maxBytes: byteSize.default(AUDIT_DEFAULTS.maxBytes).describe('start a new file before audit.jsonl would pass this size, e.g. "10MB"'),
+      keep: z
+        .number()
+        .int('must be a whole number')
+        .min(0, 'must be 0 or more')
+        .default(AUDIT_DEFAULTS.keep)
+        .describe('rotated files kept (audit-<time>.jsonl); older ones are deleted'),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'must be true, false or an object such as { "enabled": true, "maxBytes": "10MB", "keep": 14 }' : undefined) },
+  )
+  .strict();
+
+/** `true` / `false` is shorthand for `{ "enabled": ... }` with the other defaults. */
+const audit = z.preprocess((value) => (typeof value === 'boolean' ? { enabled: value } : value), auditObject);
+
 export const configSchema = z
   .object({
     listen: listen.default(DEFAULT_LISTEN).describe('address the proxy binds (loopback unless allowRemote)'),
@@ -188,6 +227,9 @@ export const configSchema = z
     idleTimeout: duration.default(60_000).describe('idle keep-alive connections are closed after this'),
     shutdownTimeout: duration.default(10_000).describe('how long in-flight requests may finish on stop'),
     logLevel: logLevel.default('info'),
+    audit: audit
+      .default(() => ({ ...AUDIT_DEFAULTS }))
+      .describe('opt-in audit log: one JSON line per tools/call (time, identity, server, tool, outcome, duration), rotated by size and UTC day'),
     servers: z.record(serverName, serverSchema).default({}),
   })
   .strict()
@@ -221,3 +263,4 @@ export type ServerConfig = z.output<typeof serverSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
 export type OAuthConfig = z.output<typeof oauthAuth>;
 export type LogLevel = z.output<typeof logLevel>;
+export type AuditConfig = z.output<typeof audit>;

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { buildUpstreams } from '../proxy/upstreams.js';
+import { auditChanged, openAudit } from './audit.js';
 import type { RunningProxy } from '../proxy/server.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 
@@ -18,6 +19,8 @@ export interface ReloadInput {
   logger: Logger;
   current: Config;
   openSecrets: () => SecretResolver;
+  /** Where the audit log goes. */
+  stateDir: string;
 }
 
 /** Settings read once at start: changing them takes a restart. */
@@ -48,7 +51,18 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
     proxy.info.lastReload = { at, ok: false, problems: [String(error)] };
     return undefined;
   }
-  proxy.reload(next, upstreams);
+  let audit = proxy.audit;
+  if (auditChanged(current, next)) {
+    try {
+      audit = await openAudit(next, { dir: input.stateDir, redactor: input.ctx.redactor, logger });
+      if (!audit) logger.info('audit log off');
+    } catch (error) {
+      logger.error('reload failed while opening the audit log; the running config stays', { error: String(error) });
+      proxy.info.lastReload = { at, ok: false, problems: [String(error)] };
+      return undefined;
+    }
+  }
+  proxy.reload(next, upstreams, audit);
   logger.level = next.logLevel;
   const missing = [...upstreams.values()].filter((u) => !u.signer).map((u) => u.name);
   logger.info('reloaded', { servers: [...upstreams.keys()], withoutCredential: missing });

@@ -2,7 +2,9 @@
 // secrets, build upstreams, listen, then run until a signal and drain.
 import type { Config } from '../config/schema.js';
 import { flushLogger, type Logger } from '../observability/logger.js';
+import { stateDir } from '../config/paths.js';
 import { createMetrics } from '../observability/metrics.js';
+import { openAudit } from './audit.js';
 import { startProxyServer, type RunningProxy } from '../proxy/server.js';
 import { buildUpstreams } from '../proxy/upstreams.js';
 import type { SecretResolver } from '../secrets/resolve.js';
@@ -14,12 +16,23 @@ export interface RunOptions {
   secrets: SecretResolver;
   logger: Logger;
   clientToken?: string;
+  /** Where the audit log goes when the config turns it on; the XDG state directory by default. */
+  stateDir?: string;
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
   const metrics = createMetrics();
   const upstreams = await buildUpstreams({ ...options, metrics });
-  return startProxyServer({ config: options.config, upstreams, logger: options.logger, metrics, version: VERSION, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  const audit = await openAudit(options.config, { dir: options.stateDir ?? stateDir(process.env), redactor: options.secrets.redactor, logger: options.logger });
+  return startProxyServer({
+    config: options.config,
+    upstreams,
+    logger: options.logger,
+    metrics,
+    version: VERSION,
+    ...(audit ? { audit } : {}),
+    ...(options.clientToken ? { clientToken: options.clientToken } : {}),
+  });
 }
 
 /**

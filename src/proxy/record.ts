@@ -18,9 +18,24 @@ import type { Upstream } from './upstreams.js';
 export interface Audit {
   log: {
     readonly includeArguments: boolean;
-    record(entry: Record<string, unknown> & { requestId: string; server: string; tool: string; outcome: string; durationMs: number }): void;
+    record(entry: AuditRecord): void;
+    close?(): Promise<void>;
   };
   outcomeTap(options: { contentType: string | undefined; rpcId: string | number | null | undefined }): OutcomeTap;
+}
+
+/** One tools/call as the audit line records it (see AuditEntry in src/observability/audit.ts). */
+export interface AuditRecord {
+  requestId: string;
+  server: string;
+  tool: string;
+  identity: string;
+  caller: string;
+  outcome: string;
+  status?: number;
+  rpcError?: { code: number; message: string };
+  durationMs: number;
+  arguments?: unknown;
 }
 
 export interface OutcomeTap {

@@ -41,6 +41,8 @@ export interface RunningProxy {
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
   readonly metrics: ProxyMetrics;
+  /** The audit in force (config `audit`), if on. */
+  readonly audit: Audit | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
   reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export interface ProcessInfo {
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
+/** How long an audit log replaced by a reload stays open for the tool calls that started before it. */
+const AUDIT_RETIRE_MS = 5 * 60_000;
 
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
@@ -78,7 +82,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const legacy = createLegacySse({ logger, trackStream });
   const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
-  const tcp = createListener(config);
+  // Every open connection, so a stop can close the ones with nothing in progress.
+  const connections = new Set<Socket>();
+  const tcp = createListener(config, connections);
   await listenTcp(tcp, address.host, address.port);
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
@@ -90,7 +96,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const servers = [tcp];
   let socketIno: number | undefined;
   if (config.socket) {
-    const unix = createListener(config);
+    const unix = createListener(config, connections);
     try {
       await listenSocket(unix, config.socket);
     } catch (error) {
@@ -106,6 +112,16 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   }
   const url = `http://${formatHostPort(address.host, bound.port)}`;
 
+  // A replaced audit log stays open a while for tool calls still in flight (they recorded to it at their start).
+  const closingAudits = new Set<Audit>();
+  const retireAudit = (old: Audit) => {
+    closingAudits.add(old);
+    setTimeout(() => {
+      closingAudits.delete(old);
+      void old.log.close?.();
+    }, AUDIT_RETIRE_MS).unref();
+  };
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -113,11 +129,22 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       for (const s of servers) s.closeIdleConnections();
       for (const end of streams.values()) end();
+      // closeIdleConnections only closes what is idle at the call: keep-alive connections whose stream or
+      // request ends during the drain go idle later, and would otherwise hold the close until the force.
+      const sweep = setInterval(() => {
+        for (const s of servers) s.closeIdleConnections();
+        // Node counts a connection that never sent a request (clients open spares) as busy: those go too.
+        for (const socket of connections) if (!busy(socket)) socket.destroy();
+      }, 25);
+      sweep.unref();
       const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), config.shutdownTimeout);
       force.unref();
       await stopped;
+      clearInterval(sweep);
       clearTimeout(force);
       for (const old of [...retired, upstreams]) destroyUpstreams(old);
+      // Lines of requests that finished while draining are in the queue: write them out.
+      await Promise.all([...closingAudits, audit].map((a) => a?.log.close?.()));
       // Only our own socket: the inode bound at start, not whatever replaced it since.
       if (config.socket && socketIno !== undefined && (await lstat(config.socket).catch(() => undefined))?.ino === socketIno) await rm(config.socket, { force: true });
     })();
@@ -133,7 +160,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     get upstreams() {
       return upstreams;
     },
+    get audit() {
+      return audit;
+    },
     reload(next, nextUpstreams, nextAudit) {
+      if (audit && audit !== nextAudit) retireAudit(audit);
       audit = nextAudit;
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers; their connection pools stay while streams in flight use them.
@@ -152,7 +183,12 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   };
 }
 
-function createListener(config: Config): http.Server {
+/** Whether a connection has a response in progress (Node keeps the current one on the socket). */
+function busy(socket: Socket): boolean {
+  return (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
+}
+
+function createListener(config: Config, connections: Set<Socket>): http.Server {
   // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by default):
   // check often enough that a slow-loris connection goes at about headersTimeout, not 30 s later.
   const checkEvery = Math.max(100, Math.min(5_000, Math.floor(config.headersTimeout / 4)));
@@ -161,6 +197,10 @@ function createListener(config: Config): http.Server {
   server.requestTimeout = Math.max(config.headersTimeout, 30_000);
   server.keepAliveTimeout = config.idleTimeout;
   server.maxConnections = config.maxConnections;
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   return server;
 }
 

@@ -2,6 +2,7 @@
 // debug level and secrets supplied through an injected environment.
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { createLogger, flushLogger } from '../../src/observability/logger.js';
+import { openAudit } from '../../src/daemon/audit.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
@@ -26,6 +27,8 @@ export interface TestProxyOptions {
   clientToken?: string;
   /** Include prom-client's process metrics in /metrics. */
   processMetrics?: boolean;
+  /** The state directory for the audit log (when the config turns it on). */
+  stateDir?: string;
 }
 
 export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestProxyOptions = {}): Promise<TestProxy> {
@@ -38,7 +41,8 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   // Process metrics watch GC and the event loop for the life of the process: only for tests that read them.
   const metrics = createMetrics({ processMetrics: options.processMetrics === true });
   const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...(options.now ? { now: options.now } : {}) });
-  const proxy = await startProxyServer({ config, upstreams, logger, metrics, ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  const audit = await openAudit(config, { dir: options.stateDir ?? '/nonexistent-test-state-dir', redactor, logger });
+  const proxy = await startProxyServer({ config, upstreams, logger, metrics, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
   return { proxy, url: proxy.url, logs, config, close: () => proxy.close() };
 }
 

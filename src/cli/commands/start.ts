@@ -6,6 +6,7 @@ import { loadConfig, type FlagValues } from '../../config/load.js';
 import { detach } from '../../daemon/detach.js';
 import { clientToken } from '../../daemon/client-token.js';
 import { reloadProxy } from '../../daemon/reload.js';
+import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { logFile, readLiveState, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
@@ -52,7 +53,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   if (!config.clientToken) {
     logger.info('any local program can use this proxy; set "clientToken": true to require a per-install token (see SECURITY in the README)');
   }
-  const proxy = await runProxy({ config, secrets: openSecrets(), logger, ...(token ? { clientToken: token } : {}) });
+  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), ...(token ? { clientToken: token } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: new Date().toISOString(), logFile: logFile(ctx.env) };
@@ -63,7 +64,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   });
   print(ctx, `mcp-auth-proxy listening on ${proxy.url}`);
   for (const name of proxy.upstreams.keys()) print(ctx, `  ${proxy.url}/${name}/mcp`);
-  const reload = () => reloadProxy({ ctx, options, proxy, logger, current: config, openSecrets }).then((next) => void (next && (config = next)));
+  const reload = () => reloadProxy({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env) }).then((next) => void (next && (config = next)));
   // In a terminal, SIGHUP means the terminal closed: stop. Detached (no terminal), it means reload.
   const attached = Boolean(process.stdin.isTTY || process.stdout.isTTY);
   proxy.info.reloadable = !attached && process.platform !== 'win32';

@@ -1,0 +1,173 @@
+// The opt-in audit log: one JSON line per tools/call (time, acting identity,
+// server, tool, outcome, duration; arguments only when asked), redacted whole,
+// queued and written off the request path to <state dir>/audit.jsonl
+// (rotation in audit-file.ts). A failing disk never throws into a request:
+// it is reported once, the lines are counted, and when writing works again an
+// `audit-gap` line says how many were lost.
+import { createAuditFile, type AuditLine } from './audit-file.js';
+import type { Redactor } from './redact.js';
+
+export { AUDIT_FILE } from './audit-file.js';
+
+/** Lines waiting for a slow or stuck disk past this are dropped (and counted), not held in memory. */
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+export interface AuditEntry {
+  /** ISO 8601; the clock's time when absent. */
+  time?: string;
+  requestId: string;
+  server: string;
+  tool: string;
+  /** Who the upstream sees acting: the act-as user, the key id, or the scheme. */
+  identity: string;
+  caller: string;
+  outcome: string;
+  status?: number;
+  rpcError?: { code: number; message: string };
+  durationMs: number;
+  /** Written only when the log was created with includeArguments. */
+  arguments?: unknown;
+}
+
+export interface AuditLogOptions {
+  /** The state directory; the log is `audit.jsonl` in it. */
+  dir: string;
+  /** audit.jsonl is rotated before a line would take it past this. */
+  maxBytes: number;
+  /** Rotated files kept; older ones are deleted. */
+  keep: number;
+  includeArguments: boolean;
+  /** Every line passes through it whole before it is written. */
+  redactor: Redactor;
+  /** The clock: line times and the UTC day that rotates the file. */
+  now?: () => Date;
+  /** Called when writing starts failing; not again until a write has worked in between. */
+  onError?: (error: Error) => void;
+}
+
+export interface AuditLog {
+  readonly includeArguments: boolean;
+  /** Queues one line; never throws and never waits for the disk. */
+  record(entry: AuditEntry): void;
+  /** Resolves once every line recorded so far is written (or counted as lost). */
+  flush(): Promise<void>;
+  /** Flushes and closes the file; safe to call twice. Later records are ignored. */
+  close(): Promise<void>;
+}
+
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  const { includeArguments, redactor } = options;
+  const now = options.now ?? (() => new Date());
+  const file = createAuditFile({ dir: options.dir, maxBytes: options.maxBytes, keep: options.keep, onError: report });
+  let queue: AuditLine[] = [];
+  let queuedBytes = 0;
+  let writing: Promise<void> | undefined;
+  let closed = false;
+  /** An error was reported; the next one is not, until a write works. */
+  let failing = false;
+  let lost = 0;
+  let lostSince = '';
+
+  function report(error: unknown): void {
+    if (failing) return;
+    failing = true;
+    try {
+      options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // The reporter's own failure must not reach the request path either.
+    }
+  }
+
+  function lose(count: number, at: number): void {
+    if (count === 0) return;
+    if (lost === 0) lostSince = new Date(at).toISOString();
+    lost += count;
+  }
+
+  async function write(lines: AuditLine[]): Promise<void> {
+    const gap = lost;
+    const first = lines[0] as AuditLine;
+    const batch = gap > 0 ? [line({ time: new Date(first.at).toISOString(), event: 'audit-gap', lostLines: gap, since: lostSince }, first.at), ...lines] : lines;
+    const { written, error } = await file.write(batch);
+    if (written > 0) {
+      failing = false;
+      lost -= gap;
+    }
+    if (error !== undefined) {
+      report(error);
+      const rest = lines.slice(Math.max(0, written - (batch.length - lines.length)));
+      lose(rest.length, (rest[0] ?? first).at);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      // Lines recorded in the same turn of the event loop leave in one write.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (queue.length > 0) {
+        const lines = queue;
+        queue = [];
+        queuedBytes = 0;
+        await write(lines);
+      }
+    } finally {
+      writing = undefined;
+    }
+  }
+
+  async function flush(): Promise<void> {
+    while (writing) await writing;
+  }
+
+  return {
+    includeArguments,
+    flush,
+
+    record(entry) {
+      if (closed) return;
+      try {
+        const at = now().getTime();
+        const next = line(
+          {
+            time: entry.time ?? new Date(at).toISOString(),
+            requestId: entry.requestId,
+            server: entry.server,
+            tool: entry.tool,
+            identity: entry.identity,
+            caller: entry.caller,
+            outcome: entry.outcome,
+            status: entry.status,
+            rpcError: entry.rpcError,
+            durationMs: entry.durationMs,
+            arguments: includeArguments ? entry.arguments : undefined,
+          },
+          at,
+          redactor,
+        );
+        if (queuedBytes + next.bytes > MAX_PENDING_BYTES) {
+          report(new Error(`audit log writes to ${options.dir} are falling behind; lines are being dropped`));
+          lose(1, at);
+          return;
+        }
+        queue.push(next);
+        queuedBytes += next.bytes;
+        writing ??= drain();
+      } catch (error) {
+        report(error);
+      }
+    },
+
+    async close() {
+      closed = true;
+      await flush();
+      await file.close();
+    },
+  };
+}
+
+/** One line: the whole serialised text redacted, so no registered secret value reaches the disk. */
+function line(fields: Record<string, unknown>, at: number, redactor?: Redactor): AuditLine {
+  const json = JSON.stringify(fields);
+  const text = redactor ? redactor.redact(json) : json;
+  return { text, bytes: Buffer.byteLength(text) + 1, day: new Date(at).toISOString().slice(0, 10), at };
+}
