@@ -46,6 +46,13 @@ export function renderError(error: unknown, ctx: CommandContext): number {
 
 /** The process entry (called by bin/mcp-auth-proxy.js). */
 export async function main(): Promise<void> {
+  // `mcp-auth-proxy --help | head`: the reader left; stop quietly, as other CLIs do, instead of a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT_OK);
+      throw error;
+    });
+  }
   const ctx: CommandContext = {
     env: process.env,
     cwd: process.cwd(),

@@ -24,7 +24,7 @@ const REPLACED = ['host', 'content-length', 'origin', 'forwarded', 'x-real-ip'];
 /**
  * Returns a copy of the agent's headers without the stripped ones. A copy, not
  * deletes: deleting properties drops V8 objects into slow dictionary mode, and
- * every later step (http-proxy-3 spreads and scans these headers) pays for it.
+ * every later step (the proxy adds its headers to the copy and Node scans them) pays for it.
  */
 export function createStripper(extra: readonly string[] = []): (headers: IncomingHttpHeaders) => IncomingHttpHeaders {
   const names = new Set<string>([...CREDENTIAL_HEADERS, ...HOP_BY_HOP, ...REPLACED, ...extra.map((h) => h.toLowerCase())]);

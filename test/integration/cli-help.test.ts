@@ -26,3 +26,16 @@ test('an unknown command or option exits 2 with a message on stderr', async () =
   expect(badOption.code).toBe(2);
   expect(badOption.stderr).toContain("unknown option '--nope'");
 });
+
+test('help piped into a reader that leaves early (`| head -1`) ends quietly with 0, no stack trace', async () => {
+  const { spawn } = await import('node:child_process');
+  const bin = new URL('../../bin/mcp-auth-proxy.js', import.meta.url).pathname;
+  // The reader is gone before the help is written (as when `head` has already exited): the write meets EPIPE.
+  const child = spawn(process.execPath, [bin, 'config', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+});
