@@ -5,6 +5,7 @@
 // header is only the agent's word for what the body says.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isoNow, type InfoLine } from '../observability/logger.js';
+import type { AuditEntry } from '../observability/audit.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { peekRpc, type RpcEnvelope } from '../observability/rpc-peek.js';
 import type { Exchange } from './exchange.js';
@@ -24,19 +25,8 @@ export interface Audit {
   outcomeTap(options: { contentType: string | undefined; rpcId: string | number | null | undefined }): OutcomeTap;
 }
 
-/** One tools/call as the audit line records it (see AuditEntry in src/observability/audit.ts). */
-export interface AuditRecord {
-  requestId: string;
-  server: string;
-  tool: string;
-  identity: string;
-  caller: string;
-  outcome: string;
-  status?: number;
-  rpcError?: { code: number; message: string };
-  durationMs: number;
-  arguments?: unknown;
-}
+/** One tools/call as the audit line records it (a type only: the audit module itself loads only when on). */
+export type AuditRecord = AuditEntry;
 
 export interface OutcomeTap {
   push(chunk: Buffer): void;

@@ -1,26 +1,17 @@
 // The `audit` config field: off by default, `true` as shorthand, sizes as
 // "10MB", problems named by field, and only the user's own config (never a
 // project file from a cloned repository) can turn it on or change it.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseByteSize } from '../../src/config/byte-size.js';
 import { loadConfig } from '../../src/config/load.js';
 import { AUDIT_DEFAULTS, configSchema } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
+import { configSandbox, writeJson } from '../helpers/config-sandbox.js';
 
 const MiB = 1024 * 1024;
 
-function sandbox() {
-  const root = mkdtempSync(join(tmpdir(), 'map-audit-cfg-'));
-  const xdg = join(root, 'xdg');
-  const project = join(root, 'project');
-  mkdirSync(join(xdg, 'mcp-auth-proxy'), { recursive: true });
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), '{"name":"p"}');
-  return { root, xdg, project, userFile: join(xdg, 'mcp-auth-proxy', 'config.json') };
-}
-const write = (file: string, value: unknown) => writeFileSync(file, JSON.stringify(value));
+const sandbox = () => configSandbox('map-audit-cfg-');
+const write = writeJson;
 const auditOf = (audit: unknown) => configSchema.parse(audit === undefined ? {} : { audit }).audit;
 const issuesOf = (audit: unknown) => {
   const parsed = configSchema.safeParse({ audit });

@@ -1,20 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { authSchema, configSchema, serverSchema } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
+import { configSandbox, writeJson } from '../helpers/config-sandbox.js';
 
-function sandbox() {
-  const root = mkdtempSync(join(tmpdir(), 'map-cfg-'));
-  const xdg = join(root, 'xdg');
-  const project = join(root, 'project');
-  mkdirSync(join(xdg, 'mcp-auth-proxy'), { recursive: true });
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), '{"name":"p"}');
-  return { root, xdg, project, userFile: join(xdg, 'mcp-auth-proxy', 'config.json') };
-}
-const write = (file: string, value: unknown) => writeFileSync(file, JSON.stringify(value));
+const sandbox = () => configSandbox('map-cfg-');
+const write = writeJson;
 const server = (url: string, account = 'gw') => ({ url, auth: { type: 'hmac', keyId: 'k', secret: `keychain:${account}` } });
 
 test('the example config is valid against the schema and covers every top-level field', () => {
