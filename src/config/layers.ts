@@ -20,6 +20,16 @@ export interface Merged {
 /** Objects at these paths are replaced whole by a higher layer, never mixed. */
 const ATOMIC = [/^servers\.[^.]+\.auth$/];
 
+/**
+ * Values that are shorthand for an object, expanded before merging so they
+ * layer field by field with the object form (`"audit": true` in one file and
+ * `"audit": { "keep": 3 }` in another keep the audit on) and `config` names
+ * the file behind each field.
+ */
+const SHORTHANDS: Record<string, (value: unknown) => unknown> = {
+  audit: (value) => (typeof value === 'boolean' ? { enabled: value } : value),
+};
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -31,9 +41,10 @@ export function mergeLayers(layers: Layer[]): Merged {
 }
 
 function mergeInto(merged: Merged, target: Record<string, unknown>, source: Record<string, unknown>, prefix: string, layer: Layer): void {
-  for (const [key, value] of Object.entries(source)) {
-    if (value === undefined) continue;
+  for (const [key, raw] of Object.entries(source)) {
+    if (raw === undefined) continue;
     const path = prefix ? `${prefix}.${key}` : key;
+    const value = Object.hasOwn(SHORTHANDS, path) ? (SHORTHANDS[path] as (v: unknown) => unknown)(raw) : raw;
     // Own properties only: a key like __proto__ must never read or write the prototype.
     const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isPlainObject(value) && isPlainObject(existing) && !ATOMIC.some((re) => re.test(path))) {

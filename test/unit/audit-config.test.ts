@@ -86,3 +86,21 @@ test('--config may set it too', async () => {
   const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg }, configFile: file });
   expect(config.audit.enabled).toBe(true);
 });
+
+test('the shorthand layers field by field with the object form, and config names the file behind each field', async () => {
+  const s = sandbox();
+  const file = join(s.root, 'explicit.json');
+  write(s.userFile, { audit: true });
+  write(file, { audit: { keep: 3 } });
+  const { config, provenance } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg }, configFile: file });
+  // The higher layer only changed keep: the audit stays on.
+  expect(config.audit).toEqual({ ...AUDIT_DEFAULTS, enabled: true, keep: 3 });
+  expect(provenance.get('audit.enabled')).toBe(s.userFile);
+  expect(provenance.get('audit.keep')).toBe(file);
+
+  // And the other way round: `false` above an object turns it off and keeps the other fields.
+  write(s.userFile, { audit: { enabled: true, keep: 5 } });
+  write(file, { audit: false });
+  const off = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg }, configFile: file });
+  expect(off.config.audit).toEqual({ ...AUDIT_DEFAULTS, enabled: false, keep: 5 });
+});
