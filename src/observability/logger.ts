@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type { LogLevel } from '../config/schema.js';
 import { BatchedTransport } from './batched-transport.js';
+import { isoNow } from './access-line.js';
 import type { Redactor } from './redact.js';
 
 export type Logger = winston.Logger;
@@ -24,7 +25,7 @@ const redactors = new WeakMap<Logger, Redactor>();
 export function createLogger(options: LoggerOptions): Logger {
   const { redactor } = options;
   const jsonLine = winston.format((info) => {
-    info.timestamp = new Date().toISOString();
+    info.timestamp = isoNow();
     const line = JSON.stringify(info);
     (info as Record<symbol, unknown>)[MESSAGE] = redactor.redact(line);
     return info;
@@ -38,42 +39,26 @@ export function createLogger(options: LoggerOptions): Logger {
   return logger;
 }
 
-/** An info line as the access log builds it: these three first, then its own fields. */
-export interface InfoLine {
-  level: 'info';
-  message: string;
-  timestamp: string;
-  [field: string]: unknown;
-}
-
 /**
- * A writer for one info line per request (the access log): the same JSON line
- * winston would write (redacted), built by the caller in one object literal,
- * serialised once and handed straight to the batch. winston's object-mode
- * stream pipeline costs more per line than the rest of a proxied request's
- * own work, so the line written for every request skips it. It honours the
- * logger's level as it is at each call (reload can change it).
+ * A writer for one finished info line (JSON, no newline) per request: the
+ * access log. winston's object-mode stream pipeline costs more per line than
+ * the rest of a proxied request's own work, so the line written for every
+ * request skips it and goes straight to the batch, redacted like every other
+ * line. It honours the logger's level as it is at each call (reload can
+ * change it).
  */
-export function infoLineWriter(logger: Logger): (line: InfoLine) => void {
+export function infoLineWriter(logger: Logger): ((line: () => string) => void) {
   const redactor = redactors.get(logger);
   const batch = logger.transports.find((t): t is BatchedTransport => t instanceof BatchedTransport);
-  if (!redactor || !batch) return ({ level: _level, message, timestamp: _at, ...fields }) => logger.info(message, fields);
   return (line) => {
     if (logger.silent || (logger.levels[logger.level] ?? 0) < (logger.levels.info ?? 2)) return;
-    batch.writeLine(redactor.redact(JSON.stringify(line)));
+    if (!redactor || !batch) {
+      const { message, level: _level, timestamp: _at, ...fields } = JSON.parse(line()) as Record<string, unknown>;
+      logger.info(String(message), fields);
+      return;
+    }
+    batch.writeLine(redactor.redact(line()));
   };
-}
-
-let lastMs = 0;
-let lastIso = '';
-/** new Date().toISOString(), computed once per millisecond: under load many lines share one. */
-export function isoNow(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastIso = new Date(now).toISOString();
-  }
-  return lastIso;
 }
 
 /** Flushes batched log lines now; call before exiting the process. */

@@ -2,7 +2,9 @@
 // `status` shows. Label values are bounded: servers come from the config,
 // JSON-RPC methods from the MCP method list (anything else is "other"), so
 // no agent can grow the series without limit. One registry per proxy,
-// loaded at first use (see createMetrics).
+// loaded at the first scrape (see createMetrics).
+
+import { HistogramSeries, Series } from './series.js';
 
 /** Why a request never got an upstream answer (or lost it midway). */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'closed-early' | 'other';
@@ -61,67 +63,31 @@ export function upstreamErrorKind(code: string | undefined): UpstreamErrorKind {
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** The prom-client side: one registry per proxy with its instruments. */
-interface Instruments {
-  registry: import('prom-client').Registry;
-  requests: import('prom-client').Counter;
-  firstByte: import('prom-client').Histogram;
-  total: import('prom-client').Histogram;
-  upstreamErrors: import('prom-client').Counter;
-  streams: import('prom-client').Gauge;
-  signing: import('prom-client').Counter;
-  rejected: import('prom-client').Counter;
-  refreshes: import('prom-client').Counter;
-}
-
-async function instruments(processMetrics: boolean): Promise<Instruments> {
-  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
-  const registry = new Registry();
-  if (processMetrics) collectDefaultMetrics({ register: registry });
-  const registers = [registry];
-  return {
-    registry,
-    requests: new Counter({ name: 'mcp_proxy_requests_total', help: 'Requests answered, by server, JSON-RPC method and HTTP status', labelNames: ['server', 'rpc_method', 'status'], registers }),
-    firstByte: new Histogram({ name: 'mcp_proxy_upstream_first_byte_seconds', help: 'Time from the request to the upstream response headers', labelNames: ['server', 'rpc_method'], buckets: LATENCY_BUCKETS, registers }),
-    total: new Histogram({ name: 'mcp_proxy_request_duration_seconds', help: 'Time from the request to the last byte of the answer (POST and DELETE; GET streams are not latency)', labelNames: ['server', 'rpc_method'], buckets: LATENCY_BUCKETS, registers }),
-    upstreamErrors: new Counter({ name: 'mcp_proxy_upstream_errors_total', help: 'Requests the upstream did not answer, or stopped answering, by kind', labelNames: ['server', 'kind'], registers }),
-    streams: new Gauge({ name: 'mcp_proxy_open_streams', help: 'SSE streams open through the proxy now', labelNames: ['server'], registers }),
-    signing: new Counter({ name: 'mcp_proxy_signing_failures_total', help: 'Requests the proxy could not sign', labelNames: ['server'], registers }),
-    rejected: new Counter({ name: 'mcp_proxy_credential_rejections_total', help: 'Upstream 401/403 answers to the proxy credential', labelNames: ['server', 'status'], registers }),
-    refreshes: new Counter({ name: 'mcp_proxy_token_refreshes_total', help: 'OAuth token refresh attempts, by result', labelNames: ['server', 'result'], registers }),
-  };
-}
-
 /**
- * prom-client (with the process metrics it collects) is about a sixth of the
- * daemon's memory, so it loads at the first thing to count, not at start: a
- * daemon that has served nothing yet stays small. Updates made while it loads
- * are queued and applied in order, so no count is lost.
+ * Counts are kept in plain series (series.ts) on the request path; prom-client
+ * loads at the first scrape to provide the registry, the exposition text and
+ * the process metrics (which start collecting then). A daemon nobody scrapes
+ * never loads it, and no request pays for hashing label objects.
  */
 export function createMetrics(options: { processMetrics?: boolean } = {}): ProxyMetrics {
-  let ready: Instruments | undefined;
-  let loading: Promise<Instruments> | undefined;
-  const queued: Array<(m: Instruments) => void> = [];
-  let failed = false;
-  const load = (): Promise<Instruments> =>
-    (loading ??= instruments(options.processMetrics !== false).then(
-      (m) => {
-        ready = m;
-        for (const update of queued.splice(0)) update(m);
-        return m;
-      },
-      (error: unknown) => {
-        // A broken install: /metrics answers 500 with the reason; nothing queues up meanwhile.
-        failed = true;
-        queued.length = 0;
-        throw error;
-      },
-    ));
-  const apply = (update: (m: Instruments) => void): void => {
-    if (ready) return update(ready);
-    if (failed) return;
-    queued.push(update);
-    load().catch(() => undefined);
+  const series = {
+    requests: new Series('mcp_proxy_requests_total', 'Requests answered, by server, JSON-RPC method and HTTP status', 'counter', ['server', 'rpc_method', 'status']),
+    firstByte: new HistogramSeries('mcp_proxy_upstream_first_byte_seconds', 'Time from the request to the upstream response headers', ['server', 'rpc_method'], LATENCY_BUCKETS),
+    total: new HistogramSeries('mcp_proxy_request_duration_seconds', 'Time from the request to the last byte of the answer (POST and DELETE; GET streams are not latency)', ['server', 'rpc_method'], LATENCY_BUCKETS),
+    upstreamErrors: new Series('mcp_proxy_upstream_errors_total', 'Requests the upstream did not answer, or stopped answering, by kind', 'counter', ['server', 'kind']),
+    streams: new Series('mcp_proxy_open_streams', 'SSE streams open through the proxy now', 'gauge', ['server']),
+    signing: new Series('mcp_proxy_signing_failures_total', 'Requests the proxy could not sign', 'counter', ['server']),
+    rejected: new Series('mcp_proxy_credential_rejections_total', 'Upstream 401/403 answers to the proxy credential', 'counter', ['server', 'status']),
+    refreshes: new Series('mcp_proxy_token_refreshes_total', 'OAuth token refresh attempts, by result', 'counter', ['server', 'result']),
+  };
+  let registry: Promise<import('prom-client').Registry> | undefined;
+  const load = async () => {
+    const { Registry, collectDefaultMetrics } = await import('prom-client');
+    const created = new Registry();
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: created });
+    // The series give the registry what its own metrics would (name, help, type, get()).
+    for (const metric of Object.values(series)) created.registerMetric(metric as unknown as Parameters<typeof created.registerMetric>[0]);
+    return created;
   };
 
   const counters = new Map<string, ServerCounters>();
@@ -140,44 +106,46 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
       const c = of(server);
       c.requests++;
       if (status >= 500) c.errors++;
-      apply((m) => {
-        m.requests.inc({ server, rpc_method: method, status });
-        if (firstByteSeconds !== undefined) m.firstByte.observe({ server, rpc_method: method }, firstByteSeconds);
-        if (totalSeconds !== undefined) m.total.observe({ server, rpc_method: method }, totalSeconds);
-      });
+      series.requests.add([server, method, status]);
+      if (firstByteSeconds !== undefined) series.firstByte.observe([server, method], firstByteSeconds);
+      if (totalSeconds !== undefined) series.total.observe([server, method], totalSeconds);
     },
     upstreamError(server, kind) {
       of(server).upstreamErrors++;
-      apply((m) => m.upstreamErrors.inc({ server, kind }));
+      series.upstreamErrors.add([server, kind]);
     },
     streamOpened(server) {
       of(server).openStreams++;
-      apply((m) => m.streams.inc({ server }));
+      series.streams.add([server]);
     },
     streamClosed(server) {
       of(server).openStreams--;
-      apply((m) => m.streams.dec({ server }));
+      series.streams.add([server], -1);
     },
     signingFailure(server) {
       of(server).signingFailures++;
-      apply((m) => m.signing.inc({ server }));
+      series.signing.add([server]);
     },
     credentialRejected(server, status) {
       of(server).credentialRejections++;
-      apply((m) => m.rejected.inc({ server, status }));
+      series.rejected.add([server, status]);
     },
     tokenRefresh(server, ok) {
       const c = of(server);
       if (ok) c.tokenRefreshes++;
       else c.tokenRefreshFailures++;
-      apply((m) => m.refreshes.inc({ server, result: ok ? 'ok' : 'failed' }));
+      series.refreshes.add([server, ok ? 'ok' : 'failed']);
     },
     headline() {
       return Object.fromEntries([...counters].map(([server, c]) => [server, { ...c }]));
     },
     async render() {
-      const { registry } = await load();
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      registry ??= load();
+      const loaded = await registry.catch((error: unknown) => {
+        registry = undefined;
+        throw error;
+      });
+      return { contentType: loaded.contentType, body: await loaded.metrics() };
     },
   };
 }

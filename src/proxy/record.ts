@@ -4,7 +4,7 @@
 // (2026-07-28), else from the body; the audit always reads the body, since a
 // header is only the agent's word for what the body says.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isoNow, type InfoLine } from '../observability/logger.js';
+import { accessLine, isoNow } from '../observability/access-line.js';
 import type { AuditEntry } from '../observability/audit.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { peekRpc, type RpcEnvelope } from '../observability/rpc-peek.js';
@@ -35,8 +35,8 @@ export interface OutcomeTap {
 
 export interface RecorderOptions {
   metrics: ProxyMetrics;
-  /** The access log: one info line per request. */
-  accessLine: (line: InfoLine) => void;
+  /** The access log: one info line per request, built only when the level lets it through. */
+  accessLine: (line: () => string) => void;
   /** Read at each request: a reload can turn the audit on or off. */
   audit: () => Audit | undefined;
 }
@@ -89,25 +89,26 @@ export function createRecorder(options: RecorderOptions): Recorder {
       const ttfb = exchange.firstByteAt === undefined ? undefined : exchange.firstByteAt - exchange.startedAt;
       const total = now - exchange.startedAt;
       const rpcMethod = rpc?.batch ? 'batch' : rpc?.method;
-      options.accessLine({
-        level: 'info',
-        message: 'request',
-        timestamp: isoNow(),
-        requestId: exchange.requestId,
-        server,
-        method: exchange.method,
-        path: exchange.path,
-        rpcMethod: cut(rpcMethod),
-        ...names(rpc),
-        status,
-        upstreamStatus: exchange.upstreamStatus,
-        ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
-        durationMs: ms(total),
-        bytesIn: exchange.bytesIn,
-        bytesOut: exchange.bytesOut,
-        failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
-        upstreamRequestId: exchange.upstreamRequestId,
-      });
+      options.accessLine(() =>
+        accessLine(isoNow(), {
+          requestId: exchange.requestId,
+          server,
+          method: exchange.method,
+          path: exchange.path,
+          rpcMethod: cut(rpcMethod),
+          tool: rpc?.uri === undefined && rpc?.method !== 'prompts/get' ? cut(rpc?.name) : undefined,
+          resource: cut(rpc?.uri),
+          prompt: rpc?.uri === undefined && rpc?.method === 'prompts/get' ? cut(rpc.name) : undefined,
+          status,
+          upstreamStatus: exchange.upstreamStatus,
+          ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
+          durationMs: ms(total),
+          bytesIn: exchange.bytesIn,
+          bytesOut: exchange.bytesOut,
+          failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
+          upstreamRequestId: exchange.upstreamRequestId,
+        }),
+      );
       metrics.request(server ?? '(none)', rpcMethod, status, ttfb === undefined ? undefined : ttfb / 1000, exchange.method === 'GET' ? undefined : total / 1000);
       const audited = audits.get(exchange);
       if (audited && exchange.upstream) recordAudit(audited, exchange, exchange.upstream, res, total);
@@ -170,13 +171,6 @@ function argumentsOf(exchange: Exchange, call: RpcEnvelope): unknown {
   } catch {
     return undefined;
   }
-}
-
-function names(rpc: RpcEnvelope | undefined): Record<string, string | undefined> {
-  if (!rpc) return {};
-  if (rpc.uri !== undefined) return { resource: cut(rpc.uri) };
-  if (rpc.name === undefined) return {};
-  return rpc.method === 'prompts/get' ? { prompt: cut(rpc.name) } : { tool: cut(rpc.name) };
 }
 
 function cut(text: string | undefined): string | undefined {
