@@ -2,7 +2,7 @@
 // for new requests while an SSE stream opened before keeps flowing; an
 // invalid new config is refused with its problems (exit 1) and the old one
 // keeps serving.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ let home: string;
 let env: NodeJS.ProcessEnv;
 
 beforeEach(async () => {
+  secret = OLD;
   upstream = await listen((req, res) => {
     const verdict = checkSignature(req, KEY, secret);
     verdicts.push(`${req.method} ${verdict}`);
@@ -51,9 +52,9 @@ function writeSecret(value: string): void {
   chmodSync(join(home, 'gw.secret'), 0o600);
 }
 
-function writeConfig(gw: unknown): void {
+function writeConfig(gw: unknown, extra: Record<string, unknown> = {}): void {
   mkdirSync(join(home, 'config', 'mcp-auth-proxy'), { recursive: true });
-  writeFileSync(join(home, 'config', 'mcp-auth-proxy', 'config.json'), JSON.stringify({ listen: '127.0.0.1:0', servers: { gw } }));
+  writeFileSync(join(home, 'config', 'mcp-auth-proxy', 'config.json'), JSON.stringify({ listen: '127.0.0.1:0', servers: { gw }, ...extra }));
 }
 
 const post = (url: string) => request(`${url}/gw/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
@@ -84,4 +85,26 @@ test('a rotated secret is used for new requests; the open stream survives; a bad
   expect(refused.stderr).toMatch(/servers\.gw\.url: must be an http:\/\/ or https:\/\/ URL/);
   expect((await post(url)).status).toBe(200);
   stream.req.destroy();
+});
+
+test('reload turns the audit log on and off: tool calls after it are audited, and none after it is off again', async () => {
+  const gw = { url: `${upstream.url}/mcp`, auth: { type: 'hmac', keyId: KEY, secret: `file:${join(home, 'gw.secret')}` } };
+  const started = await runCli(['start', '--detach'], { env, cwd: home });
+  expect(started.code).toBe(0);
+  const url = /running at (http:\/\/\S+) \(pid/.exec(started.stdout)?.[1] as string;
+  const call = (tool: string) =>
+    request(`${url}/gw/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool } }) });
+  const auditFile = join(home, 'state', 'mcp-auth-proxy', 'audit.jsonl');
+  const tools = () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { tool: string }).tool) : []);
+
+  expect((await call('before')).status).toBe(200);
+  writeConfig(gw, { audit: true });
+  expect((await runCli(['reload', '--listen', '127.0.0.1:0'], { env, cwd: home })).code).toBe(0);
+  expect((await call('while-on')).status).toBe(200);
+  writeConfig(gw, { audit: false });
+  expect((await runCli(['reload', '--listen', '127.0.0.1:0'], { env, cwd: home })).code).toBe(0);
+  expect((await call('after-off')).status).toBe(200);
+  // stop closes the retired log too, so its lines are on disk when it returns.
+  expect((await runCli(['stop', '--listen', '127.0.0.1:0'], { env, cwd: home })).code).toBe(0);
+  expect(tools()).toEqual(['while-on']);
 });
