@@ -100,12 +100,28 @@ export function createRelay(options: RelayOptions): Relay {
   };
 }
 
-/** Copies source to res chunk by chunk, pausing the source while res is slow; observe sees each chunk first. */
+/**
+ * Copies source to res chunk by chunk, pausing the source while res is slow;
+ * observe sees each chunk first. When a chunk completes a body of known
+ * length (a small JSON answer is one chunk), it goes out with end(): one
+ * write for headers and body and no separate end step.
+ */
 function pump(source: IncomingMessage, res: ServerResponse, observe: (chunk: Buffer) => void): void {
+  const length = source.headers['content-length'];
+  let remaining = length === undefined ? -1 : Number(length);
   source.on('data', (chunk: Buffer) => {
     observe(chunk);
+    if (remaining >= 0) {
+      remaining -= chunk.length;
+      if (remaining === 0) {
+        res.end(chunk);
+        return;
+      }
+    }
     if (!res.write(chunk)) source.pause();
   });
   res.on('drain', () => source.resume());
-  source.once('end', () => res.end());
+  source.once('end', () => {
+    if (!res.writableEnded) res.end();
+  });
 }
