@@ -13,9 +13,7 @@ export interface AuditOptions {
   logger: Logger;
 }
 
-export type OpenAudit = Audit & { log: Audit['log'] & { close(): Promise<void> } };
-
-export async function openAudit(config: Config, options: AuditOptions): Promise<OpenAudit | undefined> {
+export async function openAudit(config: Config, options: AuditOptions): Promise<Audit | undefined> {
   const settings = config.audit;
   if (!settings?.enabled) return undefined;
   const [{ createAuditLog, AUDIT_FILE }, { createOutcomeTap }] = await Promise.all([import('../observability/audit.js'), import('../observability/tool-outcome.js')]);

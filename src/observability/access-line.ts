@@ -9,9 +9,9 @@ export interface AccessFields {
   method: string;
   path: string;
   rpcMethod: string | undefined;
-  tool: string | undefined;
-  resource: string | undefined;
-  prompt: string | undefined;
+  tool?: string | undefined;
+  resource?: string | undefined;
+  prompt?: string | undefined;
   status: number;
   upstreamStatus: number | undefined;
   ttfbMs: number | undefined;

@@ -90,55 +90,52 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     return created;
   };
 
-  const counters = new Map<string, ServerCounters>();
-  const of = (server: string): ServerCounters => {
-    let c = counters.get(server);
-    if (!c) {
-      c = { requests: 0, errors: 0, upstreamErrors: 0, openStreams: 0, signingFailures: 0, credentialRejections: 0, tokenRefreshes: 0, tokenRefreshFailures: 0 };
-      counters.set(server, c);
-    }
-    return c;
+  /** The headline counters, summed from the series (only servers that have any). */
+  const headline = (): Record<string, ServerCounters> => {
+    const counters: Record<string, ServerCounters> = {};
+    const of = (labels: Readonly<Record<string, string | number>>): ServerCounters =>
+      (counters[labels.server as string] ??= { requests: 0, errors: 0, upstreamErrors: 0, openStreams: 0, signingFailures: 0, credentialRejections: 0, tokenRefreshes: 0, tokenRefreshFailures: 0 });
+    series.requests.each((labels, n) => {
+      of(labels).requests += n;
+      if (Number(labels.status) >= 500) of(labels).errors += n;
+    });
+    series.upstreamErrors.each((labels, n) => void (of(labels).upstreamErrors += n));
+    series.streams.each((labels, n) => void (of(labels).openStreams += n));
+    series.signing.each((labels, n) => void (of(labels).signingFailures += n));
+    series.rejected.each((labels, n) => void (of(labels).credentialRejections += n));
+    series.refreshes.each((labels, n) => {
+      if (labels.result === 'ok') of(labels).tokenRefreshes += n;
+      else of(labels).tokenRefreshFailures += n;
+    });
+    return counters;
   };
 
   return {
     request(server, rpcMethod, status, firstByteSeconds, totalSeconds) {
       const method = methodLabel(rpcMethod);
-      const c = of(server);
-      c.requests++;
-      if (status >= 500) c.errors++;
       series.requests.add([server, method, status]);
       if (firstByteSeconds !== undefined) series.firstByte.observe([server, method], firstByteSeconds);
       if (totalSeconds !== undefined) series.total.observe([server, method], totalSeconds);
     },
     upstreamError(server, kind) {
-      of(server).upstreamErrors++;
       series.upstreamErrors.add([server, kind]);
     },
     streamOpened(server) {
-      of(server).openStreams++;
       series.streams.add([server]);
     },
     streamClosed(server) {
-      of(server).openStreams--;
       series.streams.add([server], -1);
     },
     signingFailure(server) {
-      of(server).signingFailures++;
       series.signing.add([server]);
     },
     credentialRejected(server, status) {
-      of(server).credentialRejections++;
       series.rejected.add([server, status]);
     },
     tokenRefresh(server, ok) {
-      const c = of(server);
-      if (ok) c.tokenRefreshes++;
-      else c.tokenRefreshFailures++;
       series.refreshes.add([server, ok ? 'ok' : 'failed']);
     },
-    headline() {
-      return Object.fromEntries([...counters].map(([server, c]) => [server, { ...c }]));
-    },
+    headline,
     async render() {
       registry ??= load();
       const loaded = await registry.catch((error: unknown) => {

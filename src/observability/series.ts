@@ -43,6 +43,11 @@ export class Series {
     entry.value += by;
   }
 
+  /** Each label combination with its number (for summaries such as `status`'s headline counters). */
+  each(visit: (labels: Readonly<Labels>, value: number) => void): void {
+    for (const { labels, value } of this.values.values()) visit(labels, value);
+  }
+
   async get(): Promise<Exported> {
     return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values: [...this.values.values()].map((v) => ({ ...v })) };
   }

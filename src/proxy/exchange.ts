@@ -26,8 +26,6 @@ export interface Exchange {
   upstreamRequestId?: string;
   /** Why the proxy answered itself, when it did (timeout, unreachable...). */
   failure?: string;
-  /** Set while an SSE stream is relayed, for the open-streams gauge. */
-  streaming?: boolean;
   /** For an audited tools/call: called as the answer starts, returns what sees each chunk of it. */
   watchAnswer?: (contentType: string | undefined) => (chunk: Buffer) => void;
 

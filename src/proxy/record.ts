@@ -5,32 +5,21 @@
 // header is only the agent's word for what the body says.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accessLine, isoNow } from '../observability/access-line.js';
-import type { AuditEntry } from '../observability/audit.js';
+import type { AuditLog } from '../observability/audit.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { peekRpc, type RpcEnvelope } from '../observability/rpc-peek.js';
+import type { createOutcomeTap, OutcomeTap } from '../observability/tool-outcome.js';
 import type { Exchange } from './exchange.js';
 import type { Upstream } from './upstreams.js';
 
 /**
- * The opt-in audit (src/observability/audit.ts and tool-outcome.ts, loaded
- * only when the config turns it on): where lines go, and what watches an
- * answer for a tool call's outcome.
+ * The opt-in audit: where lines go, and what watches an answer for a tool
+ * call's outcome. Types only here: the modules themselves load when the
+ * config turns the audit on (src/daemon/audit.ts).
  */
 export interface Audit {
-  log: {
-    readonly includeArguments: boolean;
-    record(entry: AuditRecord): void;
-    close?(): Promise<void>;
-  };
-  outcomeTap(options: { contentType: string | undefined; rpcId: string | number | null | undefined }): OutcomeTap;
-}
-
-/** One tools/call as the audit line records it (a type only: the audit module itself loads only when on). */
-export type AuditRecord = AuditEntry;
-
-export interface OutcomeTap {
-  push(chunk: Buffer): void;
-  finish(): { outcome: string; rpcError?: { code: number; message: string } };
+  log: AuditLog;
+  outcomeTap: typeof createOutcomeTap;
 }
 
 export interface RecorderOptions {
@@ -96,9 +85,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
           method: exchange.method,
           path: exchange.path,
           rpcMethod: cut(rpcMethod),
-          tool: rpc?.uri === undefined && rpc?.method !== 'prompts/get' ? cut(rpc?.name) : undefined,
-          resource: cut(rpc?.uri),
-          prompt: rpc?.uri === undefined && rpc?.method === 'prompts/get' ? cut(rpc.name) : undefined,
+          ...targetOf(rpc),
           status,
           upstreamStatus: exchange.upstreamStatus,
           ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
@@ -117,7 +104,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
 }
 
 interface AuditedCalls {
-  log: Audit['log'];
+  log: AuditLog;
   calls: RpcEnvelope[];
   /** One per call, watching the answer for its id; empty until the answer starts. */
   taps: OutcomeTap[];
@@ -126,6 +113,7 @@ interface AuditedCalls {
 function recordAudit(audited: AuditedCalls, exchange: Exchange, upstream: Upstream, res: ServerResponse, totalMs: number): void {
   const { log, calls, taps } = audited;
   const status = exchange.upstreamStatus;
+  const messages = log.includeArguments ? parsedMessages(exchange.body) : [];
   calls.forEach((call, index) => {
     const seen = taps[index]?.finish();
     const outcome = exchange.failure
@@ -147,7 +135,7 @@ function recordAudit(audited: AuditedCalls, exchange: Exchange, upstream: Upstre
       ...(status === undefined ? {} : { status }),
       ...(seen?.rpcError ? { rpcError: seen.rpcError } : {}),
       durationMs: ms(totalMs),
-      ...(log.includeArguments ? { arguments: argumentsOf(exchange, call) } : {}),
+      ...(log.includeArguments ? { arguments: argumentsOf(messages, call) } : {}),
     });
   });
 }
@@ -160,17 +148,27 @@ export function identityOf(upstream: Upstream): string {
   return auth.type;
 }
 
-/** The arguments of a tools/call, parsed only when the audit is told to keep them. */
-function argumentsOf(exchange: Exchange, call: RpcEnvelope): unknown {
-  if (!exchange.body) return undefined;
+/** The request body's JSON-RPC messages, parsed only when the audit keeps arguments. */
+function parsedMessages(body: Buffer | undefined): unknown[] {
+  if (!body) return [];
   try {
-    const parsed: unknown = JSON.parse(exchange.body.toString('utf8'));
-    const messages = Array.isArray(parsed) ? parsed : [parsed];
-    const match = messages.find((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === call.id) as { params?: { arguments?: unknown } } | undefined;
-    return match?.params?.arguments;
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return Array.isArray(parsed) ? parsed : [parsed];
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+function argumentsOf(messages: unknown[], call: RpcEnvelope): unknown {
+  const match = messages.find((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === call.id) as { params?: { arguments?: unknown } } | undefined;
+  return match?.params?.arguments;
+}
+
+/** What the request is about, for the access line: a resource (by uri), a prompt, or a tool. */
+function targetOf(rpc: RpcEnvelope | undefined): { tool?: string; resource?: string; prompt?: string } {
+  if (rpc?.uri !== undefined) return { resource: cut(rpc.uri) };
+  if (rpc?.name === undefined) return {};
+  return rpc.method === 'prompts/get' ? { prompt: cut(rpc.name) } : { tool: cut(rpc.name) };
 }
 
 function cut(text: string | undefined): string | undefined {

@@ -118,7 +118,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     closingAudits.add(old);
     setTimeout(() => {
       closingAudits.delete(old);
-      void old.log.close?.();
+      void old.log.close();
     }, AUDIT_RETIRE_MS).unref();
   };
 
@@ -144,7 +144,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       clearTimeout(force);
       for (const old of [...retired, upstreams]) destroyUpstreams(old);
       // Lines of requests that finished while draining are in the queue: write them out.
-      await Promise.all([...closingAudits, audit].map((a) => a?.log.close?.()));
+      await Promise.all([...closingAudits, audit].map((a) => a?.log.close()));
       // Only our own socket: the inode bound at start, not whatever replaced it since.
       if (config.socket && socketIno !== undefined && (await lstat(config.socket).catch(() => undefined))?.ino === socketIno) await rm(config.socket, { force: true });
     })();

@@ -48,9 +48,10 @@ export class EventBoundary {
 /**
  * Relays an upstream event stream chunk by chunk (pausing it while the client
  * is slow) and writes `: keepalive` once it has been silent for `intervalMs`
- * at an event boundary (observe sees each upstream chunk); mid-event, the check waits for the next silence. A
+ * at an event boundary; mid-event, the check waits for the next silence. A
  * trailing CR counts as a boundary (the spec ends a line there); should its
  * LF follow later, the client just sees one more empty line, which is inert.
+ * `observe` sees each upstream chunk first (byte counts, the audit's tap).
  */
 export function relayWithKeepalive(source: IncomingMessage, res: ServerResponse, intervalMs: number, observe: (chunk: Buffer) => void = () => undefined): void {
   // Plain-text comments would corrupt a compressed body: relay that untouched.
