@@ -21,6 +21,8 @@ export interface SignerContext {
   logger?: Logger;
   /** Told the result of every token refresh attempt (the metrics count them). */
   onTokenRefresh?: (ok: boolean) => void;
+  /** Set where the process runs in the user's session (the stdio bridge): OAuth may open the browser for a step-up. */
+  interactiveLogin?: { env: NodeJS.ProcessEnv; progress: (text: string) => void };
 }
 
 const NONE: Signer = { type: 'none', needsBody: false, headerNames: [], sign: () => ({}) };
@@ -40,21 +42,40 @@ export async function createSigner(auth: AuthConfig, context: SignerContext): Pr
     }
     case 'act-as':
       return createActAsSigner({ token: await resolve(auth.token, 'token'), user: auth.user, header: auth.header });
-    case 'oauth':
+    case 'oauth': {
       // Loaded only for OAuth servers: the OAuth client is the largest part and most setups never use it.
-      return (await import('./oauth.js')).createOAuthSigner(
-        await openTokenManager(context, {
-          url: context.url,
-          ...(auth.clientId ? { clientId: auth.clientId } : {}),
-          ...(auth.clientSecret ? { clientSecret: await resolve(auth.clientSecret, 'clientSecret') } : {}),
-        }),
-      );
+      const settings: OAuthClientSettings = {
+        url: context.url,
+        ...(auth.clientId ? { clientId: auth.clientId } : {}),
+        ...(auth.clientSecret ? { clientSecret: await resolve(auth.clientSecret, 'clientSecret') } : {}),
+        ...(auth.privateKey ? { privateKey: await resolve(auth.privateKey, 'privateKey') } : {}),
+        ...(auth.signingAlgorithm ? { signingAlgorithm: auth.signingAlgorithm } : {}),
+        ...(auth.grant ? { grant: auth.grant } : {}),
+      };
+      const manager = await openTokenManager(context, settings);
+      const signer = (await import('./oauth.js')).createOAuthSigner(manager);
+      const interactive = context.interactiveLogin;
+      if (interactive && context.url !== undefined && context.secrets.stores) {
+        const { createStepUp } = await import('../oauth/step-up.js');
+        signer.stepUp = createStepUp({ server: context.server, url: context.url, auth, stores: context.secrets.stores, manager, settings, ...interactive });
+      }
+      return signer;
+    }
     case 'none':
       return NONE;
   }
 }
 
-async function openTokenManager(context: SignerContext, client: { url: string | undefined; clientId?: string; clientSecret?: string }): Promise<TokenManager> {
+interface OAuthClientSettings {
+  url: string | undefined;
+  clientId?: string;
+  clientSecret?: string;
+  privateKey?: string;
+  signingAlgorithm?: string;
+  grant?: 'authorization_code' | 'client_credentials';
+}
+
+async function openTokenManager(context: SignerContext, client: OAuthClientSettings): Promise<TokenManager> {
   const stores = context.secrets.stores;
   if (!stores || client.url === undefined) throw new AppError('OAUTH_UNAVAILABLE', `servers.${context.server}: OAuth tokens need the keychain stores here`);
   const [{ TokenManager }, { OAuthCredentials }] = await Promise.all([import('../oauth/token-manager.js'), import('../oauth/credentials.js')]);

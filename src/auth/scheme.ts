@@ -40,6 +40,18 @@ export interface Signer {
   refreshAfterUnauthorized?(sentAuthorization: string | undefined): Promise<void> | null;
   /** The upstream accepted a request re-sent after a refresh (so that credential works). */
   acceptedAfterRefresh?(sentAuthorization: string | undefined): void;
+  /**
+   * The upstream answered 403 with this WWW-Authenticate. For OAuth, a
+   * `insufficient_scope` challenge: the scope it requires (remembered for the
+   * next login, a step-up); undefined when the 403 is not one a login fixes.
+   */
+  insufficientScope?(challenge: string | undefined): string | undefined;
+  /**
+   * Signs in again asking for `scope` too, where this process may open the
+   * user's browser (the stdio bridge); resolves once the new token is in use.
+   * Absent in the daemon, which tells the agent to run `login` instead.
+   */
+  stepUp?(scope: string): Promise<void>;
   /** Whether the credential is usable now, with scheme details for `status` (never a secret). */
   state?(): CredentialState;
   /** Stops timers; called when the proxy closes. */

@@ -22,6 +22,7 @@ export function credentialReferences(auth: AuthConfig): CredentialReference[] {
     case 'headers':
       return Object.entries(auth.headers).map(([name, reference]) => ({ field: `auth.headers.${name}`, reference, label: `value of header ${name}` }));
     case 'oauth':
+      if (auth.privateKey) return [{ field: 'auth.privateKey', reference: auth.privateKey, label: 'OAuth client private key (PEM)' }];
       return auth.clientSecret ? [{ field: 'auth.clientSecret', reference: auth.clientSecret, label: 'OAuth client secret' }] : [];
     case 'none':
       return [];

@@ -98,6 +98,9 @@ const actAsAuth = z
   })
   .strict();
 
+/** JWS algorithms a private_key_jwt client assertion may use. */
+export const SIGNING_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+
 const oauthAuth = z
   .object({
     type: z.literal('oauth').describe('OAuth 2.1 per the MCP authorization spec; `mcp-auth-proxy login <server>` signs in'),
@@ -112,8 +115,30 @@ const oauthAuth = z
       .optional()
       .describe('skip discovery and use this issuer (for servers without protected resource metadata)'),
     redirectPort: z.number().int().min(1).max(65_535).optional().describe('fixed loopback port for the login redirect, for servers that registered one'),
+    grant: z
+      .enum(['authorization_code', 'client_credentials'], { error: 'grant must be "authorization_code" (a person signs in through the browser) or "client_credentials" (a service account, no browser)' })
+      .optional()
+      .describe('authorization_code (default): sign in through the browser; client_credentials: the client id and its secret or key get tokens, no browser'),
+    privateKey: secretReference
+      .optional()
+      .describe('reference to a PEM private key: the client authenticates with a signed JWT (private_key_jwt) instead of a client secret'),
+    signingAlgorithm: z
+      .enum(SIGNING_ALGORITHMS, { error: `signingAlgorithm must be one of: ${SIGNING_ALGORITHMS.join(', ')}` })
+      .optional()
+      .describe('JWS algorithm for private_key_jwt; defaults from the key (EC P-256 ES256, RSA RS256, Ed25519 EdDSA)'),
   })
-  .strict();
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (auth.privateKey && auth.clientSecret) ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'a client authenticates with clientSecret or privateKey, not both; remove one' });
+    if ((auth.privateKey || auth.grant === 'client_credentials') && !auth.clientId) {
+      ctx.addIssue({ code: 'custom', path: ['clientId'], message: `${auth.privateKey ? 'privateKey' : 'grant "client_credentials"'} needs the clientId the authorization server issued; add "clientId"` });
+    }
+    if (auth.grant === 'client_credentials' && !auth.clientSecret && !auth.privateKey) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'grant "client_credentials" needs a clientSecret (or privateKey) reference, e.g. "keychain:NAME-client-secret"' });
+    }
+    if (auth.signingAlgorithm && !auth.privateKey) ctx.addIssue({ code: 'custom', path: ['signingAlgorithm'], message: 'signingAlgorithm applies only with privateKey; remove it or add privateKey' });
+  });
+
 
 const AUTH_TYPES = ['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -156,7 +181,7 @@ export const serverSchema = z
   })
   .strict();
 
-const serverName = z
+export const serverNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'server names use letters, digits, "-" and "_" (they appear in URLs)')
   .refine((name) => !RESERVED_SERVER_NAMES.has(name.toLowerCase()), 'this name is reserved by the proxy; pick another');
@@ -230,7 +255,7 @@ export const configSchema = z
     audit: audit
       .default(() => ({ ...AUDIT_DEFAULTS }))
       .describe('opt-in audit log: one JSON line per tools/call (time, identity, server, tool, outcome, duration), rotated by size and UTC day'),
-    servers: z.record(serverName, serverSchema).default({}),
+    servers: z.record(serverNameSchema, serverSchema).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

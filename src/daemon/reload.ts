@@ -7,7 +7,8 @@ import { loadConfig, type FlagValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { buildUpstreams } from '../proxy/upstreams.js';
+import type { CredentialReport } from '../proxy/handler.js';
+import { buildUpstreams, credentialState, refreshCredential } from '../proxy/upstreams.js';
 import { auditChanged, openAudit } from './audit.js';
 import type { RunningProxy } from '../proxy/server.js';
 import type { SecretResolver } from '../secrets/resolve.js';
@@ -21,6 +22,8 @@ export interface ReloadInput {
   openSecrets: () => SecretResolver;
   /** Where the audit log goes. */
   stateDir: string;
+  /** Told the config now in force after a reload that refreshServerCredential ran itself. */
+  onReloaded?: (config: Config) => void;
 }
 
 /** Settings read once at start: changing them takes a restart. */
@@ -45,7 +48,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   }
   let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
   try {
-    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics });
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
     proxy.info.lastReload = { at, ok: false, problems: [String(error)] };
@@ -68,4 +71,36 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   logger.info('reloaded', { servers: [...upstreams.keys()], withoutCredential: missing });
   proxy.info.lastReload = { at, ok: true, ...(missing.length ? { problems: missing.map((name) => `${name}: no usable credential (see status)`) } : {}) };
   return next;
+}
+
+/**
+ * `login` or `logout` changed one server's credential (POST /credentialz):
+ * read the config and that credential again. A server with the same upstream
+ * gets its new credential in place; a new server, or one whose upstream
+ * changed, takes a full reload. Returns the server's state as the answer.
+ */
+export async function refreshServerCredential(input: ReloadInput, name: string): Promise<CredentialReport> {
+  const { ctx, options, proxy, logger } = input;
+  let next: Config;
+  try {
+    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
+    return { status: 409, body: { server: name, error: { message: `the config is invalid now, so nothing changed: ${problems.join('; ')}` } } };
+  }
+  const server = next.servers[name];
+  if (!server) return { status: 404, body: { server: name, error: { message: `no server named "${name}" in the config this proxy reads` } } };
+  const current = proxy.upstreams.get(name);
+  if (!current || current.config.url !== server.url || current.config.transport !== server.transport) {
+    logger.info('a login changed a server this proxy does not serve as configured: reloading', { server: name });
+    const reloaded = await reloadProxy(input);
+    if (!reloaded) return { status: 409, body: { server: name, error: { message: 'the reload was refused; see the daemon log' } } };
+    input.onReloaded?.(reloaded);
+  } else {
+    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics });
+    logger.info('credential read again after login/logout', { server: name, present: Boolean(current.signer) });
+  }
+  const upstream = proxy.upstreams.get(name);
+  const state = upstream ? credentialState(upstream) : { ready: false, reason: 'not served' };
+  return { status: 200, body: { server: name, credential: upstream?.signer ? 'present' : 'missing', ready: state.ready, ...(state.reason ? { reason: state.reason } : {}) } };
 }

@@ -3,7 +3,6 @@
 // metadata document (when the server supports them and one is configured),
 // then dynamic registration asking for the refresh_token grant.
 import {
-  ClientSecretBasic,
   ClientSecretPost,
   None,
   dynamicClientRegistrationRequest,
@@ -75,7 +74,7 @@ export async function obtainClient(name: string, choice: ClientChoice): Promise<
       },
       requestOptions(as.registration_endpoint),
     );
-    registered = await processDynamicClientRegistrationResponse(response);
+    registered = await processDynamicClientRegistrationResponse(await withSecretExpiry(response));
   } catch (error) {
     throw new AppError('OAUTH_REGISTRATION_FAILED', `${name}: dynamic client registration at ${as.registration_endpoint} failed: ${oauthErrorText(error)}`, {
       hint: `Register a client by hand and set servers.${name}.auth.clientId.`,
@@ -93,12 +92,51 @@ export async function obtainClient(name: string, choice: ClientChoice): Promise<
   };
 }
 
+/**
+ * RFC 7591 makes client_secret_expires_at required alongside a client_secret,
+ * but servers in the wild (and the MCP conformance suite) leave it out, and
+ * the SDK and mcp-remote accept that as "does not expire": so do we, by
+ * adding the 0 (never) the server meant before oauth4webapi checks the answer.
+ */
+async function withSecretExpiry(response: Response): Promise<Response> {
+  if (response.status !== 201 && response.status !== 200) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Response(text, response);
+  }
+  const record = body as Record<string, unknown> | null;
+  if (record && typeof record === 'object' && typeof record.client_secret === 'string' && record.client_secret_expires_at === undefined) {
+    return new Response(JSON.stringify({ ...record, client_secret_expires_at: 0 }), response);
+  }
+  return new Response(text, response);
+}
+
 /** The oauth4webapi client and its token-endpoint authentication. */
 export function clientAuth(record: Pick<OAuthClientRecord, 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'>, as: AuthorizationServer): [Client, ClientAuth] {
   const client: Client = { client_id: record.clientId };
   if (!record.clientSecret) return [client, None()];
   const method = record.tokenEndpointAuthMethod ?? (as.token_endpoint_auth_methods_supported?.includes('client_secret_basic') === false ? 'client_secret_post' : 'client_secret_basic');
-  return [client, method === 'client_secret_post' ? ClientSecretPost(record.clientSecret) : ClientSecretBasic(record.clientSecret)];
+  return [client, method === 'client_secret_post' ? ClientSecretPost(record.clientSecret) : formEncodedBasic(record.clientSecret)];
+}
+
+/**
+ * client_secret_basic as RFC 6749 §2.3.1 says: id and secret each
+ * application/x-www-form-urlencoded, then Basic. oauth4webapi's own version
+ * also escapes `-`, `_`, `.` and `*`, which that encoding leaves alone, so a
+ * server that compares the decoded id without a second decoding refuses
+ * `pre%2Dregistered` for `pre-registered`.
+ */
+export function formEncodedBasic(clientSecret: string): ClientAuth {
+  return (_as, client, _body, headers) => {
+    headers.set('authorization', `Basic ${Buffer.from(`${formEncode(client.client_id)}:${formEncode(clientSecret)}`).toString('base64')}`);
+  };
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 /** An OAuth error response as `error: description`, anything else as its message. */

@@ -11,6 +11,8 @@ export interface OAuthTokens {
   /** ms since epoch; absent when the server did not say. */
   expiresAt?: number;
   scope?: string;
+  /** Scope an upstream demanded since (a 403 insufficient_scope): the next login asks for it too. */
+  requiredScope?: string;
   obtainedAt: number;
   lastRefreshAt?: number;
   /** What a refresh needs without discovery: the issuer, its endpoints, the client and the resource. */

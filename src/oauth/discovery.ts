@@ -32,6 +32,8 @@ export async function discover(name: string, serverUrl: string, auth: OAuthConfi
   let issuer = auth.authorizationServer;
   let resource = canonicalResource(serverUrl);
   let scope = auth.scope;
+  /** A server of the 2025-03-26 era: no protected resource metadata, its own origin signs in. */
+  let legacy = false;
   requireSecure(name, 'MCP server URL', serverUrl);
   if (!issuer) {
     progress(`Asking ${serverUrl} where it signs in ...`);
@@ -51,8 +53,10 @@ export async function discover(name: string, serverUrl: string, auth: OAuthConfi
       }
       // 2025-03-26 servers publish no resource metadata: their own origin is the authorization server.
       progress(`No protected resource metadata; trying ${new URL(serverUrl).origin} as the authorization server (2025-03-26 style)`);
+      legacy = true;
     }
     if (metadata) {
+      legacy = false;
       resource = checkResource(name, metadata.resource, serverUrl);
       issuer = metadata.authorization_servers?.[0];
       if (!issuer) throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: the protected resource metadata lists no authorization_servers`);
@@ -63,7 +67,7 @@ export async function discover(name: string, serverUrl: string, auth: OAuthConfi
   }
   requireSecure(name, 'authorization server', issuer);
   progress(`Reading the authorization server metadata of ${issuer} ...`);
-  const as = await authorizationServerMetadata(name, issuer);
+  const as = await authorizationServerMetadata(name, issuer, legacy);
   for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint'] as const) {
     requireSecure(name, endpoint.replace(/_/g, ' '), as[endpoint]);
   }
@@ -98,8 +102,16 @@ async function probe(name: string, serverUrl: string): Promise<ReturnType<typeof
   return response.status === 401 ? extractWWWAuthenticateParams(response) : {};
 }
 
-async function authorizationServerMetadata(name: string, issuer: string): Promise<AuthorizationServer> {
-  const expected = new URL(issuer);
+/**
+ * RFC 8414 / OpenID metadata for `issuer`, refused unless it names exactly
+ * that issuer. `legacy` (a 2025-03-26 server, found with no resource
+ * metadata) relaxes two things, for that era only, as its spec allowed:
+ * metadata at the origin may name an issuer on the same origin with another
+ * path, and with no metadata at all the default endpoints /authorize, /token
+ * and /register at the origin are used.
+ */
+async function authorizationServerMetadata(name: string, issuer: string, legacy: boolean): Promise<AuthorizationServer> {
+  let expected = new URL(issuer);
   const tried: string[] = [];
   for (const { url } of buildDiscoveryUrls(expected)) {
     let response: Response;
@@ -120,11 +132,14 @@ async function authorizationServerMetadata(name: string, issuer: string): Promis
       .then((body: unknown) => (body as { issuer?: unknown } | null)?.issuer)
       .catch(() => undefined);
     if (typeof claimed === 'string' && claimed !== expected.href && claimed !== issuer) {
-      throw new AppError(
-        'OAUTH_ISSUER_MISMATCH',
-        `${name}: the metadata at ${url.href} claims issuer "${claimed}", but it was fetched for "${issuer}"; refusing to use it`,
-        { hint: 'RFC 8414 requires the two to be identical; a mismatch can mean a misconfigured or impersonated authorization server.' },
-      );
+      if (!legacy || !sameOrigin(claimed, expected)) {
+        throw new AppError(
+          'OAUTH_ISSUER_MISMATCH',
+          `${name}: the metadata at ${url.href} claims issuer "${claimed}", but it was fetched for "${issuer}"; refusing to use it`,
+          { hint: 'RFC 8414 requires the two to be identical; a mismatch can mean a misconfigured or impersonated authorization server.' },
+        );
+      }
+      expected = new URL(claimed);
     }
     try {
       return await processDiscoveryResponse(expected, response);
@@ -132,9 +147,29 @@ async function authorizationServerMetadata(name: string, issuer: string): Promis
       throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: the metadata at ${url.href} is not usable: ${(error as Error).message}`);
     }
   }
+  if (legacy && tried.length > 0 && tried.every((t) => t.endsWith('(HTTP 404)'))) return defaultEndpoints(expected.origin);
   throw new AppError('OAUTH_DISCOVERY_FAILED', `${name}: no authorization server metadata for ${issuer}; tried ${tried.join(', ')}`, {
     hint: 'Set servers.<name>.auth.authorizationServer if the server documents its issuer elsewhere.',
   });
+}
+
+function sameOrigin(url: string, other: URL): boolean {
+  try {
+    return new URL(url).origin === other.origin;
+  } catch {
+    return false;
+  }
+}
+
+/** What a 2025-03-26 client assumes of a server that publishes no metadata: the endpoints at fixed paths, PKCE S256. */
+function defaultEndpoints(origin: string): AuthorizationServer {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}/token`,
+    registration_endpoint: `${origin}/register`,
+    code_challenge_methods_supported: ['S256'],
+  };
 }
 
 /** The resource the metadata names must be this server or a parent path of it on the same origin. */

@@ -10,10 +10,12 @@ import { ResponseBodyError, WWWAuthenticateChallengeError, processRefreshTokenRe
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Redactor } from '../observability/redact.js';
-import { clientAuth, oauthErrorText } from './client.js';
+import { authenticate, clientCredentialsTokens } from './client-credentials.js';
+import { oauthErrorText } from './client.js';
 import type { OAuthClientRecord, OAuthCredentials, OAuthTokens } from './credentials.js';
 import { resourceCovers } from './resource.js';
 import { requestOptions } from './http.js';
+import { unionScope } from './scope.js';
 import { storedServer, tokensFrom } from './tokens.js';
 
 export interface TokenManagerOptions {
@@ -26,6 +28,11 @@ export interface TokenManagerOptions {
   /** A pre-registered client (auth.clientId) and its secret (auth.clientSecret), used only for tokens issued to it. */
   clientId?: string;
   clientSecret?: string;
+  /** A pre-registered client's PEM key (auth.privateKey): private_key_jwt instead of a secret. */
+  privateKey?: string;
+  signingAlgorithm?: string;
+  /** client_credentials: a service account renews its token with its own credentials (no refresh token). */
+  grant?: 'authorization_code' | 'client_credentials';
   now?: () => number;
   /** Waits between token-endpoint attempts after a 5xx, a rate limit or a network error. */
   retryDelaysMs?: number[];
@@ -76,6 +83,15 @@ export class TokenManager {
     await this.reload();
   }
 
+  /** Takes up what a new login just stored (a step-up in this process), whatever this manager held. */
+  async adoptStored(): Promise<void> {
+    const stored = await this.options.credentials.loadTokens();
+    if (!stored) return;
+    this.client = (await this.options.credentials.loadClient()) ?? this.client;
+    this.fetchedAfter401 = undefined;
+    this.adopt(stored);
+  }
+
   /** The Authorization header for the current token. */
   authorization(): Record<string, string> {
     return this.header;
@@ -87,7 +103,7 @@ export class TokenManager {
     if (!tokens || this.loginError) return this.recover();
     if (tokens.expiresAt === undefined) return null;
     const now = this.now();
-    if (!tokens.refreshToken) {
+    if (!this.renewable(tokens)) {
       // Nothing to refresh with: use the token while it lasts, then ask for a login.
       if (now < tokens.expiresAt) return null;
       this.loginError = this.expiredWithoutRefresh();
@@ -112,7 +128,7 @@ export class TokenManager {
     if (sent !== this.header.authorization) return Promise.resolve();
     const tokens = this.tokens;
     if (!tokens || tokens.accessToken === this.fetchedAfter401) return null;
-    if (!tokens.refreshToken) {
+    if (!this.renewable(tokens)) {
       this.loginError = this.expiredWithoutRefresh();
       return Promise.reject(this.loginError);
     }
@@ -142,6 +158,33 @@ export class TokenManager {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+  }
+
+  /**
+   * The upstream refused a call for want of `scope` (403 insufficient_scope):
+   * remembered with the stored login, so the next `login` asks for it along
+   * with what was granted (a step-up). Saving is best effort.
+   */
+  requireScope(scope: string): void {
+    const tokens = this.tokens;
+    if (!tokens) return;
+    const requiredScope = unionScope(tokens.requiredScope, scope);
+    if (requiredScope === tokens.requiredScope) return;
+    this.tokens = { ...tokens, requiredScope };
+    this.options.credentials.saveTokens(this.tokens).catch((error: unknown) =>
+      this.options.logger.warn('could not record the scope the server asked for; pass it to login with --scope', { server: this.options.server, scope, error: (error as Error).message }),
+    );
+  }
+
+  /** Whether a fresh token can be had without the user: a refresh token, or the client credentials grant. */
+  private renewable(tokens: OAuthTokens): boolean {
+    return Boolean(tokens.refreshToken) || this.clientCredentialsGrant(tokens);
+  }
+
+  /** A service account whose token was issued to the configured client: it asks again with its credentials. */
+  private clientCredentialsGrant(tokens: OAuthTokens): boolean {
+    const { grant, clientId, clientSecret, privateKey } = this.options;
+    return grant === 'client_credentials' && clientId === tokens.clientId && Boolean(clientSecret || privateKey);
   }
 
   /** One refresh at a time: everyone who asks while one runs waits for that one. */
@@ -194,7 +237,7 @@ export class TokenManager {
       : new AppError('LOGIN_REQUIRED', `The stored login for "${this.options.server}" was issued for ${tokens.resource}, not ${this.options.url}; it is not sent there`, {
           hint: `Run \`mcp-auth-proxy login ${this.options.server}\``,
         });
-    if (tokens.expiresAt !== undefined && tokens.refreshToken && !this.loginError) this.arm(this.refreshAt(tokens));
+    if (tokens.expiresAt !== undefined && this.renewable(tokens) && !this.loginError) this.arm(this.refreshAt(tokens));
     else clearTimeout(this.timer);
   }
 
@@ -236,25 +279,26 @@ export class TokenManager {
       if (stored.expiresAt === undefined || this.now() < this.mustRefreshAt(stored)) return;
     }
     const current = this.tokens as OAuthTokens;
-    if (!current.refreshToken) throw (this.loginError = this.expiredWithoutRefresh());
+    if (!this.renewable(current)) throw (this.loginError = this.expiredWithoutRefresh());
     const as = storedServer(current);
-    const [client, authentication] = clientAuth({ clientId: current.clientId, ...this.clientCredentials(current) }, as);
+    const proof = { clientId: current.clientId, ...this.clientCredentials(current) };
+    const [client, authentication] = await authenticate(proof, as, server);
     const delays = this.options.retryDelaysMs ?? [500, 1000, 2000];
     for (let attempt = 0; ; attempt++) {
       let response: Response | undefined;
       try {
-        response = await refreshTokenGrantRequest(as, client, authentication, current.refreshToken, {
-          additionalParameters: { resource: current.resource },
-          ...requestOptions(current.tokenEndpoint),
-        });
-        if (response.status >= 500 || response.status === 429) throw new RetryableError(`token endpoint answered HTTP ${response.status}`);
-        const next = tokensFrom(server, await processRefreshTokenResponse(as, client, response), {
-          as,
-          clientId: current.clientId,
-          resource: current.resource,
-          now: this.now(),
-          previous: current,
-        });
+        let next: OAuthTokens;
+        if (current.refreshToken) {
+          response = await refreshTokenGrantRequest(as, client, authentication, current.refreshToken, {
+            additionalParameters: { resource: current.resource },
+            ...requestOptions(current.tokenEndpoint),
+          });
+          if (response.status >= 500 || response.status === 429) throw new RetryableError(`token endpoint answered HTTP ${response.status}`);
+          next = tokensFrom(server, await processRefreshTokenResponse(as, client, response), { as, clientId: current.clientId, resource: current.resource, now: this.now(), previous: current });
+        } else {
+          // A service account: the same grant again, for the scope it holds.
+          next = await clientCredentialsTokens({ server, as, proof, resource: current.resource, ...(current.scope ? { scope: current.scope } : {}), now: this.now(), previous: current });
+        }
         await this.keep(next);
         this.options.onRefresh?.(true);
         logger.info('refreshed the access token', { server, expiresAt: next.expiresAt ? new Date(next.expiresAt).toISOString() : undefined });
@@ -306,12 +350,13 @@ export class TokenManager {
     throw this.loginError;
   }
 
-  private clientCredentials(tokens: OAuthTokens): Pick<OAuthClientRecord, 'clientSecret' | 'tokenEndpointAuthMethod'> {
+  private clientCredentials(tokens: OAuthTokens): Pick<OAuthClientRecord, 'clientSecret' | 'tokenEndpointAuthMethod'> & { privateKey?: string; signingAlgorithm?: string } {
     const stored = this.client?.clientId === tokens.clientId && this.client.issuer === tokens.issuer ? this.client : undefined;
-    const configured = this.options.clientId === tokens.clientId ? this.options.clientSecret : undefined;
-    const secret = configured ?? stored?.clientSecret;
+    const configured = this.options.clientId === tokens.clientId;
+    const secret = (configured ? this.options.clientSecret : undefined) ?? stored?.clientSecret;
+    const key = configured ? this.options.privateKey : undefined;
     return {
-      ...(secret ? { clientSecret: secret } : {}),
+      ...(key ? { privateKey: key, ...(this.options.signingAlgorithm ? { signingAlgorithm: this.options.signingAlgorithm } : {}) } : secret ? { clientSecret: secret } : {}),
       ...(stored?.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: stored.tokenEndpointAuthMethod } : {}),
     };
   }

@@ -25,6 +25,8 @@ export function tokensFrom(name: string, response: TokenEndpointResponse, contex
     ...(refreshToken ? { refreshToken } : {}),
     ...(typeof response.expires_in === 'number' ? { expiresAt: now + response.expires_in * 1000 } : {}),
     ...(scope ? { scope } : {}),
+    // A refresh keeps the scope the server has asked for since: only a new login can grant it.
+    ...(previous?.requiredScope ? { requiredScope: previous.requiredScope } : {}),
     obtainedAt: now,
     ...(previous ? { lastRefreshAt: now } : {}),
     issuer: as.issuer,

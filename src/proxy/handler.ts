@@ -33,6 +33,14 @@ export interface HandlerOptions {
   legacy: LegacySse;
   /** What /statusz reports about this process (read at each request: a reload updates it). */
   info: { version: string; startedAt: string; lastReload?: unknown };
+  /** Reads one server's credential again (POST /credentialz, sent by login and logout); absent: not offered. */
+  refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
+}
+
+/** What /credentialz answers: the HTTP status and the server's credential state. */
+export interface CredentialReport {
+  status: number;
+  body: Record<string, unknown>;
 }
 
 /** What /statusz reports: process info, per-server state, the headline counters. */
@@ -94,6 +102,8 @@ export function createHandler(options: HandlerOptions): Handler {
         return sendJson(res, 200, statusOf(upstreams, options.info, options.metrics));
       case 'metrics':
         return sendMetrics(res, options.metrics, logger);
+      case 'credentialz':
+        return credentialz(req, res);
       case 'discovery':
         return sendProxyError(res, {
           status: 404,
@@ -228,6 +238,31 @@ export function createHandler(options: HandlerOptions): Handler {
       }
     }
   } as Handler;
+  /** POST {"server": NAME}: the credential of that server is read again; its new state is the answer. */
+  function credentialz(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') {
+      return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', message: '/credentialz takes POST only' }, null, { allow: 'POST' });
+    }
+    readBody(req, 4096, (error, body) => {
+      if (error) return refuseBody(res, error, 'credentialz', {});
+      let server: unknown;
+      try {
+        server = (JSON.parse(body.toString('utf8')) as { server?: unknown }).server;
+      } catch {
+        server = undefined;
+      }
+      if (typeof server !== 'string') {
+        return sendProxyError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_REQUEST', message: 'send {"server": "<name>"}' });
+      }
+      const pending = options.refreshCredential?.(server);
+      if (!pending) return sendProxyError(res, { status: 501, rpcCode: RPC.routeNotFound, code: 'NOT_OFFERED', message: 'this proxy does not re-read credentials on request; restart it' });
+      pending.then(
+        (report) => sendJson(res, report.status, report.body),
+        (failure: unknown) => failRequest(res, logger, failure),
+      );
+    });
+  }
+
   handle.update = (next, routes, bodyLimit) => {
     upstreams = next;
     route = createRouter(routes);

@@ -22,6 +22,7 @@ export const RPC = {
   noCredential: -32004,
   forbidden: -32005,
   tooLarge: -32006,
+  insufficientScope: -32007,
 } as const;
 
 export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: unknown = null, extraHeaders: Record<string, string> = {}): void {

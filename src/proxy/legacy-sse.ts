@@ -42,32 +42,65 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
   const sessions = new Map<string, { upstream: string; url: URL }>();
 
   function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void {
-    const signer = upstream.signer;
-    if (!signer) return;
+    if (!upstream.signer) return;
     const startedAt = Date.now();
     const { requestId } = exchange;
     const idHeader = { [REQUEST_ID_HEADER]: requestId };
     const lastEventId = req.headers['last-event-id'];
-    const headers: Record<string, string> = {
-      ...upstream.staticHeaders,
-      accept: 'text/event-stream',
-      [REQUEST_ID_HEADER]: requestId,
-      ...(typeof lastEventId === 'string' ? { 'last-event-id': lastEventId } : {}),
-    };
-    Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: LOCAL_USER }));
-    const client = upstream.base.protocol === 'https:' ? https : http;
-    const request = client.request(upstream.base, { method: 'GET', headers, agent: upstream.agent });
     const tokens: string[] = [];
-    const timer = setTimeout(() => request.destroy(Object.assign(new Error(`no response headers within ${upstream.timeoutMs} ms`), { code: 'UPSTREAM_TIMEOUT' })), upstream.timeoutMs);
-    timer.unref();
+    let request: http.ClientRequest | undefined;
     res.once('close', () => {
-      clearTimeout(timer);
-      request.destroy();
+      request?.destroy();
       for (const token of tokens) sessions.delete(token);
     });
+    connect(false);
 
-    request.on('response', (answer) => {
-      clearTimeout(timer);
+    /** Opens the upstream stream, signed; a 401 to an OAuth token is refreshed and retried once, as on every route. */
+    function connect(retried: boolean): void {
+      const signer = upstream.signer;
+      if (!signer || res.destroyed) return;
+      const headers: Record<string, string> = {
+        ...upstream.staticHeaders,
+        accept: 'text/event-stream',
+        [REQUEST_ID_HEADER]: requestId,
+        ...(typeof lastEventId === 'string' ? { 'last-event-id': lastEventId } : {}),
+      };
+      Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: LOCAL_USER }));
+      const client = upstream.base.protocol === 'https:' ? https : http;
+      const sent = client.request(upstream.base, { method: 'GET', headers, agent: upstream.agent });
+      request = sent;
+      const timer = setTimeout(() => sent.destroy(Object.assign(new Error(`no response headers within ${upstream.timeoutMs} ms`), { code: 'UPSTREAM_TIMEOUT' })), upstream.timeoutMs);
+      timer.unref();
+      sent.once('close', () => clearTimeout(timer));
+      sent.on('response', (answer) => {
+        clearTimeout(timer);
+        const refreshing = answer.statusCode === 401 && !retried ? signer.refreshAfterUnauthorized?.(headers.authorization) : null;
+        if (!refreshing) {
+          if (retried && (answer.statusCode ?? 500) < 400) signer.acceptedAfterRefresh?.(headers.authorization);
+          return relayAnswer(sent, answer);
+        }
+        answer.resume();
+        logger.info('legacy SSE upstream refused the token; refreshing it once', { requestId, server: upstream.name });
+        refreshing.then(
+          () => connect(true),
+          (error: unknown) => {
+            exchange.failure = 'refresh-failed';
+            sendProxyError(res, {
+              status: 503,
+              rpcCode: RPC.noCredential,
+              code: (error as { code?: string }).code ?? 'CREDENTIAL_UNAVAILABLE',
+              server: upstream.name,
+              message: `Upstream "${upstream.name}" refused the token and it could not be refreshed: ${(error as Error).message}`,
+              hint: (error as { hint?: string }).hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
+            }, null, idHeader);
+          },
+        );
+      });
+      sent.on('error', (error: NodeJS.ErrnoException) => failed(error));
+      sent.end();
+    }
+
+    function relayAnswer(request: http.ClientRequest, answer: IncomingMessage): void {
       const status = answer.statusCode ?? 502;
       exchange.upstreamStatus = status;
       exchange.firstByteAt = performance.now();
@@ -162,10 +195,9 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       answer.once('close', () => {
         if (!answer.complete && !res.destroyed) res.destroy();
       });
-    });
+    }
 
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+    function failed(error: NodeJS.ErrnoException): void {
       if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
@@ -182,8 +214,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         message: timedOut ? `Upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms` : `Upstream "${upstream.name}" is unreachable (${error.code ?? error.message})`,
         hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it',
       }, null, idHeader);
-    });
-    request.end();
+    }
   }
 
   return {

@@ -11,6 +11,7 @@ import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { ForwardedExchange } from './exchange.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
 import { relayWithKeepalive } from './stream-keepalive.js';
+import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { responseHeaders } from './strip.js';
 
 /** Registers a held stream of `server`: close() ends it at shutdown; it counts as open until the response closes. */
@@ -47,6 +48,31 @@ export function createRelay(options: RelayOptions): Relay {
       }
     }
     if (exchange.retried && status < 400) upstream.signer?.acceptedAfterRefresh?.(exchange.headers.authorization as string | undefined);
+    if (status === 403 && upstream.signer?.insufficientScope) {
+      const challenge = proxyRes.headers['www-authenticate'];
+      const scope = upstream.signer.insufficientScope(Array.isArray(challenge) ? challenge.join(', ') : challenge);
+      if (scope) {
+        // A step-up: the daemon cannot open the user's browser, so the agent is told the one command that grants it.
+        proxyRes.resume();
+        exchange.failure = 'insufficient-scope';
+        metrics.credentialRejected(upstream.name, status);
+        logger.warn('upstream wants more scope for this call', { requestId: exchange.requestId, server: upstream.name, scope, hint: `mcp-auth-proxy login ${upstream.name}` });
+        sendProxyError(
+          res,
+          {
+            status: 403,
+            rpcCode: RPC.insufficientScope,
+            code: 'INSUFFICIENT_SCOPE',
+            server: upstream.name,
+            message: `Upstream "${upstream.name}" needs more permission for this call (scope: ${scope})`,
+            hint: `Run \`mcp-auth-proxy login ${upstream.name}\` to grant it (it asks for this scope too); the running proxy uses the new login at once`,
+          },
+          requestIdOf(exchange.body),
+          { [REQUEST_ID_HEADER]: exchange.requestId },
+        );
+        return;
+      }
+    }
     if (status === 405 && req.method === 'GET') {
       // The upstream has no server stream: agents that insist on one get heartbeats.
       proxyRes.resume();

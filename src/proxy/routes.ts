@@ -8,6 +8,8 @@ export type Route =
   | { kind: 'readyz' }
   | { kind: 'statusz' }
   | { kind: 'metrics' }
+  /** POST: `login` / `logout` changed a server's credential; read it again. */
+  | { kind: 'credentialz' }
   | { kind: 'mcp'; server: string; suffix: string; query: string }
   /** The legacy HTTP+SSE pair: the agent's event stream and its message endpoint; prefix is the local path before them. */
   | { kind: 'legacy-sse'; server: string; prefix: string }
@@ -47,6 +49,7 @@ export function matchRoute(url: string, table: RouteTable): Route {
   if (path === '/readyz') return { kind: 'readyz' };
   if (path === '/statusz') return { kind: 'statusz' };
   if (path === '/metrics') return { kind: 'metrics' };
+  if (path === '/credentialz') return { kind: 'credentialz' };
   if (isDiscovery(path)) return { kind: 'discovery' };
   const legacy = matchLegacy(path, query, table);
   if (legacy) return legacy;

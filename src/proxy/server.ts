@@ -14,7 +14,7 @@ import { infoLineWriter, type Logger } from '../observability/logger.js';
 import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import { createForwarder } from './forward.js';
 import { createGuard } from './guard.js';
-import { createHandler, failRequest, type Handler } from './handler.js';
+import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
 import { createLegacySse } from './legacy-sse.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
@@ -45,6 +45,8 @@ export interface RunningProxy {
   readonly audit: Audit | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
   reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
+  /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
+  setCredentialRefresher(refresh: (server: string) => Promise<CredentialReport>): void;
   close(): Promise<void>;
 }
 
@@ -89,7 +91,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info };
+  let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
+  const refreshCredential = (server: string) => refresher?.(server);
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential };
   const token = options.clientToken === undefined ? {} : { clientToken: options.clientToken };
   const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, token) })];
   serve(tcp, handlers[0] as Handler, logger);
@@ -167,17 +171,21 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       if (audit && audit !== nextAudit) retireAudit(audit);
       audit = nextAudit;
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
-      // Old servers stop their timers; their connection pools stay while streams in flight use them.
-      for (const upstream of upstreams.values()) upstream.signer?.close?.();
+      // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
+      const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));
+      for (const upstream of upstreams.values()) if (!kept.has(upstream.signer)) upstream.signer?.close?.();
       retired.push(upstreams);
       upstreams = nextUpstreams;
       // Pools of earlier reloads with nothing in use any more are released now.
       for (const old of [...retired]) {
         if ([...old.values()].every((u) => Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
-          destroyUpstreams(old);
+          destroyUpstreams(old, kept);
           retired.splice(retired.indexOf(old), 1);
         }
       }
+    },
+    setCredentialRefresher(refresh) {
+      refresher = refresh;
     },
     close,
   };

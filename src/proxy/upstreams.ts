@@ -42,6 +42,13 @@ export interface BuildOptions {
   now?: () => number;
   /** Counts token refreshes per server (the proxy's /metrics). */
   metrics?: Pick<ProxyMetrics, 'tokenRefresh'>;
+  /**
+   * The servers in use before a reload: an OAuth server whose URL and auth
+   * are unchanged keeps its token manager (tokens refreshed in memory, a
+   * refresh under way, the 401 loop guard), instead of a new one reading a
+   * store that may hold an older, already rotated refresh token.
+   */
+  previous?: Map<string, Upstream>;
 }
 
 export async function buildUpstreams(options: BuildOptions): Promise<Map<string, Upstream>> {
@@ -67,9 +74,18 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     staticHeaders: {},
     strip: (headers) => headers,
   };
+  Object.assign(upstream, await resolveCredential(name, server, options));
+  return upstream;
+}
+
+/** What a server's auth resolves to: its signer, static headers and strip step, or why it has none. */
+type CredentialParts = Pick<Upstream, 'signer' | 'credentialError' | 'staticHeaders' | 'strip'>;
+
+async function resolveCredential(name: string, server: ServerConfig, options: Omit<BuildOptions, 'config'>): Promise<CredentialParts> {
   try {
-    upstream.staticHeaders = await resolveStaticHeaders(name, server, options.secrets);
-    upstream.signer = await createSigner(server.auth, {
+    const staticHeaders = await resolveStaticHeaders(name, server, options.secrets);
+    const kept = reusableSigner(options.previous?.get(name), server);
+    const signer = kept ?? await createSigner(server.auth, {
       server: name,
       url: server.url,
       secrets: options.secrets,
@@ -77,18 +93,36 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
-    upstream.strip = createStripper(upstream.signer.headerNames);
+    return { signer, credentialError: undefined, staticHeaders, strip: createStripper(signer.headerNames) };
   } catch (error) {
-    upstream.credentialError =
-      error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
+    const credentialError = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
     options.logger.warn('server has no usable credential; its requests get 503 until fixed', {
       server: name,
-      code: upstream.credentialError.code,
-      error: upstream.credentialError.message,
-      hint: upstream.credentialError.hint,
+      code: credentialError.code,
+      error: credentialError.message,
+      hint: credentialError.hint,
     });
+    return { signer: undefined, credentialError, staticHeaders: {}, strip: createStripper() };
   }
-  return upstream;
+}
+
+/** The OAuth signer of the same server before a reload, when its URL and auth block did not change. */
+function reusableSigner(before: Upstream | undefined, server: ServerConfig): Signer | undefined {
+  if (server.auth.type !== 'oauth' || !before?.signer || before.signer.type !== 'oauth') return undefined;
+  return before.config.url === server.url && JSON.stringify(before.config.auth) === JSON.stringify(server.auth) ? before.signer : undefined;
+}
+
+/**
+ * Reads one server's credential again (`login` or `logout` changed it) and
+ * swaps it in at once: the next request signs with the new one, or gets the
+ * 503 that names the fix when it is gone. The old signer stops its timers; an
+ * OAuth token it held in memory is not sent again.
+ */
+export async function refreshCredential(upstream: Upstream, server: ServerConfig, options: Omit<BuildOptions, 'config' | 'previous'>): Promise<void> {
+  const parts = await resolveCredential(upstream.name, server, options);
+  const old = upstream.signer;
+  Object.assign(upstream, parts, { config: server });
+  if (old !== parts.signer) old?.close?.();
 }
 
 /** A server's static `headers`, names lower-cased, secret references resolved (and so registered for redaction). */
@@ -100,9 +134,10 @@ export async function resolveStaticHeaders(name: string, server: ServerConfig, s
   return headers;
 }
 
-export function destroyUpstreams(upstreams: Map<string, Upstream>): void {
+/** Closes pools and signers; signers in `keep` (carried into the servers now in use) stay running. */
+export function destroyUpstreams(upstreams: Map<string, Upstream>, keep: ReadonlySet<Signer | undefined> = new Set()): void {
   for (const upstream of upstreams.values()) {
-    upstream.signer?.close?.();
+    if (!keep.has(upstream.signer)) upstream.signer?.close?.();
     upstream.agent.destroy();
   }
 }

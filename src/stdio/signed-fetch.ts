@@ -1,7 +1,9 @@
 // The fetch the stdio bridge hands the SDK's client transports: every request
 // gets the server's static headers, the 2026-07-28 metadata headers and the
 // scheme's credential (after waiting for an OAuth refresh if one is due); a
-// 401 to an OAuth token is retried once after a refresh, as in the proxy.
+// 401 to an OAuth token is retried once after a refresh, as in the proxy, and
+// a 403 insufficient_scope once after a step-up sign-in (the bridge runs in
+// the user's session, so it can open the browser; the daemon cannot).
 import { LOCAL_USER, type Signer } from '../auth/scheme.js';
 import type { ModernHeaders } from './modern-headers.js';
 
@@ -39,6 +41,15 @@ export function createSignedFetch(options: SignedFetchOptions): typeof fetch {
         request = build(input as string | URL | Request, init);
         response = await send(request.url, request.init);
         if (response.ok) signer.acceptedAfterRefresh?.(new Headers(request.init.headers).get('authorization') ?? undefined);
+      }
+    }
+    if (response.status === 403 && signer.stepUp && signer.insufficientScope) {
+      const scope = signer.insufficientScope(response.headers.get('www-authenticate') ?? undefined);
+      if (scope) {
+        await response.body?.cancel();
+        await signer.stepUp(scope);
+        request = build(input as string | URL | Request, init);
+        response = await send(request.url, request.init);
       }
     }
     return response;

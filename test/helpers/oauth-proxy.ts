@@ -18,7 +18,7 @@ export interface OAuthBed {
   file: FileStore;
   login(extra?: string[], tamper?: (redirect: URL) => void): Promise<SignIn>;
   /** A proxy serving `linear` at `url` (default: the server's MCP URL) from `store` (default: the file store). */
-  startProxy(options?: { url?: string; store?: SecretStore }): Promise<TestProxy>;
+  startProxy(options?: { url?: string; store?: SecretStore; transport?: 'sse' }): Promise<TestProxy>;
   close(): Promise<void>;
 }
 
@@ -45,8 +45,8 @@ export async function startOAuthBed(options: OAuthServerOptions = {}): Promise<O
     env,
     file,
     login: (extra = [], tamper) => signInWithCli(['linear', '--url', as.mcpUrl, '--type', 'oauth', '--insecure-storage', ...extra], env, home, tamper),
-    startProxy: async ({ url = as.mcpUrl, store = file } = {}) => {
-      const proxy = await startTestProxy({ servers: { linear: { url, auth: { type: 'oauth' } } } }, {}, { stores: { keychain: NO_KEYCHAIN, file: store } });
+    startProxy: async ({ url = as.mcpUrl, store = file, transport } = {}) => {
+      const proxy = await startTestProxy({ servers: { linear: { url, ...(transport ? { transport } : {}), auth: { type: 'oauth' } } } }, {}, { stores: { keychain: NO_KEYCHAIN, file: store } });
       proxies.push(proxy);
       return proxy;
     },

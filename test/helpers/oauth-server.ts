@@ -10,6 +10,7 @@ import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprot
 import { createOAuthMetadata, mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { OAuthClientInformationFull, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { listen } from './net.js';
@@ -47,6 +48,8 @@ export interface OAuthServerOptions {
 export interface TestOAuthServer {
   issuer: string;
   mcpUrl: string;
+  /** The same MCP server on the legacy HTTP+SSE transport (its SSE endpoint). */
+  legacySseUrl: string;
   /** Counters a test asserts on. authorize/register/grants count successes; mcpRequests counts every /mcp request; rejectedTokens counts presented bearer tokens refused. */
   counts: { authorize: number; register: number; authorizationCodeGrants: number; refreshGrants: number; mcpRequests: number; rejectedTokens: number };
   /** Every /authorize request's query parameters and every /token request's form body (503'd ones included), in order. */
@@ -299,9 +302,29 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     serveMcp,
   );
 
+  // The same server on the 2024-11-05 HTTP+SSE pair (GET /mcp/sse, POST /mcp/messages), behind the same bearer check.
+  const legacySessions = new Map<string, SSEServerTransport>();
+  const bearer = requireBearerAuth({ verifier: provider, resourceMetadataUrl: `${issuer}/.well-known/oauth-protected-resource/mcp` });
+  app.get('/mcp/sse', bearer, (async (_req, res) => {
+    const transport = new SSEServerTransport('/mcp/messages', res);
+    legacySessions.set(transport.sessionId, transport);
+    res.on('close', () => legacySessions.delete(transport.sessionId));
+    const server = new McpServer({ name: 'oauth-test-mcp-legacy', version: '1.0.0' });
+    server.registerTool('whoami', { description: 'Names the subject of the access token used' }, async (extra) => ({
+      content: [{ type: 'text', text: `whoami: ${String(extra.authInfo?.extra?.subject)}` }],
+    }));
+    await server.connect(transport);
+  }) as Handler);
+  app.post('/mcp/messages', bearer, json(), (async (req, res) => {
+    const transport = legacySessions.get(String(new URL(req.url ?? '/', issuer).searchParams.get('sessionId')));
+    if (!transport) return void res.writeHead(404).end('no such session');
+    await transport.handlePostMessage(req, res, req.body);
+  }) as Handler);
+
   return {
     issuer,
     mcpUrl,
+    legacySseUrl: `${issuer}/mcp/sse`,
     counts,
     authorizeRequests,
     tokenRequests,

@@ -16,6 +16,8 @@ export interface TestProxy {
   url: string;
   logs: Capture;
   config: Config;
+  /** What SIGHUP does in the daemon: the servers are built again (from the same config) and swapped in. */
+  reload: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -43,7 +45,11 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...(options.now ? { now: options.now } : {}) });
   const audit = await openAudit(config, { dir: options.stateDir ?? '/nonexistent-test-state-dir', redactor, logger });
   const proxy = await startProxyServer({ config, upstreams, logger, metrics, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
-  return { proxy, url: proxy.url, logs, config, close: () => proxy.close() };
+  const reload = async () => {
+    const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...(options.now ? { now: options.now } : {}) });
+    proxy.reload(config, next, proxy.audit);
+  };
+  return { proxy, url: proxy.url, logs, config, reload, close: () => proxy.close() };
 }
 
 export const KEY_ID = 'test-key-7f3a';

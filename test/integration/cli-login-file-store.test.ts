@@ -84,15 +84,17 @@ test('a wrong secret is stored but reported with the upstream’s reason, exit 1
   expect(result.stderr).not.toContain('not-the-secret');
 });
 
-test('an unreachable upstream at login keeps the secret and points at doctor, exit 1', async () => {
+test('an unreachable upstream at login stores nothing, adds no entry, points at doctor and --no-verify, exit 1', async () => {
   const dead = await refusingPort();
   const url = `http://127.0.0.1:${dead.port}/mcp`;
   const result = await withStdin(['login', 'gw', '--url', url, '--key-id', 'k', '--stdin', '--insecure-storage'], SECRET);
   dead.release();
   expect(result.code).toBe(1);
-  expect(result.stderr).toContain(`The secret is stored, but the check could not reach ${url}: could not connect (ECONNREFUSED)`);
+  expect(result.stderr).toContain(`Nothing was stored: the check could not reach ${url}: could not connect (ECONNREFUSED)`);
   expect(result.stderr).toContain('mcp-auth-proxy doctor');
-  expect(JSON.parse(readFileSync(storeFile(), 'utf8'))).toEqual({ gw: SECRET });
+  expect(result.stderr).toContain('mcp-auth-proxy login gw --no-verify');
+  expect(existsSync(storeFile())).toBe(false);
+  expect(existsSync(configFile())).toBe(false);
 });
 
 test('login with no terminal and no --stdin is a usage error', async () => {

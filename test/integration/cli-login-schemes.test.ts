@@ -263,12 +263,23 @@ describe('verification against a bearer upstream that accepts only the right tok
     expect(readJson(storeFile())).toEqual({ search: RIGHT });
   });
 
-  test('a wrong token: stored but refused, exit 1, the value never printed even though the upstream echoed it', async () => {
+  test('a wrong token: refused, exit 1, the working token stays stored, the value never printed even though the upstream echoed it', async () => {
+    expect((await cli(['login', 'search', '--stdin', '--insecure-storage'], `${RIGHT}\n`)).code).toBe(0);
+    received = [];
     const result = await cli(['login', 'search', '--stdin', '--insecure-storage'], `${WRONG}\n`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`The secret is stored, but ${upstream.url}/mcp refused the signed request: HTTP 401`);
+    expect(result.stderr).toContain(`Nothing was stored: ${upstream.url}/mcp refused the signed request: HTTP 401`);
+    expect(result.stderr).toContain('whatever was stored before still is');
     expect(result.stderr).toContain('invalid token: Bearer [REDACTED]');
     expect(received).toEqual([{ method: 'POST', headers: expect.objectContaining({ authorization: `Bearer ${WRONG}` }) }]);
+    // The mistyped token did not destroy the one that works.
+    expect(readJson(storeFile())).toEqual({ search: RIGHT });
+  });
+
+  test('--no-verify stores at once, without a request upstream', async () => {
+    const result = await cli(['login', 'search', '--stdin', '--insecure-storage', '--no-verify'], `${WRONG}\n`);
+    expect(result.code).toBe(0);
+    expect(received).toEqual([]);
     expect(readJson(storeFile())).toEqual({ search: WRONG });
   });
 });

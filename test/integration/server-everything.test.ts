@@ -1,42 +1,23 @@
 // The SDK client through the proxy to @modelcontextprotocol/server-everything
 // in streamableHttp mode: tools work, and server-initiated messages arrive
 // over the upstream's GET stream.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { eventually } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { startServerEverything, type ServerEverything } from '../helpers/server-everything.js';
 
-const require = createRequire(import.meta.url);
-const everythingMain = join(dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')), 'dist', 'index.js');
-const reportPort = fileURLToPath(new URL('../fixtures/server-everything/report-port.mjs', import.meta.url));
-
-let child: ChildProcess;
+let everything: ServerEverything;
 let proxy: TestProxy;
 
 beforeEach(async () => {
-  child = spawn(process.execPath, ['--import', reportPort, everythingMain, 'streamableHttp'], {
-    env: { PATH: process.env.PATH, PORT: '0' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-      text += c;
-      const m = /REPORT-PORT (\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', () => reject(new Error(`server-everything exited: ${text}`)));
-  });
-  proxy = await startTestProxy({ servers: { everything: { url: `http://127.0.0.1:${port}/mcp`, auth: { type: 'none' } } } });
+  everything = await startServerEverything();
+  proxy = await startTestProxy({ servers: { everything: { url: everything.url, auth: { type: 'none' } } } });
 });
 afterEach(async () => {
   await proxy.close();
-  child.kill('SIGKILL');
+  everything.close();
 });
 
 test('tools and the GET stream work through the proxy', async () => {

@@ -35,8 +35,8 @@ export async function findDaemon(ctx: CommandContext, options: TargetOptions): P
 }
 
 /** A request to the running daemon, with the client token when the install has one. */
-export async function daemonFetch(ctx: CommandContext, state: DaemonState, path: string): Promise<Response> {
-  const headers: Record<string, string> = {};
+export async function daemonFetch(ctx: CommandContext, state: DaemonState, path: string, init: { method?: string; body?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = init.body === undefined ? {} : { 'content-type': 'application/json' };
   try {
     const token = (await readFile(clientTokenFile(ctx.env), 'utf8')).trim();
     ctx.redactor.add(token);
@@ -44,5 +44,5 @@ export async function daemonFetch(ctx: CommandContext, state: DaemonState, path:
   } catch {
     // no token file: the daemon does not require one
   }
-  return fetch(`${state.url}${path}`, { headers, signal: AbortSignal.timeout(3000) });
+  return fetch(`${state.url}${path}`, { ...init, headers, signal: AbortSignal.timeout(3000) });
 }

@@ -1,22 +1,25 @@
 // `mcp-auth-proxy login <server>`: store what the server's auth needs in the
 // keychain (hidden prompt, or --stdin; never argv), optionally creating the
-// server entry first, then prove it with one signed MCP request. OAuth
-// servers sign in through the browser instead (see ../login-oauth.ts).
+// server entry first, after proving it upstream with one signed MCP request:
+// a secret the server refuses never replaces one that works (--no-verify
+// stores at once). OAuth servers sign in through the browser instead (see
+// ../login-oauth.ts). Running daemons are told to use what changed.
 import { createSigner } from '../../auth/index.js';
 import { credentialReferences } from '../../config/credential-refs.js';
 import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
-import { serverSchema, type ServerConfig } from '../../config/schema.js';
+import { serverNameSchema, serverSchema, type ServerConfig } from '../../config/schema.js';
 import { setServerField, upsertServer } from '../../config/user-file.js';
-import { AppError, UsageError } from '../../errors.js';
+import { tellDaemons } from '../notify-daemons.js';
+import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
-import { parseSecretReference } from '../../secrets/reference.js';
 import { openStores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
 import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
-import { readSecrets } from '../read-secret.js';
+import { enterSecrets, keychainSecrets, storeEntered } from '../login-secrets.js';
+import { checkSecretInput } from '../read-secret.js';
 import { unknownServer } from '../server-lookup.js';
-import { INSECURE_WARNING, storeSecret } from '../store-secret.js';
+import { INSECURE_WARNING, noKeychain } from '../store-secret.js';
 
 export interface LoginOptions extends NewServerFlags {
   config?: string;
@@ -28,6 +31,7 @@ export interface LoginOptions extends NewServerFlags {
 }
 
 export async function login(ctx: CommandContext, name: string, options: LoginOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<void> {
+  checkServerName(name);
   const progress = (text: string) => ctx.stderr.write(`${ctx.redactor.redact(text)}\n`);
   const creating = options.url !== undefined;
   const { server, saveEdit } = creating ? { server: newServer(name, options), saveEdit: undefined } : await existingServer(ctx, name, options);
@@ -40,61 +44,66 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     }
     await saveEdit?.();
   };
+  const stores = openStores(ctx.env);
+  if (server.auth.type !== 'oauth' && keychainSecrets(server).length > 0) checkSecretInput({ stdin, useStdin: Boolean(options.stdin) });
+  // Before anything is typed: a keychain that cannot take the secret is said now, not after the check.
+  if (options.insecureStorage) progress(INSECURE_WARNING);
+  else if (keychainSecrets(server).length > 0 || server.auth.type === 'oauth') await stores.keychain.get('mcp-auth-proxy-probe').catch((error: unknown) => Promise.reject(noKeychain(error)));
+
   if (server.auth.type === 'oauth') {
     // The OAuth client (oauth4webapi, the SDK's discovery helpers) loads only for OAuth servers.
     const { loginOAuth } = await import('../login-oauth.js');
-    await loginOAuth(ctx, { name, server, creating, options, progress, stdin });
+    await loginOAuth(ctx, { name, server, creating, options, progress, stdin, stores, saveConfig });
+    await tellDaemons(ctx, name);
     return;
   }
 
-  const wanted = credentialReferences(server.auth).flatMap((ref) => {
-    const parsed = parseSecretReference(ref.reference);
-    return parsed?.kind === 'keychain' ? [{ ...ref, account: parsed.account }] : [];
-  });
+  const wanted = keychainSecrets(server);
   if (wanted.length === 0) {
     const from = credentialReferences(server.auth).map((r) => `${r.field} from ${r.reference}`);
     print(ctx, `Server "${name}" needs no stored secret (auth ${server.auth.type}${from.length ? `, ${from.join(', ')}` : ''}).`);
     await saveConfig();
+    await tellDaemons(ctx, name);
     return;
   }
 
-  const values = await readSecrets(
-    { stdin, useStdin: Boolean(options.stdin) },
-    wanted.map((ref) => `${ref.label[0]?.toUpperCase()}${ref.label.slice(1)} for ${name} (input hidden): `),
-  );
-  values.forEach((value) => ctx.redactor.add(value));
-  const stores = openStores(ctx.env);
-  if (options.insecureStorage) progress(INSECURE_WARNING);
-  const entered = new Map<string, string>();
-  let where = stores.keychain.label;
-  for (const [i, ref] of wanted.entries()) {
-    const value = values[i] as string;
-    where = (await storeSecret(stores.keychain, options.insecureStorage ? stores.file : undefined, ref.account, value)).label;
-    entered.set(ref.account, value);
-  }
-  // Only once the secrets are safely stored does the config gain references to them: nothing half-written.
-  await saveConfig();
-  const what = wanted.map((r) => `the ${r.label}`).join(' and ');
-  print(ctx, `Stored ${what} for "${name}" in the ${where} (${wanted.map((r) => `keychain:${r.account}`).join(', ')}).`);
-
+  const entered = await enterSecrets(ctx, name, wanted, options, stdin);
   if (options.verify !== false) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
     const signer = await createSigner(server.auth, { server: name, url: server.url, secrets: enteredSecretResolver(entered, ctx.env) });
     const result = await verifyServer({ name, server, signer });
     if (!result.ok && result.status === undefined) {
-      throw new AppError('VERIFY_UNREACHABLE', `The secret is stored, but the check could not reach ${server.url}: ${result.detail}`, {
-        hint: 'Run `mcp-auth-proxy doctor` to check DNS, TCP and TLS to it.',
+      throw new AppError('VERIFY_UNREACHABLE', `Nothing was stored: the check could not reach ${server.url}: ${result.detail}`, {
+        hint: `Run \`mcp-auth-proxy doctor\` to check DNS, TCP and TLS to it, or store the secret without the check: \`mcp-auth-proxy login ${name} --no-verify\`.`,
       });
     }
     if (!result.ok) {
-      throw new AppError('VERIFY_FAILED', `The secret is stored, but ${server.url} refused the signed request: ${result.detail}`, {
-        hint: `Check the credential, then run \`mcp-auth-proxy login ${name}\` again (or --no-verify to skip this check).`,
+      throw new AppError('VERIFY_FAILED', `Nothing was stored: ${server.url} refused the signed request: ${result.detail}`, {
+        hint: `Check the credential and run \`mcp-auth-proxy login ${name}\` again (whatever was stored before still is), or --no-verify to store it unchecked.`,
       });
     }
     print(ctx, `✓ ${server.url} accepted the signed request (${result.detail}).`);
   }
+  const where = await storeEntered(stores, entered, options);
+  // Only once the secrets are safely stored does the config gain references to them: nothing half-written.
+  await saveConfig();
+  const what = wanted.map((r) => `the ${r.label}`).join(' and ');
+  print(ctx, `Stored ${what} for "${name}" in the ${where} (${wanted.map((r) => `keychain:${r.account}`).join(', ')}).`);
+  await tellDaemons(ctx, name);
   print(ctx, `Next: \`mcp-auth-proxy start\`, then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
 }
+
+/** A name the config would refuse (reserved, or characters a URL path cannot carry) is refused before anything is asked or written. */
+function checkServerName(name: string): void {
+  const parsed = serverNameSchema.safeParse(name);
+  if (!parsed.success) {
+    throw new AppError('BAD_SERVER_NAME', `"${name}" cannot be a server name: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {
+      hint: 'Pick a name of letters, digits, "-" and "_" that is not mcp, healthz, readyz, statusz, metrics, authorize, token or register; nothing was stored.',
+      exitCode: EXIT_USAGE,
+    });
+  }
+}
+
 
 /**
  * The configured server. With `--user`, the act-as server as it will be (the

@@ -8,6 +8,7 @@ import { OAuthCredentials } from '../../oauth/credentials.js';
 import { parseSecretReference } from '../../secrets/reference.js';
 import { openStores, type Stores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
+import { tellDaemons } from '../notify-daemons.js';
 import { loadServer } from '../server-lookup.js';
 
 export async function logout(ctx: CommandContext, name: string, options: { config?: string }): Promise<void> {
@@ -25,6 +26,7 @@ export async function logout(ctx: CommandContext, name: string, options: { confi
     }
     const removed = await credentials.clear();
     print(ctx, removed.length ? `Signed out of "${name}": removed its tokens and client registration from the ${removed.join(' and the ')}.` : `Nothing was stored for "${name}".`);
+    await tellDaemons(ctx, name);
     return;
   }
   const accounts = credentialReferences(server.auth).flatMap((ref) => {
@@ -39,7 +41,9 @@ export async function logout(ctx: CommandContext, name: string, options: { confi
     const removed = await removeEverywhere(stores, account);
     print(ctx, removed.length ? `Removed keychain:${account} from the ${removed.join(' and the ')}.` : `Nothing was stored for keychain:${account}.`);
   }
+  await tellDaemons(ctx, name);
 }
+
 
 async function removeEverywhere(stores: Stores, account: string): Promise<string[]> {
   const removed: string[] = [];

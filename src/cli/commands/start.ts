@@ -5,7 +5,7 @@ import { formatHostPort, isLoopbackHost, parseListenAddress } from '../../config
 import { loadConfig, type FlagValues } from '../../config/load.js';
 import { detach } from '../../daemon/detach.js';
 import { clientToken } from '../../daemon/client-token.js';
-import { reloadProxy } from '../../daemon/reload.js';
+import { refreshServerCredential, reloadProxy } from '../../daemon/reload.js';
 import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { logFile, readLiveState, removeState, stateFile, writeState } from '../../daemon/state.js';
@@ -64,7 +64,10 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   });
   print(ctx, `mcp-auth-proxy listening on ${proxy.url}`);
   for (const name of proxy.upstreams.keys()) print(ctx, `  ${proxy.url}/${name}/mcp`);
-  const reload = () => reloadProxy({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env) }).then((next) => void (next && (config = next)));
+  const reloadInput = () => ({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env), onReloaded: (next: typeof config) => void (config = next) });
+  const reload = () => reloadProxy(reloadInput()).then((next) => void (next && (config = next)));
+  // login and logout tell the daemon which server's credential changed: no reload needed for that.
+  proxy.setCredentialRefresher((server) => refreshServerCredential(reloadInput(), server));
   // In a terminal, SIGHUP means the terminal closed: stop. Detached (no terminal), it means reload.
   const attached = Boolean(process.stdin.isTTY || process.stdout.isTTY);
   proxy.info.reloadable = !attached && process.platform !== 'win32';

@@ -30,7 +30,13 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   try {
     staticHeaders = await resolveStaticHeaders(name, server, secrets);
     // OAuth refreshes log on their own, through the winston logger itself.
-    signer = await createSigner(server.auth, { server: name, url: server.url, secrets, ...(server.auth.type === 'oauth' ? { logger: await logger.load() } : {}) });
+    signer = await createSigner(server.auth, {
+      server: name,
+      url: server.url,
+      secrets,
+      // The bridge runs in the user's session: an OAuth step-up may open their browser (progress on stderr only).
+      ...(server.auth.type === 'oauth' ? { logger: await logger.load(), interactiveLogin: { env: ctx.env, progress: (text: string) => logger.warn(text, { server: name }) } } : {}),
+    });
   } catch (error) {
     const cause = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error));
     logger.error('no usable credential; every request will get this error', { server: name, error: cause.message, hint: cause.hint });

@@ -1,0 +1,54 @@
+// After `login` or `logout` changed a server's credential: every running
+// daemon of this user (one state file per listen address) is asked to read
+// that server's credential again, so the next request uses the new one (or
+// none) without a `reload`. What each said comes back as lines to show.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stateDir } from '../config/paths.js';
+import { readLiveState } from '../daemon/state.js';
+import { daemonFetch } from './commands/daemon-target.js';
+import type { CommandContext } from './context.js';
+
+/** What /credentialz answers. */
+interface CredentialReport {
+  server: string;
+  credential?: 'present' | 'missing';
+  ready?: boolean;
+  reason?: string;
+  error?: { message?: string; data?: { hint?: string } };
+}
+
+export async function notifyDaemons(ctx: CommandContext, server: string): Promise<string[]> {
+  const dir = stateDir(ctx.env);
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const lines: string[] = [];
+  const seen = new Set<number>();
+  for (const file of files.filter((f) => /^daemon-.+\.json$/.test(f))) {
+    const state = await readLiveState(join(dir, file));
+    // A daemon listening on port 0 has two state files (configured and bound address): tell it once.
+    if (!state || seen.has(state.pid)) continue;
+    seen.add(state.pid);
+    lines.push(await notify(ctx, state, server));
+  }
+  return lines;
+}
+
+async function notify(ctx: CommandContext, state: NonNullable<Awaited<ReturnType<typeof readLiveState>>>, server: string): Promise<string> {
+  const who = `the running proxy at ${state.url} (pid ${state.pid})`;
+  let response: Response;
+  try {
+    response = await daemonFetch(ctx, state, '/credentialz', { method: 'POST', body: JSON.stringify({ server }) });
+  } catch (error) {
+    return `note: could not tell ${who} (${(error as Error).message}); run \`mcp-auth-proxy reload\` so it uses the change.`;
+  }
+  const report = (await response.json().catch(() => ({}))) as CredentialReport;
+  if (response.status === 404) return `note: ${who} does not serve "${server}" yet; run \`mcp-auth-proxy reload\` to add it.`;
+  if (!response.ok) return `note: ${who} could not take the change (HTTP ${response.status}${report.error?.message ? `: ${report.error.message}` : ''}); run \`mcp-auth-proxy reload\`.`;
+  if (report.ready) return `${who} now uses the new credential for "${server}".`;
+  return `${who} now has no usable credential for "${server}"${report.reason ? ` (${report.reason})` : ''}.`;
+}
+
+/** Tells every running daemon, and shows on stderr what each said. */
+export async function tellDaemons(ctx: CommandContext, server: string): Promise<void> {
+  for (const line of await notifyDaemons(ctx, server)) ctx.stderr.write(`${ctx.redactor.redact(line)}\n`);
+}
