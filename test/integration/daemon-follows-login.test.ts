@@ -69,7 +69,7 @@ test('bearer: the first login, a new token and a logout each take effect at the 
   const before = seen.length;
   const refused = await call('search');
   expect(refused.status).toBe(503);
-  expect((await refused.json()).error.message).toContain('mcp-auth-proxy login search');
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('mcp-auth-proxy login search');
   expect(seen.length).toBe(before);
   expect((await status()).servers.search.credential).toBe('missing');
   // No secret reached the daemon's log.
@@ -118,7 +118,7 @@ describe('oauth', () => {
     expect(out.code).toBe(0);
     const refused = await post();
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error.message).toMatch(/not signed in to "linear".*mcp-auth-proxy login linear/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/not signed in to "linear".*mcp-auth-proxy login linear/);
     // The old token went nowhere: the upstream saw no further request.
     expect(bed.as.counts.mcpRequests).toBe(sent);
 
