@@ -131,10 +131,15 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       }
       res.writeHead(200, { ...SSE_HEADERS, ...idHeader });
       res.flushHeaders();
-      options.trackStream(res, upstream.name, () => {
-        request.destroy();
-        res.end();
-      });
+      options.trackStream(
+        res,
+        upstream.name,
+        () => {
+          request.destroy();
+          res.end();
+        },
+        true,
+      );
       let closed = false;
       const heartbeat = upstream.config.streamKeepalive
         ? setInterval(() => {

@@ -14,8 +14,13 @@ import { relayWithKeepalive } from './stream-keepalive.js';
 import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
 import { responseHeaders } from './strip.js';
 
-/** Registers a held stream of `server`: close() ends it at shutdown; it counts as open until the response closes. */
-export type StreamTracker = (res: ServerResponse, server: string, close: () => void) => void;
+/**
+ * Registers a held stream of `server`: it counts as open until the response
+ * closes. `standing` streams (GET streams, legacy SSE) carry no answer and end
+ * at shutdown once the answers in progress are done; an SSE answer to a POST
+ * is let finish. close() ends it.
+ */
+export type StreamTracker = (res: ServerResponse, server: string, close: () => void, standing: boolean) => void;
 
 export interface RelayOptions {
   logger: Logger;
@@ -77,7 +82,7 @@ export function createRelay(options: RelayOptions): Relay {
       // The upstream has no server stream: agents that insist on one get heartbeats.
       proxyRes.resume();
       serveHeartbeatStream(res, upstream.heartbeatMs, { [REQUEST_ID_HEADER]: exchange.requestId });
-      options.trackStream(res, upstream.name, () => res.end());
+      options.trackStream(res, upstream.name, () => res.end(), true);
       return;
     }
     const refused = status === 401 || status === 403;
@@ -98,10 +103,15 @@ export function createRelay(options: RelayOptions): Relay {
     const eventStream = isEventStream(headers['content-type']);
     if (eventStream) {
       res.flushHeaders();
-      options.trackStream(res, upstream.name, () => {
-        proxyRes.destroy();
-        res.end();
-      });
+      options.trackStream(
+        res,
+        upstream.name,
+        () => {
+          proxyRes.destroy();
+          res.end();
+        },
+        req.method === 'GET',
+      );
     }
     // An upstream that dies mid-body must end the client's response too, not leave it hanging.
     proxyRes.once('close', () => {

@@ -71,9 +71,10 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
 
   const metrics = options.metrics ?? createMetrics();
   let audit = options.audit;
-  const streams = new Map<ServerResponse, () => void>();
-  const trackStream = (res: ServerResponse, server: string, close: () => void) => {
-    streams.set(res, close);
+  /** Held streams and how to end each; `standing` ones (no answer in them) end once the answers are done. */
+  const streams = new Map<ServerResponse, { close: () => void; standing: boolean }>();
+  const trackStream = (res: ServerResponse, server: string, close: () => void, standing: boolean) => {
+    streams.set(res, { close, standing });
     metrics.streamOpened(server);
     res.once('close', () => {
       streams.delete(res);
@@ -127,21 +128,37 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   };
 
   let closing: Promise<void> | undefined;
+  /**
+   * Staged: stop accepting; let the answers in progress finish (a tool call
+   * answered over SSE included, and the requests an agent makes to complete
+   * one, such as a sampling answer, on connections already open), up to
+   * shutdownTimeout; then end the standing streams (GET streams, legacy SSE);
+   * whatever is still open at shutdownTimeout is cut.
+   */
   const close = () => {
     closing ??= (async () => {
       accepting = false;
       const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       for (const s of servers) s.closeIdleConnections();
-      for (const end of streams.values()) end();
-      // closeIdleConnections only closes what is idle at the call: keep-alive connections whose stream or
-      // request ends during the drain go idle later, and would otherwise hold the close until the force.
+      let standingEnded = false;
+      const endStanding = () => {
+        standingEnded = true;
+        for (const stream of streams.values()) if (stream.standing) stream.close();
+      };
+      // closeIdleConnections only closes what is idle at the call: keep-alive connections whose answer ends during
+      // the drain go idle later, and would otherwise hold the close until the force.
       const sweep = setInterval(() => {
         for (const s of servers) s.closeIdleConnections();
         // Node counts a connection that never sent a request (clients open spares) as busy: those go too.
         for (const socket of connections) if (!busy(socket)) socket.destroy();
+        if (!standingEnded && answersDone()) endStanding();
       }, 25);
       sweep.unref();
-      const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), config.shutdownTimeout);
+      if (answersDone()) endStanding();
+      const force = setTimeout(() => {
+        endStanding();
+        servers.forEach((s) => s.closeAllConnections());
+      }, config.shutdownTimeout);
       force.unref();
       await stopped;
       clearInterval(sweep);
@@ -153,6 +170,15 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       if (config.socket && socketIno !== undefined && (await lstat(config.socket).catch(() => undefined))?.ino === socketIno) await rm(config.socket, { force: true });
     })();
     return closing;
+  };
+
+  /** No connection is busy with anything but a standing stream. */
+  const answersDone = () => {
+    for (const socket of connections) {
+      const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (current && !streams.get(current)?.standing) return false;
+    }
+    return true;
   };
 
   return {
