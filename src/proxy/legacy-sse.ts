@@ -11,6 +11,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { LOCAL_USER } from '../auth/scheme.js';
 import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { pathProblem } from './confine.js';
 import type { Exchange } from './exchange.js';
 import { RPC, sendProxyError } from './jsonrpc-error.js';
 import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
@@ -135,7 +136,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         onEvent: (event) => {
           if (event.event !== 'endpoint') return write(serialize(event));
           const url = messageUrl(event.data, upstream);
-          if (!url) return fail('the upstream named a message endpoint on another origin');
+          if (!url) return fail('the upstream named a message endpoint on another origin, or with a path that could leave it');
           // A new endpoint replaces the old one: earlier tokens of this stream stop working.
           for (const old of tokens.splice(0)) sessions.delete(old);
           const token = randomBytes(16).toString('hex');
@@ -196,11 +197,15 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
   };
 }
 
-/** The upstream's message endpoint, only on the upstream's own origin: signed POSTs never go elsewhere. */
+/**
+ * The upstream's message endpoint, only on the upstream's own origin and
+ * with a path that passes the same check as every forwarded path (confine.ts):
+ * signed POSTs never go elsewhere, and the path signed is the path sent.
+ */
 function messageUrl(data: string, upstream: Upstream): URL | undefined {
   try {
     const url = new URL(data.trim(), upstream.base);
-    return url.origin === upstream.base.origin ? url : undefined;
+    return url.origin === upstream.base.origin && pathProblem(url.pathname) === undefined ? url : undefined;
   } catch {
     return undefined;
   }
