@@ -75,7 +75,8 @@ export function createHandler(options: HandlerOptions): Handler {
     const rejection = guard.check(req);
     if (rejection) {
       // Closed after the answer: a refused caller cannot keep connection slots.
-      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
+      const rpcCode = rejection.status === 400 ? RPC.invalidRequest : RPC.forbidden;
+      sendProxyError(res, { status: rejection.status, rpcCode, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
       return;
     }
 

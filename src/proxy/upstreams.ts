@@ -77,7 +77,8 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
-    upstream.strip = createStripper(upstream.signer.headerNames);
+    // An agent's copy of any header the proxy sets goes, in every spelling; the proxy's own is set after the strip.
+    upstream.strip = createStripper([...upstream.signer.headerNames, ...Object.keys(upstream.staticHeaders)]);
   } catch (error) {
     upstream.credentialError =
       error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
