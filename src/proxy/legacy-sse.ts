@@ -12,6 +12,7 @@ import { LOCAL_USER } from '../auth/scheme.js';
 import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import { pathProblem } from './confine.js';
+import { relayErrorAnswer } from './error-body.js';
 import type { Exchange } from './exchange.js';
 import { RPC, sendProxyError } from './jsonrpc-error.js';
 import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
@@ -89,11 +90,17 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         return;
       }
       if (status !== 200 || !isEventStream(answer.headers['content-type'])) {
-        // Not a stream: relay it as is (minus WWW-Authenticate, as on every route).
-        res.writeHead(status, { ...responseHeaders(answer.headers, status === 401 || status === 403 ? 'www-authenticate' : undefined), ...idHeader });
-        answer.on('data', (chunk: Buffer) => {
+        // Not a stream: relay it as on every route (an error answer with the credentials it repeats redacted).
+        const answerHeaders = { ...responseHeaders(answer.headers), ...idHeader };
+        const observe = (chunk: Buffer) => {
           exchange.bytesOut += chunk.length;
-        });
+        };
+        if (status >= 400) {
+          const sent = upstream.credentialHeaders.flatMap((name) => headers[name] ?? []);
+          return relayErrorAnswer(answer, res, { server: upstream.name, status, statusMessage: answer.statusMessage ?? '', headers: answerHeaders, sent, observe });
+        }
+        res.writeHead(status, answerHeaders);
+        answer.on('data', observe);
         answer.pipe(res);
         return;
       }

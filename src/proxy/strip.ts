@@ -104,15 +104,22 @@ export function createStripper(extra: readonly string[] = []): (headers: Incomin
 }
 
 /**
- * A copy of the upstream response headers without hop-by-hop ones, without
- * CORS headers (the proxy never lets a browser page read its answers), and
- * without any named in `drop`.
+ * Never relayed to agents: the proxy, not the agent, holds the session and
+ * the authentication with the upstream (and an agent that saw a challenge
+ * would start its own OAuth against the proxy).
  */
-export function responseHeaders(headers: IncomingHttpHeaders, drop?: string): IncomingHttpHeaders {
+const UPSTREAM_SESSION = new Set(['set-cookie', 'set-cookie2', 'www-authenticate', 'proxy-authenticate', 'authentication-info', 'proxy-authentication-info']);
+
+/**
+ * A copy of the upstream response headers without hop-by-hop ones, without
+ * the upstream's cookies and authentication challenges, and without CORS
+ * headers (the proxy never lets a browser page read its answers).
+ */
+export function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const listed = connectionTokens(headers.connection);
   const kept: IncomingHttpHeaders = {};
   for (const name in headers) {
-    if (HOP_BY_HOP_SET.has(name) || name === drop || name.startsWith('access-control-') || listed?.has(canonical(name))) continue;
+    if (HOP_BY_HOP_SET.has(name) || UPSTREAM_SESSION.has(name) || name.startsWith('access-control-') || listed?.has(canonical(name))) continue;
     kept[name] = headers[name];
   }
   return kept;

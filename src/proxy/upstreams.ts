@@ -31,6 +31,12 @@ export interface Upstream {
   timeoutMs: number;
   heartbeatMs: number;
   staticHeaders: Record<string, string>;
+  /**
+   * Headers whose values the proxy sent as credentials: everything the scheme
+   * sets, and static headers read from a secret reference. An upstream error
+   * answer that repeats one has it redacted (error-body.ts).
+   */
+  credentialHeaders: readonly string[];
   strip: (headers: http.IncomingHttpHeaders) => http.IncomingHttpHeaders;
   last?: UpstreamResult;
 }
@@ -65,6 +71,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     timeoutMs: server.timeout ?? options.config.requestTimeout,
     heartbeatMs: server.heartbeatMs ?? options.config.heartbeatMs,
     staticHeaders: {},
+    credentialHeaders: [],
     strip: (headers) => headers,
   };
   try {
@@ -77,6 +84,8 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
+    const secretStatic = Object.keys(server.headers).filter((header) => isSecretReference(server.headers[header] as string)).map((header) => header.toLowerCase());
+    upstream.credentialHeaders = [...new Set([...upstream.signer.headerNames, ...secretStatic])];
     // An agent's copy of any header the proxy sets goes, in every spelling; the proxy's own is set after the strip.
     upstream.strip = createStripper([...upstream.signer.headerNames, ...Object.keys(upstream.staticHeaders)]);
   } catch (error) {

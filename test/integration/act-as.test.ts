@@ -82,6 +82,8 @@ test('the token appears in no log line, even when the upstream refuses it', asyn
   const refused = await initialize(`${proxy.url}/glean/mcp`, AGENT_ACT_AS);
   expect(refused.status).toBe(401);
   expect(refused.headers['www-authenticate']).toBeUndefined();
+  // The upstream's body repeated the token; the agent gets it redacted.
+  expect(refused.body).toBe('{"error":"refused [REDACTED]"}');
 
   const text = proxy.logs.text;
   // The capture really holds the request and refusal lines (debug level), so absence means something.

@@ -1,8 +1,9 @@
 // A legacy SSE upstream that misbehaves: unknown fields and bad retry values
 // are ignored as the SSE spec says (the stream stays up), a redirect is not
 // followed and does not reveal where it points (502), an endpoint on another
-// origin or with a path that could leave it closes the stream, and wrong
-// methods on the legacy routes get 405.
+// origin or with a path that could leave it closes the stream, an error answer
+// repeating the signature has it redacted, and wrong methods on the legacy
+// routes get 405.
 import { checkSignature } from '../helpers/gateway.js';
 import { listen, openStream } from '../helpers/net.js';
 import { KEY_ID, SECRET, startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -70,6 +71,13 @@ test.each(['/messages/..%2f..%2fadmin?sessionId=1', '/%2e%2e%2fadmin', '/message
     expect(proxy.logs.text).toContain('with a path that could leave it');
   },
 );
+
+test('an error answer to the stream request that repeats the signature has it redacted', async () => {
+  script = (res, req) => res.writeHead(401, { 'content-type': 'text/plain' }).end(`bad signature ${String(req.headers['x-signature'])} for ${KEY_ID}`);
+  const response = await fetch(`${proxy.url}/old/sse`);
+  expect(response.status).toBe(401);
+  expect(await response.text()).toBe('bad signature [REDACTED] for [REDACTED]');
+});
 
 test('wrong methods on the legacy routes get 405 with Allow', async () => {
   script = (res) => res.writeHead(500).end();
