@@ -61,8 +61,8 @@ export const IDENTITY_HEADERS = [
 /** Rewrites of the target or method that some servers and frameworks honour over the request line. */
 export const ROUTING_OVERRIDES = ['x-original-url', 'x-original-uri', 'x-rewrite-url', 'x-override-url', 'x-host', 'x-http-method-override', 'x-http-method', 'x-method-override'] as const;
 
-/** Families of the above: forwarding headers, and identity assertions of ALB, Azure, Cloudflare Access, IAP, oauth2-proxy. */
-const STRIPPED_PREFIXES = ['x-forwarded-', 'x-amzn-oidc-', 'x-ms-client-principal', 'cf-access-', 'x-goog-authenticated-user-', 'x-goog-iap-', 'x-auth-request-'];
+/** Families of the above: forwarding headers, and identity assertions of ALB, Azure, IAP, oauth2-proxy (and Cloudflare Access, cf-access-*). */
+const X_PREFIXES = ['x-forwarded-', 'x-amzn-oidc-', 'x-ms-client-principal', 'x-goog-authenticated-user-', 'x-goog-iap-', 'x-auth-request-'];
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding', 'expect'];
 /** Set by the proxy itself: host (the upstream's), length (the buffered body's), the request id (its own), origin (meaningless upstream). */
@@ -77,8 +77,12 @@ function canonical(name: string): string {
   return name.indexOf('_') === -1 ? name : name.replaceAll('_', '-');
 }
 
+/** Per header of every request: most names start with neither `x-` nor `c`, and leave at the first test. */
 function hasStrippedPrefix(name: string): boolean {
-  for (const prefix of STRIPPED_PREFIXES) if (name.startsWith(prefix)) return true;
+  const first = name.charCodeAt(0);
+  if (first === 0x63) return name.startsWith('cf-access-');
+  if (first !== 0x78 || name.charCodeAt(1) !== 0x2d) return false;
+  for (const prefix of X_PREFIXES) if (name.startsWith(prefix)) return true;
   return false;
 }
 
