@@ -1,5 +1,6 @@
 // The headline figures the bench reports (the targets among them): how each is read from a results file,
 // tolerating missing sections and the pre-scenarios file layout, and the summary table with the targets checked.
+import { worstPathCheckUs } from './checks.js';
 import type { BenchResults, Section } from './results.js';
 import { TARGET } from './scenarios.js';
 import { table } from './table.js';
@@ -88,6 +89,9 @@ export const HEADLINES: Headline[] = [
     ['stdioCallsPerSec', 'stdio bridge: tools/call per second', 'calls/s', 0, 'higher', stdioRow(0, 'callsPerSecond')],
     ['stdioVsRemotePct', 'stdio bridge calls/s as % of mcp-remote', '%', 1, 'higher', pctOf(stdioRow(0, 'callsPerSecond'), stdioRow(1, 'callsPerSecond'))],
     ['stdioStartMs', 'stdio bridge: spawn to initialized', 'ms', 0, 'lower', stdioRow(0, 'startMs')],
+  ]),
+  ...section('checks', [
+    ['pathCheckUs', 'path confinement check per request, slowest case', 'µs', 3, 'lower', (r) => worstPathCheckUs(r.checks), atMost(2)],
   ]),
   ...section('load', [
     ['loadMixedRps', 'load: mixed JSON/SSE req/s at c=64', 'req/s', 0, 'higher', (r) => r.load?.mixed?.rps],

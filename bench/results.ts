@@ -2,12 +2,13 @@
 // sections over the sections of the existing file, so `--only` replaces only what it ran (each section keeps its date).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ChecksResult } from './checks.js';
 import type { LoadResult } from './load.js';
 import type { ScenariosResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
 import type { StdioResult } from './stdio.js';
 
-export const SECTIONS = ['scenarios', 'startup', 'stdio', 'load'] as const;
+export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'load'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchResults {
@@ -19,6 +20,7 @@ export interface BenchResults {
   scenarios?: ScenariosResult;
   startup?: StartupResult;
   stdio?: StdioResult;
+  checks?: ChecksResult;
   load?: LoadResult;
   /** Files written before the scenarios section existed hold other keys (rows, summary); compare reads a few. */
   [legacy: string]: unknown;

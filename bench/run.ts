@@ -6,16 +6,18 @@
 //   MCP_LOG_LEVEL=warn) and through the bare node:http proxy, in interleaved rounds; plus the daemon's memory.
 // startup (bench/startup.ts): `--version` and `--help` wall time.
 // stdio (bench/stdio.ts): tool-call round trips through `mcp-auth-proxy stdio` and through mcp-remote.
+// checks (bench/checks.ts): in-process cost of the per-request path confinement check and header strip.
 // load (bench/load.ts): mixed JSON/SSE at c=64 with RSS over time, then BENCH_STREAMS held SSE streams.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
+import { benchChecks, printChecks } from './checks.js';
 import { root, start, stopAll } from './children.js';
 import { printCompare } from './compare.js';
 import { printHeadlines, summarize } from './headline.js';
 import { benchLoad } from './load.js';
 import { readOptions } from './options.js';
-import { readResults, saveResults, type BenchResults } from './results.js';
+import { readResults, saveResults, SECTIONS, type BenchResults } from './results.js';
 import { printScenarios } from './scenarios-report.js';
 import { benchScenarios } from './scenarios.js';
 import { benchStartup, printStartup } from './startup.js';
@@ -46,13 +48,17 @@ async function main(): Promise<void> {
     fresh.stdio = await stdioSection({ keyId: KEY_ID, secret: SECRET, calls: options.stdioCalls, rounds: options.rounds, log });
     printStdio(fresh.stdio, options.rounds);
   }
+  if (options.sections.includes('checks')) {
+    fresh.checks = benchChecks();
+    printChecks(fresh.checks);
+  }
   if (options.sections.includes('load')) {
     fresh.load = await benchLoad({ start, keyId: KEY_ID, secret: SECRET, seconds: options.loadSeconds, streams: options.streams, log });
   }
   printHeadlines(fresh, options.sections);
   if (old && options.compare) printCompare(shown(options.compare), old, fresh, options.sections);
   saveResults(options.out, fresh, summarize);
-  console.log(`saved ${shown(options.out)}${options.sections.length < 4 ? ' (sections not run kept from the file already there)' : ''}`);
+  console.log(`saved ${shown(options.out)}${options.sections.length < SECTIONS.length ? ' (sections not run kept from the file already there)' : ''}`);
 }
 
 main()

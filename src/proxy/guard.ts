@@ -8,8 +8,10 @@
 // the request came from another site; a POST must be application/json (HTML
 // forms cannot send that without a CORS preflight, which gets no CORS
 // headers here); and the request target must be a path (no absolute URIs:
-// this is not an open proxy). Optionally, every caller must present the
-// per-install client token (constant-time compare).
+// this is not an open proxy). A request with two Host headers is malformed
+// (RFC 9112: 400; Node keeps the first, a server behind us may take the
+// other). Optionally, every caller must present the per-install client token
+// (constant-time compare).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { formatHostPort, isLoopbackHost } from '../config/listen-address.js';
@@ -61,6 +63,9 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
       if (!url.startsWith('/')) {
         return { status: 403, code: 'NOT_A_PROXY', message: 'This is not an open proxy: request targets must be paths such as /mcp' };
       }
+      if (hostCount(req.rawHeaders) > 1) {
+        return { status: 400, code: 'DUPLICATE_HOST', message: 'The request has more than one Host header; send exactly one' };
+      }
       const host = req.headers.host?.toLowerCase();
       if (!options.socket && (!host || !hosts.has(host))) {
         return { status: 403, code: 'FORBIDDEN_HOST', message: `Host "${host ?? ''}" is not this proxy; connect to http://127.0.0.1:${port}` };
@@ -82,6 +87,16 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
       return undefined;
     },
   };
+}
+
+/** Host headers in the raw list, any letter case; per request, so lengths first. */
+function hostCount(raw: string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) count++;
+  }
+  return count;
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -1,5 +1,5 @@
 // The request path as a short list of named steps:
-// guard → route → read body → strip → sign → forward (→ relay in forward.ts).
+// guard → route → confine → read body → strip → sign → forward (→ relay in forward.ts).
 // Each step either hands on or answers the request itself.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER } from '../auth/scheme.js';
@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
 import { BodyTooLargeError, readBody } from './body.js';
+import { confinedTarget } from './confine.js';
 import type { Exchange, ForwardedExchange } from './exchange.js';
 import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
@@ -82,7 +83,8 @@ export function createHandler(options: HandlerOptions): Handler {
     const rejection = guard.check(req);
     if (rejection) {
       // Closed after the answer: a refused caller cannot keep connection slots.
-      sendProxyError(res, { status: rejection.status, rpcCode: RPC.forbidden, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
+      const rpcCode = rejection.status === 400 ? RPC.invalidRequest : RPC.forbidden;
+      sendProxyError(res, { status: rejection.status, rpcCode, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
       return;
     }
 
@@ -126,8 +128,6 @@ export function createHandler(options: HandlerOptions): Handler {
           code: 'UNKNOWN_SERVER',
           message: `No server named "${matched.server}"; configured: ${matched.servers.join(', ') || '(none)'}`,
         });
-      case 'bad-path':
-        return sendProxyError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_PATH', message: matched.message });
       case 'not-found':
         return sendProxyError(res, {
           status: 404,
@@ -150,7 +150,21 @@ export function createHandler(options: HandlerOptions): Handler {
     if (wanted && method !== wanted) {
       return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
     }
-    if (matched.kind === 'legacy-message') {
+    if (matched.kind === 'mcp') {
+      const confined = confinedTarget(upstream.base, matched.suffix, matched.query);
+      if (typeof confined === 'string') {
+        exchange.failure = 'bad-path';
+        return sendProxyError(res, {
+          status: 400,
+          rpcCode: RPC.invalidRequest,
+          code: 'BAD_PATH',
+          server: upstream.name,
+          message: `Path ${path} is refused: ${confined}`,
+          hint: `Paths below the MCP endpoint stay below ${upstream.name}'s URL: no "." or ".." segments, encoded "/" or "\\", backslashes or "//", in any encoding`,
+        }, null, idHeader);
+      }
+      target = confined;
+    } else if (matched.kind === 'legacy-message') {
       target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream);
       if (!target) {
         return sendProxyError(res, {
@@ -174,10 +188,8 @@ export function createHandler(options: HandlerOptions): Handler {
       options.recorder.inspect(exchange, req, body);
       const step: DispatchInput = {
         upstream,
-        suffix: matched.kind === 'mcp' ? matched.suffix : '',
-        query: matched.kind === 'mcp' ? matched.query : '',
         body,
-        ...(target ? { target } : {}),
+        target: target ?? upstream.base,
         ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
       };
       // Most schemes sign at once; OAuth may first wait for a refresh in progress.
@@ -272,15 +284,13 @@ export function createHandler(options: HandlerOptions): Handler {
 
   /** strip → sign → forward, once the body is in hand. */
   function dispatch(req: IncomingMessage, res: ServerResponse, step: DispatchInput, exchange: Exchange): void {
-    const { upstream, suffix, query, body } = step;
+    const { upstream, target, body } = step;
     const server = upstream.name;
     const method = exchange.method;
     if (!upstream.signer) {
       exchange.failure = 'no-credential';
       return noCredential(res, exchange, upstream.credentialError);
     }
-    // The common case (/mcp, no query) reuses the parsed base URL: nothing below mutates it.
-    const target = step.target ?? (suffix === '' && query === '' ? upstream.base : upstreamUrl(upstream.base, suffix, query));
     // A copy of the agent's headers without its credentials, then what the proxy sets; the signer sees the result.
     const headers: OutgoingHttpHeaders = upstream.strip(req.headers);
     for (const name in upstream.staticHeaders) headers[name] = upstream.staticHeaders[name];
@@ -334,11 +344,13 @@ function noCredential(res: ServerResponse, exchange: Exchange, cause: AppError |
 
 interface DispatchInput {
   upstream: Upstream;
-  suffix: string;
-  query: string;
   body: Buffer;
-  /** An explicit upstream URL (a legacy SSE message endpoint) instead of base + suffix + query. */
-  target?: URL;
+  /**
+   * Where the request goes, checked (confine.ts, or a legacy SSE message
+   * endpoint): signed and sent as is. The common case (/mcp, no query) is the
+   * parsed base URL itself: nothing below mutates it.
+   */
+  target: URL;
   /** Set for a legacy SSE stream request: the local path before /sse. */
   legacyPrefix?: string;
 }
@@ -369,15 +381,6 @@ function refuseBody(res: ServerResponse, error: Error, server: string, headers: 
     null,
     { connection: 'close', ...headers },
   );
-}
-
-/** The URL the upstream receives: its own base path, the route suffix, the query as sent. */
-export function upstreamUrl(base: URL, suffix: string, query: string): URL {
-  const url = new URL(base.href);
-  const basePath = base.pathname.endsWith('/') && suffix.startsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
-  url.pathname = basePath + suffix;
-  if (query) url.search = base.search ? `${base.search}&${query.slice(1)}` : query;
-  return url;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -11,6 +11,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { LOCAL_USER } from '../auth/scheme.js';
 import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { pathProblem } from './confine.js';
+import { relayErrorAnswer } from './error-body.js';
 import type { Exchange } from './exchange.js';
 import { RPC, sendProxyError } from './jsonrpc-error.js';
 import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
@@ -77,7 +79,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         const refreshing = answer.statusCode === 401 && !retried ? signer.refreshAfterUnauthorized?.(headers.authorization) : null;
         if (!refreshing) {
           if (retried && (answer.statusCode ?? 500) < 400) signer.acceptedAfterRefresh?.(headers.authorization);
-          return relayAnswer(sent, answer);
+          return relayAnswer(sent, answer, headers);
         }
         answer.resume();
         logger.info('legacy SSE upstream refused the token; refreshing it once', { requestId, server: upstream.name });
@@ -100,7 +102,8 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       sent.end();
     }
 
-    function relayAnswer(request: http.ClientRequest, answer: IncomingMessage): void {
+    /** `headers`: what was sent, so an error answer that repeats a credential has it redacted. */
+    function relayAnswer(request: http.ClientRequest, answer: IncomingMessage, headers: Record<string, string>): void {
       const status = answer.statusCode ?? 502;
       exchange.upstreamStatus = status;
       exchange.firstByteAt = performance.now();
@@ -121,11 +124,17 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         return;
       }
       if (status !== 200 || !isEventStream(answer.headers['content-type'])) {
-        // Not a stream: relay it as is (minus WWW-Authenticate, as on every route).
-        res.writeHead(status, { ...responseHeaders(answer.headers, status === 401 || status === 403 ? 'www-authenticate' : undefined), ...idHeader });
-        answer.on('data', (chunk: Buffer) => {
+        // Not a stream: relay it as on every route (an error answer with the credentials it repeats redacted).
+        const answerHeaders = { ...responseHeaders(answer.headers), ...idHeader };
+        const observe = (chunk: Buffer) => {
           exchange.bytesOut += chunk.length;
-        });
+        };
+        if (status >= 400) {
+          const sent = upstream.credentialHeaders.flatMap((name) => headers[name] ?? []);
+          return relayErrorAnswer(answer, res, { server: upstream.name, status, statusMessage: answer.statusMessage ?? '', headers: answerHeaders, sent, observe });
+        }
+        res.writeHead(status, answerHeaders);
+        answer.on('data', observe);
         answer.pipe(res);
         return;
       }
@@ -173,7 +182,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         onEvent: (event) => {
           if (event.event !== 'endpoint') return write(serialize(event));
           const url = messageUrl(event.data, upstream);
-          if (!url) return fail('the upstream named a message endpoint on another origin');
+          if (!url) return fail('the upstream named a message endpoint on another origin, or with a path that could leave it');
           // A new endpoint replaces the old one: earlier tokens of this stream stop working.
           for (const old of tokens.splice(0)) sessions.delete(old);
           const token = randomBytes(16).toString('hex');
@@ -232,11 +241,15 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
   };
 }
 
-/** The upstream's message endpoint, only on the upstream's own origin: signed POSTs never go elsewhere. */
+/**
+ * The upstream's message endpoint, only on the upstream's own origin and
+ * with a path that passes the same check as every forwarded path (confine.ts):
+ * signed POSTs never go elsewhere, and the path signed is the path sent.
+ */
 function messageUrl(data: string, upstream: Upstream): URL | undefined {
   try {
     const url = new URL(data.trim(), upstream.base);
-    return url.origin === upstream.base.origin ? url : undefined;
+    return url.origin === upstream.base.origin && pathProblem(url.pathname) === undefined ? url : undefined;
   } catch {
     return undefined;
   }

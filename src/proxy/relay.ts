@@ -1,13 +1,15 @@
-// The relay step: the upstream's answer goes to the agent byte for byte,
-// status and headers included, minus hop-by-hop and CORS headers (and
-// WWW-Authenticate on 401/403, so agents do not start their own OAuth
-// against us). Event streams are flushed at once and tracked so shutdown can
-// end them. Bytes are counted (and, for an audited tools/call, watched) on
-// the way through; nothing is buffered.
+// The relay step: the upstream's answer goes to the agent, status and headers
+// included, minus hop-by-hop and CORS headers and the upstream's cookies and
+// authentication challenges (the proxy holds that session, not the agent).
+// Success answers go byte for byte and are never buffered; error answers
+// pass error-body.ts first, which redacts credentials they repeat. Event
+// streams are flushed at once and tracked so shutdown can end them. Bytes are
+// counted (and, for an audited tools/call, watched) on the way through.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { relayErrorAnswer } from './error-body.js';
 import type { ForwardedExchange } from './exchange.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
 import { relayWithKeepalive } from './stream-keepalive.js';
@@ -86,7 +88,7 @@ export function createRelay(options: RelayOptions): Relay {
       return;
     }
     const refused = status === 401 || status === 403;
-    const headers = responseHeaders(proxyRes.headers, refused ? 'www-authenticate' : undefined);
+    const headers = responseHeaders(proxyRes.headers);
     const theirs = headers[REQUEST_ID_HEADER];
     if (theirs !== undefined && theirs !== exchange.requestId) exchange.upstreamRequestId = String(theirs);
     headers[REQUEST_ID_HEADER] = exchange.requestId;
@@ -99,9 +101,11 @@ export function createRelay(options: RelayOptions): Relay {
         hint: `check the credential, then run \`mcp-auth-proxy login ${upstream.name}\``,
       });
     }
-    res.writeHead(status, proxyRes.statusMessage ?? '', headers);
+    const failed = status >= 400;
+    if (!failed) res.writeHead(status, proxyRes.statusMessage ?? '', headers);
     const eventStream = isEventStream(headers['content-type']);
-    if (eventStream) {
+    // An error answer, even one typed as a stream, goes out once redacted (below), not as a held stream.
+    if (eventStream && !failed) {
       res.flushHeaders();
       options.trackStream(
         res,
@@ -131,9 +135,23 @@ export function createRelay(options: RelayOptions): Relay {
       : (chunk: Buffer) => {
           exchange.bytesOut += chunk.length;
         };
-    if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observe);
+    if (failed) {
+      const sent = credentialsSent(exchange);
+      relayErrorAnswer(proxyRes, res, { server: upstream.name, status, statusMessage: proxyRes.statusMessage ?? '', headers, sent, observe });
+    } else if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observe);
     else pump(proxyRes, res, observe);
   };
+}
+
+/** The values of the credential headers this request went out with. */
+function credentialsSent(exchange: ForwardedExchange): string[] {
+  const values: string[] = [];
+  for (const name of exchange.upstream.credentialHeaders) {
+    const value = exchange.headers[name];
+    if (typeof value === 'string') values.push(value);
+    else if (Array.isArray(value)) values.push(...value);
+  }
+  return values;
 }
 
 /**

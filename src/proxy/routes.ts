@@ -1,7 +1,7 @@
 // Maps a request path to what serves it: health endpoints and /metrics, an MCP route of a
 // configured server (`/mcp`, `/{server}/mcp`, plus any suffix), or a local
 // 404. OAuth discovery paths are never forwarded: agents must not start their
-// own OAuth against the proxy.
+// own OAuth against the proxy. Whether a suffix may be forwarded is confine.ts's call.
 
 export type Route =
   | { kind: 'healthz' }
@@ -17,12 +17,10 @@ export type Route =
   | { kind: 'discovery' }
   | { kind: 'no-default'; servers: string[] }
   | { kind: 'unknown-server'; server: string; servers: string[] }
-  | { kind: 'bad-path'; message: string }
   | { kind: 'not-found' };
 
 const DISCOVERY_SEGMENT = /^(?:oauth-[a-z-]+|openid-configuration)$/i;
 const DISCOVERY_LEAF = new Set(['authorize', 'token', 'register']);
-const DOT_SEGMENT = /(^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
 
 export interface RouteTable {
   servers: ReadonlySet<string>;
@@ -69,7 +67,6 @@ export function matchRoute(url: string, table: RouteTable): Route {
       return { kind: 'unknown-server', server: server ?? (match[1] as string), servers: [...table.servers] };
     }
   }
-  if (DOT_SEGMENT.test(rest)) return { kind: 'bad-path', message: 'dot segments ("." or "..") are not allowed in MCP paths' };
   return { kind: 'mcp', server, suffix: rest, query };
 }
 

@@ -31,6 +31,12 @@ export interface Upstream {
   timeoutMs: number;
   heartbeatMs: number;
   staticHeaders: Record<string, string>;
+  /**
+   * Headers whose values the proxy sent as credentials: everything the scheme
+   * sets, and static headers read from a secret reference. An upstream error
+   * answer that repeats one has it redacted (error-body.ts).
+   */
+  credentialHeaders: readonly string[];
   strip: (headers: http.IncomingHttpHeaders) => http.IncomingHttpHeaders;
   last?: UpstreamResult;
 }
@@ -72,6 +78,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     timeoutMs: server.timeout ?? options.config.requestTimeout,
     heartbeatMs: server.heartbeatMs ?? options.config.heartbeatMs,
     staticHeaders: {},
+    credentialHeaders: [],
     strip: (headers) => headers,
   };
   Object.assign(upstream, await resolveCredential(name, server, options));
@@ -79,7 +86,7 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
 }
 
 /** What a server's auth resolves to: its signer, static headers and strip step, or why it has none. */
-type CredentialParts = Pick<Upstream, 'signer' | 'credentialError' | 'staticHeaders' | 'strip'>;
+type CredentialParts = Pick<Upstream, 'signer' | 'credentialError' | 'staticHeaders' | 'credentialHeaders' | 'strip'>;
 
 async function resolveCredential(name: string, server: ServerConfig, options: Omit<BuildOptions, 'config'>): Promise<CredentialParts> {
   try {
@@ -93,7 +100,15 @@ async function resolveCredential(name: string, server: ServerConfig, options: Om
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
-    return { signer, credentialError: undefined, staticHeaders, strip: createStripper(signer.headerNames) };
+    const secretStatic = Object.keys(server.headers).filter((header) => isSecretReference(server.headers[header] as string)).map((header) => header.toLowerCase());
+    return {
+      signer,
+      credentialError: undefined,
+      staticHeaders,
+      credentialHeaders: [...new Set([...signer.headerNames, ...secretStatic])],
+      // An agent's copy of any header the proxy sets goes, in every spelling; the proxy's own is set after the strip.
+      strip: createStripper([...signer.headerNames, ...Object.keys(staticHeaders)]),
+    };
   } catch (error) {
     const credentialError = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
     options.logger.warn('server has no usable credential; its requests get 503 until fixed', {
@@ -102,7 +117,7 @@ async function resolveCredential(name: string, server: ServerConfig, options: Om
       error: credentialError.message,
       hint: credentialError.hint,
     });
-    return { signer: undefined, credentialError, staticHeaders: {}, strip: createStripper() };
+    return { signer: undefined, credentialError, staticHeaders: {}, credentialHeaders: [], strip: createStripper() };
   }
 }
 

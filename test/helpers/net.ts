@@ -1,6 +1,6 @@
 // Small helpers for real servers on 127.0.0.1:0 and raw HTTP requests.
 import http, { type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 
 export async function listen(handler: RequestListener): Promise<{ server: Server; url: string; port: number; close: () => Promise<void> }> {
@@ -163,4 +163,32 @@ export async function refusingPort(): Promise<{ port: number; release: () => voi
     holder.once('exit', (code) => reject(new Error(`port holder exited with ${code}`)));
   });
   return { port, release: () => holder.kill() };
+}
+
+/** The status line, headers and body of one answer read off a raw socket. */
+export interface RawAnswer {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/**
+ * Sends `head` (request line and headers, without the blank line) and `body`
+ * on a fresh socket exactly as given, bytes the HTTP client would refuse or
+ * rewrite included, and reads the answer until the server closes.
+ */
+export function rawHttp(port: number, head: string, body = ''): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    // Written, not ended: the server closes the connection once it has answered (Connection: close).
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => socket.end());
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), head: text.slice(0, split), body: split === -1 ? '' : text.slice(split + 4) });
+    });
+  });
 }

@@ -28,7 +28,8 @@ beforeEach(async () => {
   upstream = await listen((req, res) => {
     const actAs: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = (req.rawHeaders[i] as string).toLowerCase();
+      // Under the name CGI, WSGI, PHP and Rack servers read: `_` and `-` alike.
+      const name = (req.rawHeaders[i] as string).toLowerCase().replaceAll('_', '-');
       if (ACT_AS_NAMES.includes(name)) (actAs[name] ??= []).push(req.rawHeaders[i + 1] as string);
     }
     received.push({ headers: req.headers, actAs });
@@ -57,8 +58,15 @@ test.each([
   ['a custom X-Acting-User', { header: 'X-Acting-User' }, 'x-acting-user'],
 ])('%s: token and configured user arrive once, in that header only; the agent’s never', async (_label, auth, header) => {
   proxy = await start(auth);
-  // The agent also sends its own copy of the configured header, in another spelling.
-  const res = await initialize(`${proxy.url}/glean/mcp`, { authorization: 'Bearer agent-token', ...AGENT_ACT_AS, [header.toUpperCase()]: EVIL });
+  // The agent also sends its own copies of the configured header, in other spellings (underscores included).
+  const res = await initialize(`${proxy.url}/glean/mcp`, {
+    authorization: 'Bearer agent-token',
+    ...AGENT_ACT_AS,
+    X_Glean_ActAs: EVIL,
+    x_scio_actas: EVIL,
+    [header.toUpperCase()]: EVIL,
+    [header.replaceAll('-', '_')]: EVIL,
+  });
   expect(res.status).toBe(200);
   expect(received).toHaveLength(1);
   const [seen] = received as [Seen];
@@ -74,6 +82,8 @@ test('the token appears in no log line, even when the upstream refuses it', asyn
   const refused = await initialize(`${proxy.url}/glean/mcp`, AGENT_ACT_AS);
   expect(refused.status).toBe(401);
   expect(refused.headers['www-authenticate']).toBeUndefined();
+  // The upstream's body repeated the token; the agent gets it redacted.
+  expect(refused.body).toBe('{"error":"refused [REDACTED]"}');
 
   const text = proxy.logs.text;
   // The capture really holds the request and refusal lines (debug level), so absence means something.

@@ -1,19 +1,21 @@
 // A legacy SSE upstream that misbehaves: unknown fields and bad retry values
 // are ignored as the SSE spec says (the stream stays up), a redirect is not
 // followed and does not reveal where it points (502), an endpoint on another
-// origin closes the stream, and wrong methods on the legacy routes get 405.
+// origin or with a path that could leave it closes the stream, an error answer
+// repeating the signature has it redacted, and wrong methods on the legacy
+// routes get 405.
 import { checkSignature } from '../helpers/gateway.js';
 import { listen, openStream } from '../helpers/net.js';
 import { KEY_ID, SECRET, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 let upstream: Awaited<ReturnType<typeof listen>>;
 let proxy: TestProxy;
-let script: (res: import('node:http').ServerResponse) => void;
+let script: (res: import('node:http').ServerResponse, req: import('node:http').IncomingMessage) => void;
 
 beforeEach(async () => {
   upstream = await listen((req, res) => {
     if (checkSignature(req, KEY_ID, SECRET) !== 'accepted') return void res.writeHead(401).end();
-    script(res);
+    script(res, req);
   });
   proxy = await startTestProxy({ servers: { old: { url: `${upstream.url}/sse`, transport: 'sse', auth: { type: 'hmac', keyId: KEY_ID, secret: 'env:TEST_SECRET' } } } }, { TEST_SECRET: SECRET });
 });
@@ -52,6 +54,29 @@ test('an endpoint on another origin closes the stream before any endpoint reache
   const stream = await openStream(`${proxy.url}/old/sse`);
   await new Promise((resolve) => stream.res.once('close', resolve));
   expect(proxy.logs.text).toContain('the upstream named a message endpoint on another origin');
+});
+
+test.each(['/messages/..%2f..%2fadmin?sessionId=1', '/%2e%2e%2fadmin', '/messages%5c..%5cadmin', '/messages/%252e%252e/admin'])(
+  'an endpoint whose path could leave it (%s) closes the stream; no message endpoint reaches the agent',
+  async (endpoint) => {
+    script = (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: endpoint\ndata: ${endpoint}\n\n`);
+    };
+    const stream = await openStream(`${proxy.url}/old/sse`);
+    let text = '';
+    stream.res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    await new Promise((resolve) => stream.res.once('close', resolve));
+    expect(text).not.toContain('event: endpoint');
+    expect(proxy.logs.text).toContain('with a path that could leave it');
+  },
+);
+
+test('an error answer to the stream request that repeats the signature has it redacted', async () => {
+  script = (res, req) => res.writeHead(401, { 'content-type': 'text/plain' }).end(`bad signature ${String(req.headers['x-signature'])} for ${KEY_ID}`);
+  const response = await fetch(`${proxy.url}/old/sse`);
+  expect(response.status).toBe(401);
+  expect(await response.text()).toBe('bad signature [REDACTED] for [REDACTED]');
 });
 
 test('wrong methods on the legacy routes get 405 with Allow', async () => {

@@ -1,10 +1,10 @@
 // Hostile local callers are refused before anything reaches the upstream:
 // a foreign or `null` Origin, Sec-Fetch-Site cross-site or same-site, a POST
 // that is not application/json (an HTML form), a foreign Host, an absolute
-// request target, CONNECT; a preflight gets no CORS headers, and CORS headers
-// an upstream sends are dropped.
+// request target, CONNECT, two Host headers (400); a preflight gets no CORS
+// headers, and CORS headers an upstream sends are dropped.
 import net from 'node:net';
-import { countingUpstream, listen, request } from '../helpers/net.js';
+import { countingUpstream, listen, rawHttp, request } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 let upstream: Awaited<ReturnType<typeof countingUpstream>>;
@@ -94,5 +94,17 @@ test.each([['TRACE'], ['PUT'], ['PATCH'], ['PROPFIND']])('%s on an MCP route →
   const res = await request(`${proxy.url}/gw/mcp`, { method, headers: json, body: method === 'TRACE' ? undefined : '{}' });
   expect(res.status).toBe(405);
   expect(res.headers.allow).toBe('GET, POST, DELETE');
+  expect(upstream.hits()).toBe(0);
+});
+
+test.each([
+  ['the proxy’s own host twice', (own: string) => [`Host: ${own}`, `Host: ${own}`]],
+  ['its own host, then a foreign one', (own: string) => [`Host: ${own}`, 'Host: internal.example']],
+  ['two spellings of the name', (own: string) => [`Host: ${own}`, `host: ${own}`]],
+])('two Host headers (%s) → 400, nothing forwarded', async (_case, hosts) => {
+  const own = `127.0.0.1:${proxy.proxy.port}`;
+  const answer = await rawHttp(proxy.proxy.port, ['POST /gw/mcp HTTP/1.1', ...hosts(own), 'Content-Type: application/json'].join('\r\n'), '{}');
+  expect(answer.status).toBe(400);
+  expect(JSON.parse(answer.body).error).toMatchObject({ code: -32600, data: { code: 'DUPLICATE_HOST' } });
   expect(upstream.hits()).toBe(0);
 });

@@ -11,8 +11,10 @@ const RUNS = 200;
 
 const port = fc.oneof(fc.constantFrom(80, 8787, 443, 1, 65_535), fc.integer({ min: 1, max: 65_535 }));
 
-function request(headers: Record<string, string | string[]>, method = 'POST', url = '/mcp'): IncomingMessage {
-  return { headers, method, url } as unknown as IncomingMessage;
+/** What node:http hands the guard: headers by name, and the raw list (one entry per header line, as sent). */
+function request(headers: Record<string, string | string[]>, method = 'POST', url = '/mcp', rawHeaders?: string[]): IncomingMessage {
+  const raw = rawHeaders ?? Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value.flatMap((v) => [name, v]) : [name, value]));
+  return { headers, rawHeaders: raw, method, url } as unknown as IncomingMessage;
 }
 
 /** `value` with each letter randomly upper- or lower-case. */
@@ -84,6 +86,7 @@ const otherHeaders = fc.dictionary(
   { maxKeys: 5 },
 );
 
+/** Rejections other than duplicate-Host (400) are 403s. */
 function expectShape(result: GuardRejection | undefined): void {
   if (result === undefined) return;
   expect(result).toEqual({ status: 403, code: expect.any(String), message: expect.any(String) });
@@ -214,6 +217,32 @@ describe('createGuard("127.0.0.1", port)', () => {
           // A bare name only where the browser leaves the port out: port 80.
           expect(match?.[3] === undefined ? p === 80 : Number(match[3]) === p).toBe(true);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('two Host headers', () => {
+  test('a request with more than one Host line, in any letter case and with any values (its own included), is refused with 400', () => {
+    const input = port.chain((p) => {
+      const own = [...createGuard('127.0.0.1', p).hosts];
+      const value = fc.oneof(fc.constantFrom(...own), hostCandidates(p));
+      return fc.record({
+        port: fc.constant(p),
+        hosts: fc.array(fc.tuple(mixCase('host'), value), { minLength: 2, maxLength: 4 }),
+        others: otherHeaders,
+        socket: fc.boolean(),
+      });
+    });
+    fc.assert(
+      fc.property(input, ({ port: p, hosts, others, socket }) => {
+        const guard = createGuard('127.0.0.1', p, socket ? { socket: true } : {});
+        // node:http keeps the first Host in headers; the raw list has them all.
+        const first = (hosts[0] as [string, string])[1];
+        const raw = [...Object.entries(others).flat(), ...hosts.flat()];
+        const result = guard.check(request({ ...others, host: first, 'content-type': 'application/json' }, 'POST', '/mcp', raw));
+        expect(result).toEqual({ status: 400, code: 'DUPLICATE_HOST', message: expect.any(String) });
       }),
       { numRuns: RUNS },
     );

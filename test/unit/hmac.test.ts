@@ -1,6 +1,6 @@
 import { createHmacSigner, gatewayTimestamp, hmacSignature } from '../../src/auth/hmac.js';
 import { LOCAL_USER } from '../../src/auth/scheme.js';
-import { upstreamUrl } from '../../src/proxy/handler.js';
+import { confinedTarget } from '../../src/proxy/confine.js';
 
 const sign = (method: string, url: string, now = 1_700_000_000_000) =>
   createHmacSigner({ keyId: 'key123', secret: 'secret456', now: () => now }).sign({ method, url: new URL(url), headers: {}, identity: LOCAL_USER });
@@ -25,9 +25,9 @@ test('timestamps are RFC 3339 UTC in whole seconds, from the injected clock', ()
 });
 
 test('the signed path is Go URL.Path of what the upstream receives: base path plus suffix, decoded', () => {
-  const url = upstreamUrl(new URL('https://gw.example/api/v2/mcp'), '/a%20b/c%2Fd', '?x=1');
-  expect(url.pathname).toBe('/api/v2/mcp/a%20b/c%2Fd');
-  const expected = hmacSignature('secret456', 'POST', Buffer.from('/api/v2/mcp/a b/c/d'), '2023-11-14T22:13:20Z');
+  const url = confinedTarget(new URL('https://gw.example/api/v2/mcp'), '/a%20b/c%3Bd', '?x=1') as URL;
+  expect(url.pathname).toBe('/api/v2/mcp/a%20b/c%3Bd');
+  const expected = hmacSignature('secret456', 'POST', Buffer.from('/api/v2/mcp/a b/c;d'), '2023-11-14T22:13:20Z');
   expect(sign('POST', url.href)['x-signature']).toBe(expected);
 });
 
