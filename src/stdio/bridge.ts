@@ -3,9 +3,13 @@
 // the SDK's client transports (Streamable HTTP with sessions, SSE answers,
 // the GET stream and resumption; or the legacy HTTP+SSE pair, configured or
 // detected). stdout carries nothing but JSON-RPC. Messages go upstream as
-// they come (a slow call holds up nothing else); every request the upstream
-// cannot take is answered with an error. When stdin closes (or a signal
-// comes) the upstream session is deleted and the bridge ends.
+// they come (a slow call holds up nothing else), but in order around the
+// handshake: nothing follows an `initialize` upstream until its answer (which
+// carries the session), and after `initialized` the GET stream is open before
+// anything else goes, so a server message sent right away is not lost. Every
+// request the upstream cannot take is answered with an error. When stdin
+// closes (or a signal comes) the upstream session is deleted and the bridge
+// ends.
 import type { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -43,7 +47,8 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   const { name, server, logger } = options;
   const stdin = options.stdin ?? process.stdin;
   const modern = new ModernHeaders();
-  const signedFetch = createSignedFetch({ signer: options.signer, staticHeaders: options.staticHeaders, modern, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const handshake = new Handshake(options.connectTimeoutMs);
+  const signedFetch = handshake.watch(createSignedFetch({ signer: options.signer, staticHeaders: options.staticHeaders, modern, ...(options.fetch ? { fetch: options.fetch } : {}) }));
   const local = new StdioServerTransport(stdin as never, (options.stdout ?? process.stdout) as never);
   const url = new URL(server.url);
   const toolListIds = new Set<unknown>();
@@ -61,6 +66,7 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
     transport.onmessage = (message) => {
       if (next === 'streamable-http') streamableWorked = true;
       const answer = message as Message;
+      handshake.answered(answer.id);
       if (typeof answer.result?.protocolVersion === 'string' && answer.id !== undefined) transport.setProtocolVersion?.(answer.result.protocolVersion);
       const listed = answer.id !== undefined && toolListIds.delete(answer.id);
       const passed = listed ? modern.observe(message, (tool, reason) => logger.warn('dropped a tool whose x-mcp-header annotations are invalid', { server: name, tool, reason })) : message;
@@ -117,7 +123,7 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   local.onmessage = (message) => {
     const request = message as Message;
     if (request.method === 'tools/list' && request.id !== undefined) toolListIds.add(request.id);
-    const sending = send(message).catch((error: unknown) => answerFailure(message, error));
+    const sending = handshake.next(request, () => send(message), () => kind === 'streamable-http').catch((error: unknown) => answerFailure(message, error));
     inFlight.add(sending);
     void sending.finally(() => inFlight.delete(sending));
   };
@@ -158,4 +164,63 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Orders what goes upstream around the handshake. Messages wait for the gate
+ * in the order they came; an `initialize` closes it until its answer arrives
+ * (or its sending fails), a Streamable HTTP `notifications/initialized` until
+ * the GET stream it starts has its answer. A gate never stays shut longer than
+ * `limitMs`: a server that never answers holds nothing up for good.
+ */
+class Handshake {
+  private gate: Promise<void> = Promise.resolve();
+  private readonly initializing = new Map<unknown, () => void>();
+  private getSettled: (() => void) | undefined;
+
+  constructor(private readonly limitMs: number) {}
+
+  /** Sends `message` once the gate is open; returns the sending. */
+  next(message: Message, send: () => Promise<void>, streamable: () => boolean): Promise<void> {
+    const ready = this.gate;
+    const sending = ready.then(send);
+    if (message.method === 'initialize' && message.id !== undefined) {
+      const answered = new Promise<void>((resolve) => this.initializing.set(message.id, resolve));
+      this.gate = this.bounded(Promise.race([answered, sending.then(() => answered, () => undefined)]));
+    } else if (message.method === 'notifications/initialized') {
+      const opened = new Promise<void>((resolve) => (this.getSettled = resolve));
+      // Only Streamable HTTP opens a GET stream after initialized; the legacy pair has its stream already.
+      this.gate = this.bounded(sending.then(() => (streamable() ? opened : undefined), () => undefined));
+    }
+    return sending;
+  }
+
+  /** An answer from upstream: the initialize it answers opens the gate. */
+  answered(id: unknown): void {
+    if (id === undefined) return;
+    this.initializing.get(id)?.();
+    this.initializing.delete(id);
+  }
+
+  /** The fetch the transports use, watched for the GET that opens the standalone stream. */
+  watch(fetcher: typeof fetch): typeof fetch {
+    return async (input, init) => {
+      const response = fetcher(input, init);
+      if ((init?.method ?? 'GET').toUpperCase() === 'GET' && this.getSettled) {
+        const settle = this.getSettled;
+        this.getSettled = undefined;
+        response.then(settle, settle);
+      }
+      return response;
+    };
+  }
+
+  private bounded(promise: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.limitMs);
+      timer.unref();
+    });
+    return Promise.race([promise.then(() => undefined), limit]).finally(() => clearTimeout(timer));
+  }
 }

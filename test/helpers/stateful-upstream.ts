@@ -42,7 +42,14 @@ export interface StatefulUpstream {
   close: () => Promise<void>;
 }
 
-export async function startStatefulUpstream(options: { basePath?: string; eventStore?: () => EventStore } = {}): Promise<StatefulUpstream> {
+export interface StatefulUpstreamOptions {
+  basePath?: string;
+  eventStore?: () => EventStore;
+  /** Answer each GET (the standalone stream) only after this long: a slow server stream. */
+  getDelayMs?: number;
+}
+
+export async function startStatefulUpstream(options: StatefulUpstreamOptions = {}): Promise<StatefulUpstream> {
   const basePath = options.basePath ?? '/mcp';
   const received: Exchange[] = [];
   const sessions = new Map<string, Session>();
@@ -56,6 +63,7 @@ export async function startStatefulUpstream(options: { basePath?: string; eventS
       res.writeHead(404).end();
       return;
     }
+    if (req.method === 'GET' && options.getDelayMs) await new Promise((resolve) => setTimeout(resolve, options.getDelayMs));
     const parsed = exchange.body.length ? (JSON.parse(exchange.body.toString('utf8')) as unknown) : undefined;
     const sid = exchange.headers['mcp-session-id'];
     let session = typeof sid === 'string' ? sessions.get(sid) : undefined;
@@ -66,6 +74,11 @@ export async function startStatefulUpstream(options: { basePath?: string; eventS
       }
       const server = new McpServer({ name: 'stateful-upstream', version: '1.0.0' }, { capabilities: { logging: {} } });
       server.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
+      // A message of the session, not of the call: it can only travel on the standalone GET stream (dropped without one).
+      server.registerTool('announce', {}, async () => {
+        await server.server.notification({ method: 'notifications/message', params: { level: 'info', data: 'standalone announcement' } });
+        return { content: [{ type: 'text', text: 'announced' }] };
+      });
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
         ...(options.eventStore ? { eventStore: options.eventStore() } : {}),
