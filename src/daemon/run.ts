@@ -29,6 +29,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     upstreams,
     logger: options.logger,
     metrics,
+    redactor: options.secrets.redactor,
     version: VERSION,
     ...(audit ? { audit } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),

@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { upstreamErrorKind, type ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { ForwardedExchange } from './exchange.js';
-import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { createRelay, type StreamTracker } from './relay.js';
 
 export interface ForwarderOptions {
@@ -23,6 +23,8 @@ export interface ForwarderOptions {
   metrics: ProxyMetrics;
   /** Called for every stream the proxy holds open, so shutdown can end it and the gauge counts it. */
   trackStream: StreamTracker;
+  /** Takes known secret values out of the answers the proxy writes itself. */
+  redact?: Redact;
 }
 
 export interface Forwarder {
@@ -38,6 +40,7 @@ interface RequestTarget {
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const { logger, metrics } = options;
+  const answerError = (res: ServerResponse, error: ProxyErrorBody, id?: unknown, headers?: Record<string, string>) => sendProxyError(res, error, id, headers, options.redact);
   // Parsed once per URL object: the common target is the server's base URL, the same object every time.
   const targets = new WeakMap<URL, RequestTarget>();
   const relay = createRelay({ ...options, retryAfterRefresh });
@@ -95,7 +98,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       (error: unknown) => {
         const cause = error instanceof AppError ? error : undefined;
         exchange.failure = cause?.code === 'LOGIN_REQUIRED' ? 'login-required' : 'refresh-failed';
-        sendProxyError(
+        answerError(
           res,
           {
             status: 503,
@@ -138,7 +141,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       error: error.message,
       upstream: exchange.target.origin,
     });
-    sendProxyError(
+    answerError(
       res,
       timedOut
         ? {

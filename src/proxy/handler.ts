@@ -13,7 +13,7 @@ import type { Exchange, ForwardedExchange } from './exchange.js';
 import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
 import type { LegacySse } from './legacy-sse.js';
-import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import type { Recorder } from './record.js';
 import { createRouter, type RouteTable } from './routes.js';
 import { credentialState, type Upstream } from './upstreams.js';
@@ -34,6 +34,8 @@ export interface HandlerOptions {
   legacy: LegacySse;
   /** What /statusz reports about this process (read at each request: a reload updates it). */
   info: { version: string; startedAt: string; lastReload?: unknown };
+  /** Takes known secret values out of every answer the proxy writes itself (error messages can quote them). */
+  redact?: Redact;
   /** Reads one server's credential again (POST /credentialz, sent by login and logout); absent: not offered. */
   refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
 }
@@ -57,6 +59,8 @@ export interface Handler {
 
 export function createHandler(options: HandlerOptions): Handler {
   const { guard, forwarder, logger } = options;
+  const redact = options.redact ?? ((text: string) => text);
+  const answerError = (res: ServerResponse, error: ProxyErrorBody, id?: unknown, headers?: Record<string, string>) => sendProxyError(res, error, id, headers, redact);
   let upstreams = options.upstreams;
   let route = createRouter(options.routes);
   let maxBodyBytes = options.maxBodyBytes;
@@ -84,7 +88,7 @@ export function createHandler(options: HandlerOptions): Handler {
     if (rejection) {
       // Closed after the answer: a refused caller cannot keep connection slots.
       const rpcCode = rejection.status === 400 ? RPC.invalidRequest : RPC.forbidden;
-      sendProxyError(res, { status: rejection.status, rpcCode, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
+      answerError(res, { status: rejection.status, rpcCode, code: rejection.code, message: rejection.message }, null, { connection: 'close', [REQUEST_ID_HEADER]: exchange.requestId });
       return;
     }
 
@@ -97,24 +101,24 @@ export function createHandler(options: HandlerOptions): Handler {
     }
     switch (matched.kind) {
       case 'healthz':
-        return sendJson(res, 200, { status: 'ok' });
+        return sendJson(res, 200, { status: 'ok' }, redact);
       case 'readyz':
-        return sendReadiness(res, upstreams, options.isReady());
+        return sendReadiness(res, upstreams, options.isReady(), redact);
       case 'statusz':
-        return sendJson(res, 200, statusOf(upstreams, options.info, options.metrics));
+        return sendJson(res, 200, statusOf(upstreams, options.info, options.metrics), redact);
       case 'metrics':
         return sendMetrics(res, options.metrics, logger);
       case 'credentialz':
         return credentialz(req, res);
       case 'discovery':
-        return sendProxyError(res, {
+        return answerError(res, {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'NOT_AN_AUTHORIZATION_SERVER',
           message: 'mcp-auth-proxy handles authorization itself; agents need no OAuth against it',
         });
       case 'no-default':
-        return sendProxyError(res, {
+        return answerError(res, {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'NO_DEFAULT_SERVER',
@@ -122,14 +126,14 @@ export function createHandler(options: HandlerOptions): Handler {
           hint: 'Or set "defaultServer" in the config',
         });
       case 'unknown-server':
-        return sendProxyError(res, {
+        return answerError(res, {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'UNKNOWN_SERVER',
           message: `No server named "${matched.server}"; configured: ${matched.servers.join(', ') || '(none)'}`,
         });
       case 'not-found':
-        return sendProxyError(res, {
+        return answerError(res, {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'NOT_FOUND',
@@ -148,13 +152,13 @@ export function createHandler(options: HandlerOptions): Handler {
     // MCP uses GET, POST and DELETE only; anything else (TRACE would echo the signed credential) stops here.
     const wanted = matched.kind === 'legacy-sse' ? 'GET' : matched.kind === 'legacy-message' ? 'POST' : MCP_METHODS.has(method) ? undefined : 'GET, POST, DELETE';
     if (wanted && method !== wanted) {
-      return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
+      return answerError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
     }
     if (matched.kind === 'mcp') {
       const confined = confinedTarget(upstream.base, matched.suffix, matched.query);
       if (typeof confined === 'string') {
         exchange.failure = 'bad-path';
-        return sendProxyError(res, {
+        return answerError(res, {
           status: 400,
           rpcCode: RPC.invalidRequest,
           code: 'BAD_PATH',
@@ -167,7 +171,7 @@ export function createHandler(options: HandlerOptions): Handler {
     } else if (matched.kind === 'legacy-message') {
       target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream);
       if (!target) {
-        return sendProxyError(res, {
+        return answerError(res, {
           status: 404,
           rpcCode: RPC.routeNotFound,
           code: 'UNKNOWN_SSE_SESSION',
@@ -181,7 +185,7 @@ export function createHandler(options: HandlerOptions): Handler {
     readBody(req, maxBodyBytes, (error, body) => {
       if (error) {
         exchange.failure = error instanceof BodyTooLargeError ? 'body-too-large' : 'client-aborted';
-        return refuseBody(res, error, upstream.name, idHeader);
+        return refuseBody(res, error, upstream.name, idHeader, redact);
       }
       exchange.bytesIn = body.length;
       exchange.body = body.length > 0 ? body : undefined;
@@ -205,7 +209,7 @@ export function createHandler(options: HandlerOptions): Handler {
       const timer = setTimeout(() => {
         settled = true;
         exchange.failure = 'refresh-timeout';
-        sendProxyError(
+        answerError(
           res,
           {
             status: 504,
@@ -233,7 +237,7 @@ export function createHandler(options: HandlerOptions): Handler {
           clearTimeout(timer);
           if (!(error instanceof AppError)) return failRequest(res, logger, error, exchange.requestId);
           exchange.failure = error.code === 'LOGIN_REQUIRED' ? 'login-required' : 'no-credential';
-          noCredential(res, exchange, error);
+          noCredential(res, exchange, error, redact);
         },
       );
     }
@@ -241,7 +245,7 @@ export function createHandler(options: HandlerOptions): Handler {
     function run(step: DispatchInput): void {
       try {
         if (step.legacyPrefix !== undefined) {
-          if (!step.upstream.signer) return noCredential(res, exchange, step.upstream.credentialError);
+          if (!step.upstream.signer) return noCredential(res, exchange, step.upstream.credentialError, redact);
           return options.legacy.open(req, res, step.upstream, step.legacyPrefix, exchange);
         }
         dispatch(req, res, step, exchange);
@@ -253,10 +257,10 @@ export function createHandler(options: HandlerOptions): Handler {
   /** POST {"server": NAME}: the credential of that server is read again; its new state is the answer. */
   function credentialz(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'POST') {
-      return sendProxyError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', message: '/credentialz takes POST only' }, null, { allow: 'POST' });
+      return answerError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', message: '/credentialz takes POST only' }, null, { allow: 'POST' });
     }
     readBody(req, 4096, (error, body) => {
-      if (error) return refuseBody(res, error, 'credentialz', {});
+      if (error) return refuseBody(res, error, 'credentialz', {}, redact);
       let server: unknown;
       try {
         server = (JSON.parse(body.toString('utf8')) as { server?: unknown }).server;
@@ -264,12 +268,12 @@ export function createHandler(options: HandlerOptions): Handler {
         server = undefined;
       }
       if (typeof server !== 'string') {
-        return sendProxyError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_REQUEST', message: 'send {"server": "<name>"}' });
+        return answerError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_REQUEST', message: 'send {"server": "<name>"}' });
       }
       const pending = options.refreshCredential?.(server);
-      if (!pending) return sendProxyError(res, { status: 501, rpcCode: RPC.routeNotFound, code: 'NOT_OFFERED', message: 'this proxy does not re-read credentials on request; restart it' });
+      if (!pending) return answerError(res, { status: 501, rpcCode: RPC.routeNotFound, code: 'NOT_OFFERED', message: 'this proxy does not re-read credentials on request; restart it' });
       pending.then(
-        (report) => sendJson(res, report.status, report.body),
+        (report) => sendJson(res, report.status, report.body, redact),
         (failure: unknown) => failRequest(res, logger, failure),
       );
     });
@@ -289,7 +293,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const method = exchange.method;
     if (!upstream.signer) {
       exchange.failure = 'no-credential';
-      return noCredential(res, exchange, upstream.credentialError);
+      return noCredential(res, exchange, upstream.credentialError, redact);
     }
     // A copy of the agent's headers without its credentials, then what the proxy sets; the signer sees the result.
     const headers: OutgoingHttpHeaders = upstream.strip(req.headers);
@@ -309,7 +313,7 @@ export function createHandler(options: HandlerOptions): Handler {
     } catch (error) {
       exchange.failure = 'cannot-sign';
       options.metrics.signingFailure(server);
-      sendProxyError(res, {
+      answerError(res, {
         status: 400,
         rpcCode: RPC.invalidRequest,
         code: 'CANNOT_SIGN',
@@ -325,7 +329,7 @@ export function createHandler(options: HandlerOptions): Handler {
 }
 
 /** 503 naming the fix: the proxy itself holds no usable credential for this server. */
-function noCredential(res: ServerResponse, exchange: Exchange, cause: AppError | undefined): void {
+function noCredential(res: ServerResponse, exchange: Exchange, cause: AppError | undefined, redact: Redact): void {
   const server = (exchange.upstream as Upstream).name;
   sendProxyError(
     res,
@@ -339,6 +343,7 @@ function noCredential(res: ServerResponse, exchange: Exchange, cause: AppError |
     },
     requestIdOf(exchange.body),
     { [REQUEST_ID_HEADER]: exchange.requestId },
+    redact,
   );
 }
 
@@ -362,7 +367,7 @@ export function failRequest(res: ServerResponse, logger: Logger, error: unknown,
   else res.destroy();
 }
 
-function refuseBody(res: ServerResponse, error: Error, server: string, headers: Record<string, string>): void {
+function refuseBody(res: ServerResponse, error: Error, server: string, headers: Record<string, string>, redact: Redact): void {
   if (!(error instanceof BodyTooLargeError)) {
     res.destroy();
     return;
@@ -380,11 +385,12 @@ function refuseBody(res: ServerResponse, error: Error, server: string, headers: 
     },
     null,
     { connection: 'close', ...headers },
+    redact,
   );
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
+function sendJson(res: ServerResponse, status: number, value: unknown, redact: Redact): void {
+  const body = redact(JSON.stringify(value));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }
@@ -422,7 +428,7 @@ function sendMetrics(res: ServerResponse, metrics: ProxyMetrics, logger: Logger)
   );
 }
 
-function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean): void {
+function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean, redact: Redact): void {
   const servers: Record<string, { ready: boolean; reason?: string }> = {};
   let ready = accepting && upstreams.size > 0;
   for (const [name, upstream] of upstreams) {
@@ -430,5 +436,5 @@ function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, ac
     servers[name] = state.ready ? { ready: true } : { ready: false, reason: state.reason ?? 'no credential' };
     if (!state.ready) ready = false;
   }
-  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', accepting, servers });
+  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', accepting, servers }, redact);
 }

@@ -14,6 +14,10 @@ export interface ProxyErrorBody {
   server?: string;
 }
 
+/** Takes the values of known secrets out of a text the proxy writes. */
+export type Redact = (text: string) => string;
+const unchanged: Redact = (text) => text;
+
 export const RPC = {
   routeNotFound: -32601,
   invalidRequest: -32600,
@@ -25,7 +29,8 @@ export const RPC = {
   insufficientScope: -32007,
 } as const;
 
-export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: unknown = null, extraHeaders: Record<string, string> = {}): void {
+/** `redact` takes the proxy's known secret values out of the text (an error message can quote one). */
+export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: unknown = null, extraHeaders: Record<string, string> = {}, redact: Redact = unchanged): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -33,11 +38,13 @@ export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: u
   const data: Record<string, unknown> = { code: error.code };
   if (error.server) data.server = error.server;
   if (error.hint) data.hint = error.hint;
-  const body = JSON.stringify({
-    jsonrpc: '2.0',
-    id: isJsonRpcId(id) ? id : null,
-    error: { code: error.rpcCode, message: error.hint ? `${error.message}. ${error.hint}` : error.message, data },
-  });
+  const body = redact(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: isJsonRpcId(id) ? id : null,
+      error: { code: error.rpcCode, message: error.hint ? `${error.message}. ${error.hint}` : error.message, data },
+    }),
+  );
   res.writeHead(error.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

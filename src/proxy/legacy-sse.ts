@@ -14,7 +14,7 @@ import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import { pathProblem } from './confine.js';
 import { relayErrorAnswer } from './error-body.js';
 import type { Exchange } from './exchange.js';
-import { RPC, sendProxyError } from './jsonrpc-error.js';
+import { RPC, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
 import type { StreamTracker } from './relay.js';
 import { responseHeaders } from './strip.js';
@@ -30,6 +30,8 @@ const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 export interface LegacySseOptions {
   logger: Logger;
   trackStream: StreamTracker;
+  /** Takes known secret values out of the answers the proxy writes itself. */
+  redact?: Redact;
 }
 
 export interface LegacySse {
@@ -41,6 +43,7 @@ export interface LegacySse {
 
 export function createLegacySse(options: LegacySseOptions): LegacySse {
   const { logger } = options;
+  const answerError = (res: ServerResponse, error: ProxyErrorBody, id?: unknown, headers?: Record<string, string>) => sendProxyError(res, error, id, headers, options.redact);
   const sessions = new Map<string, { upstream: string; url: URL }>();
 
   function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void {
@@ -87,7 +90,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
           () => connect(true),
           (error: unknown) => {
             exchange.failure = 'refresh-failed';
-            sendProxyError(res, {
+            answerError(res, {
               status: 503,
               rpcCode: RPC.noCredential,
               code: (error as { code?: string }).code ?? 'CREDENTIAL_UNAVAILABLE',
@@ -113,7 +116,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         answer.resume();
         exchange.failure = 'upstream-redirect';
         logger.warn('legacy SSE upstream answered with a redirect; not followed', { requestId, server: upstream.name, status });
-        sendProxyError(res, {
+        answerError(res, {
           status: 502,
           rpcCode: RPC.upstreamUnreachable,
           code: 'UPSTREAM_REDIRECT',
@@ -220,7 +223,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       exchange.failure = timedOut ? 'timeout' : 'unreachable';
       upstream.last = { at: Date.now(), error: error.code ?? 'ERROR', latencyMs: Date.now() - startedAt };
       logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', { requestId, server: upstream.name, code: error.code, error: error.message });
-      sendProxyError(res, {
+      answerError(res, {
         status: timedOut ? 504 : 502,
         rpcCode: timedOut ? RPC.upstreamTimeout : RPC.upstreamUnreachable,
         code: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE',

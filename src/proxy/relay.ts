@@ -13,7 +13,7 @@ import { relayErrorAnswer } from './error-body.js';
 import type { ForwardedExchange } from './exchange.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
 import { relayWithKeepalive } from './stream-keepalive.js';
-import { RPC, requestIdOf, sendProxyError } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendProxyError, type Redact } from './jsonrpc-error.js';
 import { responseHeaders } from './strip.js';
 
 /**
@@ -28,6 +28,7 @@ export interface RelayOptions {
   logger: Logger;
   metrics: ProxyMetrics;
   trackStream: StreamTracker;
+  redact?: Redact;
   /** A 401 the signer can refresh for: re-send once the refresh settles. */
   retryAfterRefresh(exchange: ForwardedExchange, req: IncomingMessage, res: ServerResponse, refreshing: Promise<void>): void;
 }
@@ -76,6 +77,7 @@ export function createRelay(options: RelayOptions): Relay {
           },
           requestIdOf(exchange.body),
           { [REQUEST_ID_HEADER]: exchange.requestId },
+          options.redact,
         );
         return;
       }

@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { infoLineWriter, type Logger } from '../observability/logger.js';
 import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
+import type { Redactor } from '../observability/redact.js';
 import { createForwarder } from './forward.js';
 import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
@@ -30,6 +31,8 @@ export interface ProxyServerOptions {
   audit?: Audit;
   /** Defaults to a fresh registry with process metrics. */
   metrics?: ProxyMetrics;
+  /** The secrets' redactor: every answer the proxy writes itself goes through it. */
+  redactor?: Redactor;
 }
 
 export interface RunningProxy {
@@ -81,8 +84,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       metrics.streamClosed(server);
     });
   };
-  const forwarder = createForwarder({ logger, metrics, trackStream });
-  const legacy = createLegacySse({ logger, trackStream });
+  const redact = (text: string) => options.redactor?.redact(text) ?? text;
+  const forwarder = createForwarder({ logger, metrics, trackStream, redact });
+  const legacy = createLegacySse({ logger, trackStream, redact });
   const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
@@ -94,7 +98,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential };
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact };
   const token = options.clientToken === undefined ? {} : { clientToken: options.clientToken };
   const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, token) })];
   serve(tcp, handlers[0] as Handler, logger);

@@ -18,7 +18,9 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Signer } from '../auth/scheme.js';
 import type { ServerConfig } from '../config/schema.js';
 import type { BridgeLogger } from './lazy-logger.js';
+import type { Redactor } from '../observability/redact.js';
 import { ModernHeaders } from './modern-headers.js';
+import { redactingOutput } from './redacting-output.js';
 import { createSignedFetch } from './signed-fetch.js';
 
 export interface BridgeOptions {
@@ -31,6 +33,8 @@ export interface BridgeOptions {
   connectTimeoutMs: number;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
+  /** Every secret value this process resolved: taken out of everything written to stdout. */
+  redactor?: Redactor;
   fetch?: typeof fetch;
 }
 
@@ -49,7 +53,8 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   const modern = new ModernHeaders();
   const handshake = new Handshake(options.connectTimeoutMs);
   const signedFetch = handshake.watch(createSignedFetch({ signer: options.signer, staticHeaders: options.staticHeaders, modern, ...(options.fetch ? { fetch: options.fetch } : {}) }));
-  const local = new StdioServerTransport(stdin as never, (options.stdout ?? process.stdout) as never);
+  const stdout = options.stdout ?? process.stdout;
+  const local = new StdioServerTransport(stdin as never, (options.redactor ? redactingOutput(stdout, options.redactor) : stdout) as never);
   const url = new URL(server.url);
   const toolListIds = new Set<unknown>();
   const inFlight = new Set<Promise<void>>();

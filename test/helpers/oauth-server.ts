@@ -71,6 +71,8 @@ export interface TestOAuthServer {
   setAccessTokenTtl(seconds: number): void;
   /** While true, /mcp refuses every token, however fresh (an audience the client cannot fix). */
   rejectAllTokens(on: boolean): void;
+  /** While true, a refresh is refused with invalid_grant and an error_description that repeats the refresh token (a careless server). */
+  echoRefusedRefreshTokens(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ const strings = (record: unknown): Record<string, string> =>
 export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<TestOAuthServer> {
   let ttl = options.accessTokenTtlSeconds ?? 3600;
   let rejectAll = false;
+  let echoRefused = false;
   const rotate = options.rotateRefreshTokens ?? true;
   const issParameter = options.issParameter ?? true;
   let tokenFailures = options.tokenFailures ?? 0;
@@ -250,6 +253,11 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   app.post('/token', urlencoded({ extended: false }), async (req, res, next) => {
     tokenRequests.push(strings(req.body));
     if (tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, tokenDelayMs));
+    const body = req.body as Record<string, string> | undefined;
+    if (echoRefused && body?.grant_type === 'refresh_token') {
+      res.status(400).json({ error: 'invalid_grant', error_description: `refresh token ${body.refresh_token} is revoked` });
+      return;
+    }
     if (tokenFailures > 0) {
       tokenFailures -= 1;
       res.status(503).json({ error: 'temporarily_unavailable', error_description: 'injected failure' });
@@ -337,6 +345,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     },
     rejectAllTokens: (on) => {
       rejectAll = on;
+    },
+    echoRefusedRefreshTokens: (on) => {
+      echoRefused = on;
     },
     setAccessTokenTtl: (seconds) => {
       ttl = seconds;

@@ -44,7 +44,7 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   const metrics = createMetrics({ processMetrics: options.processMetrics === true });
   const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...(options.now ? { now: options.now } : {}) });
   const audit = await openAudit(config, { dir: options.stateDir ?? '/nonexistent-test-state-dir', redactor, logger });
-  const proxy = await startProxyServer({ config, upstreams, logger, metrics, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  const proxy = await startProxyServer({ config, upstreams, logger, metrics, redactor, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
   const reload = async () => {
     const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...(options.now ? { now: options.now } : {}) });
     proxy.reload(config, next, proxy.audit);

@@ -43,7 +43,7 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
     signer = failingSigner(cause);
   }
   try {
-    await runBridge({ name, server, signer, staticHeaders, logger, stdin, connectTimeoutMs: server.timeout ?? config.requestTimeout });
+    await runBridge({ name, server, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout });
   } finally {
     signer.close?.();
     await logger.settled();
