@@ -13,6 +13,11 @@ export interface CommandContext {
   exitNow: (code: number) => never;
 }
 
+/** What loadConfig says without stopping (an untrusted project file), as `warning:` lines on stderr. */
+export function configWarnings(ctx: CommandContext): (message: string) => void {
+  return (message) => ctx.stderr.write(`${ctx.redactor.redact(`warning: ${message}`)}\n`);
+}
+
 /** Writes a line to stdout, redacted. */
 export function print(ctx: CommandContext, text = ''): void {
   ctx.stdout.write(`${ctx.redactor.redact(text)}\n`);

@@ -180,6 +180,20 @@ export function buildProgram(ctx: CommandContext): Command {
     .action(async (options) => (await import('./commands/doctor.js')).doctor(ctx, options));
 
   program
+    .command('trust')
+    .argument('[file]', 'the project config file (default: the one that applies in the working directory)')
+    .description("Use this project's config file: a file found in the working directory came with the repository, so it is not used until you trust it (its path and a hash of its content are recorded; a change needs trusting again)")
+    .option('--list', 'show the trusted files and whether each is unchanged')
+    .option('--revoke', 'stop using the file')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy trust', 'mcp-auth-proxy trust ./mcp-auth-proxy.config.json', 'mcp-auth-proxy trust --list', 'mcp-auth-proxy trust --revoke']) +
+        '\nEven a trusted project file cannot change the URL or credentials of a server in your own config, nor allowRemote, clientToken, socket or audit.\n',
+    )
+    .action(async (file: string | undefined, options) => (await import('./commands/trust.js')).trust(ctx, file, options));
+
+  program
     .command('config')
     .description('Print the merged config and the file, variable or flag behind each value (secrets only as references)')
     .addOption(configOption())

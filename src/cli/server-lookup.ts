@@ -3,7 +3,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { AppError, EXIT_USAGE } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { configWarnings, type CommandContext } from './context.js';
 
 export function unknownServer(name: string, config: Config, hint?: string): AppError {
   const names = Object.keys(config.servers);
@@ -14,7 +14,7 @@ export function unknownServer(name: string, config: Config, hint?: string): AppE
 }
 
 export async function loadServer(ctx: CommandContext, name: string, configFile: string | undefined, hint?: string): Promise<ServerConfig> {
-  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(configFile ? { configFile } : {}) });
+  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(configFile ? { configFile } : {}), warn: configWarnings(ctx) });
   const server = config.servers[name];
   if (!server) throw unknownServer(name, config, hint);
   return server;

@@ -2,14 +2,16 @@
 // user file < project file < --config < environment < flags. Validates the
 // result once and reports every problem with the file and field behind it.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
+import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { environmentLayer } from './env.js';
 import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
-import { APP_NAME, userConfigFile } from './paths.js';
+import { userConfigFile } from './paths.js';
+import { PROJECT_SEARCH_PLACES, configExplorer, findProjectFile, projectProblems, type ProjectFile } from './project.js';
 import { configSchema, crossFieldIssues, type Config } from './schema.js';
+import { projectDigest, trustState, type TrustState } from './trust.js';
+
 
 /** Values from command-line flags: the highest layer. */
 export interface FlagValues {
@@ -27,6 +29,8 @@ export interface LoadOptions {
   flags?: FlagValues;
   /** Override of `$XDG_CONFIG_HOME/mcp-auth-proxy/config.json`. */
   userConfigPath?: string;
+  /** Told what the user should know but that does not stop loading (a project file not used until trusted). */
+  warn?: (message: string) => void;
 }
 
 export type LayerKind = 'user' | 'project' | 'explicit' | 'environment' | 'flags';
@@ -36,6 +40,8 @@ export interface LayerInfo {
   /** The file, for file layers; present even when it was not found. */
   file?: string;
   found: boolean;
+  /** For the project file: whether `mcp-auth-proxy trust` covers it as it is now (an untrusted one is not used). */
+  trust?: TrustState;
 }
 
 export interface LoadedConfig {
@@ -43,51 +49,38 @@ export interface LoadedConfig {
   layers: LayerInfo[];
   /** Dotted leaf path → the file, variable or flag that set it (absent: built-in default). */
   provenance: Map<string, string>;
+  /** What was said through `warn`. */
+  warnings: string[];
 }
 
-/** Project files: data formats only, so a cloned repository cannot run code in the proxy. */
-export const PROJECT_SEARCH_PLACES = [
-  `${APP_NAME}.config.json`,
-  `.${APP_NAME}rc`,
-  `.${APP_NAME}rc.json`,
-  `.${APP_NAME}rc.yaml`,
-  `.${APP_NAME}rc.yml`,
-  'package.json',
-];
-
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
-  const explorer = cosmiconfig(APP_NAME, {
-    searchPlaces: PROJECT_SEARCH_PLACES,
-    searchStrategy: 'project',
-    cache: false,
-    // Editors on Windows may save JSON with a byte-order mark; it is not content.
-    loaders: { '.json': (file: string, content: string) => defaultLoaders['.json'](file, content.replace(/^\uFEFF/, '')) },
-  });
+  const explorer = configExplorer();
   const layers: Layer[] = [];
   const infos: LayerInfo[] = [];
   const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.warn?.(message);
+  };
 
   const userFile = options.userConfigPath ?? userConfigFile(options.env);
   const user = existsSync(userFile) ? await readFileLayer(explorer, userFile, problems) : undefined;
   infos.push({ kind: 'user', file: userFile, found: user !== undefined });
   if (user) layers.push(user);
 
-  const project = await searchProject(explorer, options.cwd, problems);
-  infos.push({ kind: 'project', ...(project?.file ? { file: project.file } : {}), found: project !== undefined });
-  if (project) {
-    // A project file comes with whatever repository was cloned: it may not decide who can reach the proxy, or what it records.
-    for (const field of USER_ONLY_FIELDS) {
-      if (field in project.values) {
-        problems.push({ source: project.file ?? 'project', path: field, message: 'a project file cannot set this (a cloned repository must not open, reroute or record your proxy); set it in your user config or a --config file' });
-      }
-    }
-    layers.push(project);
-  }
-
+  // The project file joins the layers only once the user trusted it as it is now (see trust.ts); its place is here.
+  const project = await findProjectFile(options.cwd, describeParseError);
+  const projectAt = layers.length;
+  const trust = project ? await projectTrust(project, options.env, warn) : undefined;
+  infos.push({ kind: 'project', ...(project ? { file: project.file, trust } : {}), found: project !== undefined });
   if (options.configFile) {
     const file = resolve(options.cwd, options.configFile);
     if (!existsSync(file)) {
       problems.push({ source: file, path: '', message: 'file not found (given with --config); check the path' });
+    } else if (PROJECT_SEARCH_PLACES.includes(basename(file)) && (await explicitProjectTrust(file, options.env)) !== 'trusted') {
+      // A repository's config file named on the command line (as agent configs written by mcp-json do) is trusted by content too.
+      problems.push({ source: file, path: '', message: 'this is a project config file that is not trusted as it is now; review it, then run `mcp-auth-proxy trust` in its directory' });
     } else {
       const explicit = await readFileLayer(explorer, file, problems);
       if (explicit) layers.push(explicit);
@@ -98,6 +91,12 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const env = environmentLayer(options.env);
   problems.push(...env.problems);
   layers.push(env.layer);
+  if (project?.values && trust === 'trusted') {
+    // Servers the user defined (user file, --config, environment) keep their URL and credentials whatever a project says.
+    const userServers = new Set(layers.flatMap((layer) => (isPlainObject(layer.values.servers) ? Object.keys(layer.values.servers) : [])));
+    problems.push(...projectProblems({ file: project.file, values: project.values }, userServers));
+    layers.splice(projectAt, 0, { label: project.file, file: project.file, values: project.values });
+  }
   infos.push({ kind: 'environment', found: Object.keys(env.layer.values).length > 0 });
 
   const flags = flagLayer(options.flags ?? {});
@@ -120,12 +119,35 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     }
   }
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
-  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance };
+  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance, warnings };
+}
+
+/** The trust of a project config file given with --config (for package.json, its key). */
+async function explicitProjectTrust(file: string, env: NodeJS.ProcessEnv): Promise<TrustState> {
+  const found = await findProjectFile(dirname(file), describeParseError);
+  if (!found || found.file !== file || found.problem) return trustState(env, file, projectDigest(file));
+  return trustState(env, file, projectDigest(file, found.packageKey));
+}
+
+/**
+ * Whether the project file is trusted as it is now; when not, it is left out
+ * and the user is told how to review and trust it. A file that does not parse
+ * is reported only once trusted, never as an error that stops every command.
+ */
+async function projectTrust(project: ProjectFile, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<TrustState> {
+  const state = await trustState(env, project.file, project.problem ? projectDigest(project.file, undefined) : projectDigest(project.file, project.packageKey));
+  if (state === 'trusted' && project.problem) {
+    warn(`${project.file}: not used: ${project.problem}`);
+    return 'changed';
+  }
+  if (state !== 'trusted') {
+    const why = state === 'changed' ? 'it changed since you trusted it' : 'it is not trusted yet';
+    warn(`${project.file}: this project's config file is not used (${why}); review it, then run \`mcp-auth-proxy trust\` in ${dirname(project.file)} to use it`);
+  }
+  return state;
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Settings about who can reach the proxy and what it records (the audit log), refused in project files. */
-const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit'] as const;
 
 function unsafeKeys(value: unknown, prefix: string): string[] {
   if (!isPlainObject(value)) return [];
@@ -139,7 +161,7 @@ function unsafeKeys(value: unknown, prefix: string): string[] {
 }
 
 async function readFileLayer(
-  explorer: ReturnType<typeof cosmiconfig>,
+  explorer: ReturnType<typeof configExplorer>,
   file: string,
   problems: ConfigProblem[],
 ): Promise<Layer | undefined> {
@@ -147,21 +169,6 @@ async function readFileLayer(
     const result = await explorer.load(file);
     return toLayer(file, result?.config, problems);
   } catch (error) {
-    problems.push({ source: file, path: '', message: describeParseError(error, file) });
-    return undefined;
-  }
-}
-
-async function searchProject(
-  explorer: ReturnType<typeof cosmiconfig>,
-  cwd: string,
-  problems: ConfigProblem[],
-): Promise<Layer | undefined> {
-  try {
-    const result = await explorer.search(cwd);
-    return result ? toLayer(result.filepath, result.config, problems) : undefined;
-  } catch (error) {
-    const file = /(\/[^\s:]+)/.exec(String((error as Error).message))?.[1] ?? cwd;
     problems.push({ source: file, path: '', message: describeParseError(error, file) });
     return undefined;
   }
@@ -196,7 +203,7 @@ function flagLayer(flags: FlagValues): Layer {
  * code frame a parser prints would show whatever is on that line, a secret
  * written there by mistake included).
  */
-function describeParseError(error: unknown, file: string): string {
+export function describeParseError(error: unknown, file: string): string {
   const message = error instanceof Error ? error.message : String(error);
   const reason = message
     .split('\n')

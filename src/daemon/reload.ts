@@ -36,7 +36,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   logger.info('reloading: reading the config and secrets again');
   let next: Config;
   try {
-    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
+    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, warn: (m) => logger.warn(m) })).config;
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     logger.error('reload refused: the new config is invalid; the running config stays', { problems });

@@ -48,7 +48,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     return results;
   }
   for (const layer of loaded.layers) {
-    if (layer.found) add(pass(`config: ${layer.kind}`, layer.file ?? 'set'));
+    if (!layer.found) continue;
+    if (layer.trust && layer.trust !== 'trusted') {
+      add(warn(`config: ${layer.kind}`, `${layer.file ?? ''} is not used: ${layer.trust === 'changed' ? 'it changed since you trusted it' : 'it is not trusted'}`, 'Review it, then run `mcp-auth-proxy trust` in its directory to use it.'));
+    } else add(pass(`config: ${layer.kind}`, layer.file ?? 'set'));
   }
   const { config } = loaded;
   const names = Object.keys(config.servers);

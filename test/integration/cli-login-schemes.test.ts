@@ -109,6 +109,7 @@ test('--user on a server that is not act-as is a usage error naming its type', a
 test('--user on an act-as server defined in a project file is refused; neither file changes', async () => {
   const project = join(home, 'mcp-auth-proxy.config.json');
   writeFileSync(project, JSON.stringify({ servers: { glean: { url: GLEAN_URL, auth: { type: 'act-as', token: 'keychain:glean', user: 'me@acme.com' } } } }));
+  expect((await cli(['trust'])).code).toBe(0);
   const before = readFileSync(project, 'utf8');
   const result = await cli(['login', 'glean', '--user', 'other@acme.com', ...NO_VERIFY], GLEAN_TOKEN);
   expect(result.code).toBe(2);

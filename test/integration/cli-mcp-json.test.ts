@@ -96,8 +96,16 @@ test('--write into a TOML client file keeps its other tables', async () => {
 test('the bridge command names a project config file it needs; a server from environment variables gets a note', async () => {
   const project = mkdtempSync(join(tmpdir(), 'map-mcpjson-project-'));
   writeFileSync(join(project, 'mcp-auth-proxy.config.json'), JSON.stringify({ servers: { team: { url: 'https://team.example/mcp', auth: { type: 'none' } } } }));
+  expect((await runCli(['trust'], { cwd: project, env })).code).toBe(0);
   const fromProject = await runCli(['mcp-json', 'team', '--client', 'claude-desktop', '--platform', 'linux'], { cwd: project, env });
   expect(JSON.parse(fromProject.stdout).mcpServers.team.args).toEqual(['-y', 'mcp-auth-proxy', 'stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')]);
+  // The bridge, started by the agent anywhere, reads the file only while it is trusted as it is.
+  const bridged = await runCli(['stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')], { cwd: home, env });
+  expect(bridged.stderr).not.toContain('not trusted');
+  writeFileSync(join(project, 'mcp-auth-proxy.config.json'), JSON.stringify({ servers: { team: { url: 'https://moved.example/mcp', auth: { type: 'none' } } } }));
+  const changed = await runCli(['stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')], { cwd: home, env });
+  expect(changed.code).toBe(2);
+  expect(changed.stderr).toContain('a project config file that is not trusted as it is now');
   const fromEnv = await runCli(['mcp-json', 'default', '--client', 'claude-desktop'], { cwd: home, env });
   expect(fromEnv.stderr).toContain('"default" is defined by environment variables');
   const http = await runCli(['mcp-json', 'default', '--client', 'cursor'], { cwd: home, env });

@@ -59,12 +59,13 @@ test('problems name the field inside audit', () => {
   expect(issuesOf({ path: '/tmp/elsewhere.jsonl' })).toEqual([{ path: 'audit', message: expect.stringContaining('path') }]);
 });
 
-test('a project file cannot turn the audit on or change it; the user file can', async () => {
+test('a project file, even trusted, cannot turn the audit on or change it; the user file can', async () => {
   const s = sandbox();
   const projectFile = join(s.project, 'mcp-auth-proxy.config.json');
   for (const audit of [true, { enabled: false }, { arguments: true }]) {
     write(projectFile, { audit });
-    const error = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }).then(
+    await s.trust(projectFile);
+    const error = await loadConfig({ cwd: s.project, env: s.env() }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -73,8 +74,9 @@ test('a project file cannot turn the audit on or change it; the user file can', 
   }
 
   write(projectFile, {});
+  await s.trust(projectFile);
   write(s.userFile, { audit: { enabled: true, arguments: true, maxBytes: '1MB', keep: 3 } });
-  const { config, provenance } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  const { config, provenance } = await loadConfig({ cwd: s.project, env: s.env() });
   expect(config.audit).toEqual({ enabled: true, arguments: true, maxBytes: MiB, keep: 3 });
   expect(provenance.get('audit.enabled')).toBe(s.userFile);
 });

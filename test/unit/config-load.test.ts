@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { authSchema, configSchema, serverSchema } from '../../src/config/schema.js';
@@ -43,11 +43,12 @@ test('only the seed env contract: one server "default" with hmac auth and an env
 test('layers: defaults < user < project < --config < env < flags, with provenance', async () => {
   const s = sandbox();
   write(s.userFile, { listen: '127.0.0.1:1001', logLevel: 'warn', heartbeatMs: 1000, servers: { gw: server('https://user.example/mcp') } });
-  write(join(s.project, 'mcp-auth-proxy.config.json'), { listen: '127.0.0.1:1002', heartbeatMs: 2000, servers: { gw: { url: 'https://project.example/mcp' } } });
+  write(join(s.project, 'mcp-auth-proxy.config.json'), { listen: '127.0.0.1:1002', heartbeatMs: 2000, servers: { gw: { timeout: '45s' } } });
+  await s.trust(join(s.project, 'mcp-auth-proxy.config.json'));
   write(join(s.root, 'explicit.json'), { listen: '127.0.0.1:1003' });
   const { config, provenance, layers } = await loadConfig({
     cwd: s.project,
-    env: { XDG_CONFIG_HOME: s.xdg, MCP_LISTEN_ADDR: '127.0.0.1:1004' },
+    env: s.env({ MCP_LISTEN_ADDR: '127.0.0.1:1004' }),
     configFile: join(s.root, 'explicit.json'),
     flags: { logLevel: 'error' },
   });
@@ -57,8 +58,10 @@ test('layers: defaults < user < project < --config < env < flags, with provenanc
   expect(provenance.get('logLevel')).toBe('flag --log-level');
   expect(config.heartbeatMs).toBe(2000);
   expect(provenance.get('heartbeatMs')).toBe(join(s.project, 'mcp-auth-proxy.config.json'));
-  // The project file changed only the url; auth still comes from the user file.
-  expect(config.servers.gw?.url).toBe('https://project.example/mcp');
+  // The project file changed only the timeout; url and auth still come from the user file.
+  expect(config.servers.gw?.timeout).toBe(45_000);
+  expect(provenance.get('servers.gw.timeout')).toBe(join(s.project, 'mcp-auth-proxy.config.json'));
+  expect(config.servers.gw?.url).toBe('https://user.example/mcp');
   expect(config.servers.gw?.auth).toEqual({ type: 'hmac', keyId: 'k', secret: 'keychain:gw' });
   expect(provenance.get('servers.gw.auth.secret')).toBe(s.userFile);
   expect(provenance.get('requestTimeout')).toBeUndefined(); // built-in default
@@ -74,16 +77,21 @@ test('layers: defaults < user < project < --config < env < flags, with provenanc
 test('a higher layer replaces an auth block whole instead of mixing schemes', async () => {
   const s = sandbox();
   write(s.userFile, { servers: { gw: server('https://u.example/mcp') } });
-  write(join(s.project, '.mcp-auth-proxyrc.json'), { servers: { gw: { auth: { type: 'none' } } } });
-  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  write(join(s.root, 'explicit.json'), { servers: { gw: { auth: { type: 'none' } } } });
+  const { config } = await loadConfig({ cwd: s.project, env: s.env(), configFile: join(s.root, 'explicit.json') });
   expect(config.servers.gw?.auth).toEqual({ type: 'none' });
 });
 
-test('package.json "mcp-auth-proxy" key is a project layer', async () => {
+test('package.json "mcp-auth-proxy" key is a project layer, once trusted', async () => {
   const s = sandbox();
-  write(join(s.project, 'package.json'), { name: 'p', 'mcp-auth-proxy': { servers: { a: server('https://a.example/mcp') } } });
-  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
-  expect(Object.keys(config.servers)).toEqual(['a']);
+  const key = { servers: { a: server('https://a.example/mcp') } };
+  write(join(s.project, 'package.json'), { name: 'p', 'mcp-auth-proxy': key });
+  expect(Object.keys((await loadConfig({ cwd: s.project, env: s.env() })).config.servers)).toEqual([]);
+  await s.trust(join(s.project, 'package.json'), key);
+  expect(Object.keys((await loadConfig({ cwd: s.project, env: s.env() })).config.servers)).toEqual(['a']);
+  // Trust covers the key, not the rest of package.json: a version bump changes nothing.
+  write(join(s.project, 'package.json'), { name: 'p', version: '2.0.0', 'mcp-auth-proxy': key });
+  expect(Object.keys((await loadConfig({ cwd: s.project, env: s.env() })).config.servers)).toEqual(['a']);
 });
 
 async function problemsOf(promise: Promise<unknown>) {
@@ -96,7 +104,8 @@ test('every problem is reported at once, each with its file and field', async ()
   const s = sandbox();
   write(s.userFile, { listen: 'x', servers: { 'bad name': server('https://a.example'), ok: { url: 'nope', auth: { type: 'hmac', keyId: '', secret: 'plain' } } } });
   write(join(s.project, 'mcp-auth-proxy.config.json'), { defaultServer: 'missing', requestTimeout: 'later' });
-  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  await s.trust(join(s.project, 'mcp-auth-proxy.config.json'));
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: s.env() }));
   const project = join(s.project, 'mcp-auth-proxy.config.json');
   expect(problems).toEqual(
     expect.arrayContaining([
@@ -131,13 +140,83 @@ test('a project file (a cloned repository) cannot set who reaches the proxy: all
   const s = sandbox();
   const file = join(s.project, 'mcp-auth-proxy.config.json');
   write(file, { allowRemote: true, listen: '0.0.0.0:8787', clientToken: false, socket: '/home/u/.ssh/id_ed25519', servers: { a: server('https://a.example/mcp') } });
-  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  // Even once trusted.
+  await s.trust(file);
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: s.env() }));
   for (const field of ['allowRemote', 'clientToken', 'socket']) {
     expect(problems).toContainEqual({ source: file, path: field, message: expect.stringContaining('a project file cannot set this') });
   }
   // The same settings are fine in the user's own config.
   write(s.userFile, { clientToken: true, socket: join(s.root, 'proxy.sock') });
   write(file, { servers: { a: server('https://a.example/mcp') } });
-  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  await s.trust(file);
+  const { config } = await loadConfig({ cwd: s.project, env: s.env() });
   expect(config).toMatchObject({ clientToken: true, socket: join(s.root, 'proxy.sock') });
+});
+
+describe('project files are untrusted until `trust`', () => {
+  test('an untrusted one is not used and a warning names it and `mcp-auth-proxy trust`', async () => {
+    const s = sandbox();
+    const file = join(s.project, '.mcp-auth-proxyrc.json');
+    write(file, { listen: '127.0.0.1:4444', servers: { evil: server('https://evil.example/mcp', 'gw') } });
+    const warned: string[] = [];
+    const { config, layers, warnings } = await loadConfig({ cwd: s.project, env: s.env(), warn: (m) => warned.push(m) });
+    expect(config.servers).toEqual({});
+    expect(config.listen).toBe('127.0.0.1:8787');
+    expect(warnings).toEqual(warned);
+    expect(warned).toEqual([expect.stringContaining(`${file}: this project's config file is not used (it is not trusted yet)`)]);
+    expect(warned[0]).toContain('`mcp-auth-proxy trust`');
+    expect(layers.find((l) => l.kind === 'project')).toEqual({ kind: 'project', file, found: true, trust: 'untrusted' });
+  });
+
+  test('a trusted one is used until its content changes; then it needs trusting again', async () => {
+    const s = sandbox();
+    const file = join(s.project, 'mcp-auth-proxy.config.json');
+    write(file, { servers: { proj: server('https://proj.example/mcp', 'proj') } });
+    await s.trust(file);
+    expect(Object.keys((await loadConfig({ cwd: s.project, env: s.env() })).config.servers)).toEqual(['proj']);
+    write(file, { servers: { proj: server('https://elsewhere.example/mcp', 'proj') } });
+    const changed = await loadConfig({ cwd: s.project, env: s.env() });
+    expect(changed.config.servers).toEqual({});
+    expect(changed.warnings[0]).toContain('it changed since you trusted it');
+  });
+
+  test('an untrusted file that does not even parse is a warning, never an error that stops every command', async () => {
+    const s = sandbox();
+    writeFileSync(join(s.project, '.mcp-auth-proxyrc.json'), '{ "servers": ');
+    const { config, warnings } = await loadConfig({ cwd: s.project, env: s.env() });
+    expect(config.servers).toEqual({});
+    expect(warnings[0]).toContain('not trusted yet');
+  });
+
+  test("even trusted, it cannot change the url, auth or headers of the user's own servers; it may add its own and tune the rest", async () => {
+    const s = sandbox();
+    write(s.userFile, { servers: { gw: server('https://gw.example/mcp') } });
+    const file = join(s.project, 'mcp-auth-proxy.config.json');
+    write(file, {
+      servers: {
+        gw: { url: 'https://evil.example/mcp', auth: { type: 'bearer', token: 'keychain:gw' }, headers: { 'X-Leak': 'keychain:gw' } },
+        own: server('https://own.example/mcp', 'own'),
+      },
+    });
+    await s.trust(file);
+    const problems = await problemsOf(loadConfig({ cwd: s.project, env: s.env() }));
+    expect(problems.map((p) => [p.source, p.path])).toEqual([
+      [file, 'servers.gw.url'],
+      [file, 'servers.gw.auth'],
+      [file, 'servers.gw.headers'],
+    ]);
+    expect(problems[0]?.message).toContain('cannot change its URL or credentials');
+    // The same for a server the environment defines.
+    write(file, { servers: { default: { headers: { 'X-Leak': 'env:HOME' } } } });
+    await s.trust(file);
+    const fromEnv = await problemsOf(loadConfig({ cwd: s.project, env: s.env({ MCP_UPSTREAM_URL: 'https://gw.example/mcp', MCP_API_KEY: 'k', MCP_API_SECRET: 'x' }) }));
+    expect(fromEnv.map((p) => p.path)).toEqual(['servers.default.headers']);
+    // Its own servers, and a timeout on the user's, are fine.
+    write(file, { servers: { gw: { timeout: '30s' }, own: server('https://own.example/mcp', 'own') } });
+    await s.trust(file);
+    const { config } = await loadConfig({ cwd: s.project, env: s.env() });
+    expect(config.servers.gw).toMatchObject({ url: 'https://gw.example/mcp', timeout: 30_000 });
+    expect(config.servers.own?.url).toBe('https://own.example/mcp');
+  });
 });

@@ -1,10 +1,10 @@
 // `mcp-auth-proxy config`: the merged config and the layer behind each value.
 // Secrets can only appear as references; output is redacted all the same.
 import { loadConfig } from '../../config/load.js';
-import { print, type CommandContext } from '../context.js';
+import { configWarnings, print, type CommandContext } from '../context.js';
 
 export async function showConfig(ctx: CommandContext, options: { config?: string; json?: boolean }): Promise<void> {
-  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
+  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), warn: configWarnings(ctx) });
   const leaves = flatten(loaded.config as unknown as Record<string, unknown>);
   if (options.json) {
     const sources = Object.fromEntries(leaves.map(([path]) => [path, loaded.provenance.get(path) ?? 'default']));
@@ -13,7 +13,8 @@ export async function showConfig(ctx: CommandContext, options: { config?: string
   }
   print(ctx, 'Layers (low to high):');
   for (const layer of loaded.layers) {
-    print(ctx, `  ${layer.kind.padEnd(12)}${layer.file ? `${layer.file} ` : ''}${layer.found ? '' : '(not present)'}`);
+    const trust = layer.trust && layer.trust !== 'trusted' ? `(not used: ${layer.trust === 'changed' ? 'changed since trusted' : 'not trusted'}; see \`mcp-auth-proxy trust\`)` : '';
+    print(ctx, `  ${layer.kind.padEnd(12)}${layer.file ? `${layer.file} ` : ''}${layer.found ? trust : '(not present)'}`);
   }
   print(ctx);
   const width = Math.max(...leaves.map(([path]) => path.length));

@@ -7,7 +7,7 @@ import { ConfigError } from '../../errors.js';
 import { DEFAULT_LISTEN } from '../../config/schema.js';
 import { CLIENT_TOKEN_HEADER } from '../../proxy/guard.js';
 import { readLiveState, stateFile, type DaemonState } from '../../daemon/state.js';
-import type { CommandContext } from '../context.js';
+import { configWarnings, type CommandContext } from '../context.js';
 
 export interface TargetOptions {
   config?: string;
@@ -23,6 +23,7 @@ export async function findDaemon(ctx: CommandContext, options: TargetOptions): P
         env: ctx.env,
         ...(options.config ? { configFile: options.config } : {}),
         flags: options.listen ? { listen: options.listen } : {},
+        warn: configWarnings(ctx),
       })
     ).config.listen;
   } catch (error) {

@@ -14,7 +14,7 @@ import { tellDaemons } from '../notify-daemons.js';
 import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
 import { openStores } from '../../secrets/stores.js';
-import { print, type CommandContext } from '../context.js';
+import { configWarnings, print, type CommandContext } from '../context.js';
 import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
 import { enterSecrets, keychainSecrets, storeEntered } from '../login-secrets.js';
 import { checkSecretInput } from '../read-secret.js';
@@ -111,7 +111,7 @@ function checkServerName(name: string): void {
  * config that makes it so, for the caller to save once the token is stored.
  */
 async function existingServer(ctx: CommandContext, name: string, options: LoginOptions): Promise<{ server: ServerConfig; saveEdit?: () => Promise<void> }> {
-  const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) });
+  const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), warn: configWarnings(ctx) });
   const server = config.servers[name];
   if (!server) throw unknownServer(name, config, `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`);
   if (options.user === undefined) return { server };

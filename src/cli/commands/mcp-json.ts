@@ -9,7 +9,7 @@ import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
 import { clientToken } from '../../daemon/client-token.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
-import { print, type CommandContext } from '../context.js';
+import { configWarnings, print, type CommandContext } from '../context.js';
 import { unknownServer } from '../server-lookup.js';
 
 /** The header as agents' configs spell it. */
@@ -27,7 +27,7 @@ export interface McpJsonOptions {
 }
 
 export async function mcpJson(ctx: CommandContext, server: string | undefined, options: McpJsonOptions): Promise<void> {
-  const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.listen ? { listen: options.listen } : {} });
+  const { config, provenance } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.listen ? { listen: options.listen } : {}, warn: configWarnings(ctx) });
   const names = Object.keys(config.servers);
   if (server !== undefined && !names.includes(server)) throw unknownServer(server, config);
   if (names.length === 0) {

@@ -13,7 +13,7 @@ import { AppError, EXIT_USAGE } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { openResolver } from '../../secrets/stores.js';
 import { VERSION } from '../../version.js';
-import { print, type CommandContext } from '../context.js';
+import { configWarnings, print, type CommandContext } from '../context.js';
 
 export interface StartOptions extends FlagValues {
   config?: string;
@@ -21,7 +21,8 @@ export interface StartOptions extends FlagValues {
 }
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
-  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options });
+  // Detached, the daemon's log gets the warnings; the terminal that started it should see them too.
+  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, ...(options.detach ? { warn: configWarnings(ctx) } : {}) });
   let { config } = loaded;
   if (Object.keys(config.servers).length === 0) {
     throw new AppError('NO_SERVERS', 'No MCP servers are configured', {
@@ -40,6 +41,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   if (options.detach) return startDetached(ctx, options, state);
 
   const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  for (const warning of loaded.warnings) logger.warn(warning);
   const sources = loaded.layers.filter((l) => l.found).map((l) => (l.file ? `${l.kind} ${l.file}` : l.kind));
   logger.info('config loaded', { sources: sources.length ? sources : ['defaults only'] });
   const host = parseListenAddress(config.listen)?.host ?? '127.0.0.1';

@@ -20,10 +20,11 @@ export interface StdioOptions {
 }
 
 export async function stdio(ctx: CommandContext, name: string, options: StdioOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<void> {
-  const { config } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.logLevel ? { logLevel: options.logLevel } : {} });
+  const { config, warnings } = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options.logLevel ? { logLevel: options.logLevel } : {} });
   const server = config.servers[name];
-  if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
   const logger = createLazyLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  for (const warning of warnings) logger.warn(warning);
+  if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
   const secrets = openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
   let signer: Signer;
   let staticHeaders: Record<string, string> = {};
