@@ -3,9 +3,9 @@
 // result once and reports every problem with the file and field behind it.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { dataFileExplorer, type DataFileExplorer } from './data-files.js';
 import { environmentLayer } from './env.js';
 import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
 import { APP_NAME, userConfigFile } from './paths.js';
@@ -56,16 +56,11 @@ export const PROJECT_SEARCH_PLACES = [
 ];
 
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
-  const explorer = cosmiconfig(APP_NAME, {
-    searchPlaces: PROJECT_SEARCH_PLACES,
-    searchStrategy: 'project',
-    cache: false,
-    // Editors on Windows may save JSON with a byte-order mark; it is not content.
-    loaders: { '.json': (file: string, content: string) => defaultLoaders['.json'](file, content.replace(/^\uFEFF/, '')) },
-  });
   const layers: Layer[] = [];
   const infos: LayerInfo[] = [];
   const problems: ConfigProblem[] = [];
+  // Data only, each file checked for who controls it; the project search stops at the repository root or home.
+  const explorer = dataFileExplorer({ searchPlaces: PROJECT_SEARCH_PLACES, packageProp: APP_NAME, env: options.env, problems });
 
   const userFile = options.userConfigPath ?? userConfigFile(options.env);
   const user = existsSync(userFile) ? await readFileLayer(explorer, userFile, problems) : undefined;
@@ -139,7 +134,7 @@ function unsafeKeys(value: unknown, prefix: string): string[] {
 }
 
 async function readFileLayer(
-  explorer: ReturnType<typeof cosmiconfig>,
+  explorer: DataFileExplorer,
   file: string,
   problems: ConfigProblem[],
 ): Promise<Layer | undefined> {
@@ -153,7 +148,7 @@ async function readFileLayer(
 }
 
 async function searchProject(
-  explorer: ReturnType<typeof cosmiconfig>,
+  explorer: DataFileExplorer,
   cwd: string,
   problems: ConfigProblem[],
 ): Promise<Layer | undefined> {
