@@ -10,6 +10,7 @@ import { ensureStateDir } from '../../daemon/state-dir.js';
 import { reloadProxy } from '../../daemon/reload.js';
 import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
+import { keepInspectorClosed } from '../../daemon/signals.js';
 import { logFile, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
@@ -55,6 +56,8 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   }
 
   const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  // Before any secret is read: from here on SIGUSR1 cannot open a debugger port into this process.
+  keepInspectorClosed(() => logger.warn('SIGUSR1 received and ignored: the V8 inspector stays closed (run node with --inspect to debug the proxy)'));
   const sources = loaded.layers.filter((l) => l.found).map((l) => (l.file ? `${l.kind} ${l.file}` : l.kind));
   logger.info('config loaded', { sources: sources.length ? sources : ['defaults only'] });
   const host = parseListenAddress(config.listen)?.host ?? '127.0.0.1';
