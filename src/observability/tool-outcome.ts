@@ -1,7 +1,8 @@
 // A tools/call's outcome read from the upstream's answer as it streams to the
-// client: the proxy relays the bytes untouched, this only looks. A JSON answer
-// is buffered (up to a cap) and parsed once at the end; an event stream is
-// parsed as it arrives, until the response to our id shows up.
+// client: the proxy relays the bytes untouched, this only looks. One tap serves
+// every call of a request: a JSON answer has each response object parsed as
+// it closes, an event stream each event as it arrives, until every wanted id
+// has its response; each call's outcome is then a lookup by id.
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export type ToolOutcomeKind = 'ok' | 'tool-error' | 'rpc-error' | 'no-answer' | 'unparsed';
