@@ -42,6 +42,8 @@ test.each([
   expect(check?.detail).toContain(`is invalid: ${reason}`);
 
   const started = await runCli(['start', '--detach'], { env, cwd: home });
+  // The daemon's own words first, should it fail to start.
+  expect(started.stderr).not.toContain('error:');
   expect(started.code).toBe(0);
   expect(started.stderr).toContain(`warning: the client token file was invalid (${reason}), so a new token was generated`);
   expect(started.stderr).toContain('mcp-auth-proxy mcp-json --client NAME --write');

@@ -33,6 +33,8 @@ const reload = (json = false) => runCli(['reload', '--listen', '127.0.0.1:0', ..
 
 test('a secret file turned loose: reload exits 1 naming the server and the fix; the other serves; fixing it and reloading is ok again', async () => {
   const started = await runCli(['start', '--detach'], { env, cwd: home });
+  // The daemon's own words first, should it fail to start.
+  expect(started.stderr).not.toContain('error:');
   expect(started.code).toBe(0);
   const url = /running at (http:\/\/\S+) \(pid/.exec(started.stdout)?.[1] as string;
   const post = (name: string) => request(`${url}/${name}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

@@ -50,6 +50,8 @@ afterEach(async () => {
 
 linux('kill -USR1 on the daemon: ignored and logged, no new listening port, still serving', async () => {
   const started = await runCli(['start', '--detach'], { env, cwd: home });
+  // The daemon's own words first, should it fail to start.
+  expect(started.stderr).not.toContain('error:');
   expect(started.code).toBe(0);
   const [, url, pidText] = /running at (http:\/\/\S+) \(pid (\d+)\)/.exec(started.stdout) ?? [];
   const pid = Number(pidText);
