@@ -5,7 +5,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDir } from '../config/paths.js';
-import { readLiveState } from '../daemon/state.js';
+import { readOurDaemon } from '../daemon/identity.js';
+import type { DaemonState } from '../daemon/state.js';
 import { daemonFetch } from './commands/daemon-target.js';
 import type { CommandContext } from './context.js';
 
@@ -24,7 +25,8 @@ export async function notifyDaemons(ctx: CommandContext, server: string): Promis
   const lines: string[] = [];
   const seen = new Set<number>();
   for (const file of files.filter((f) => /^daemon-.+\.json$/.test(f))) {
-    const state = await readLiveState(join(dir, file));
+    // Only a process confirmed to be our daemon: a stale state file may name any program by now.
+    const state = (await readOurDaemon(join(dir, file), ctx.env, (token) => ctx.redactor.add(token))).daemon?.state;
     // A daemon listening on port 0 has two state files (configured and bound address): tell it once.
     if (!state || seen.has(state.pid)) continue;
     seen.add(state.pid);
@@ -33,7 +35,7 @@ export async function notifyDaemons(ctx: CommandContext, server: string): Promis
   return lines;
 }
 
-async function notify(ctx: CommandContext, state: NonNullable<Awaited<ReturnType<typeof readLiveState>>>, server: string): Promise<string> {
+async function notify(ctx: CommandContext, state: DaemonState, server: string): Promise<string> {
   const who = `the running proxy at ${state.url} (pid ${state.pid})`;
   let response: Response;
   try {

@@ -1,11 +1,12 @@
 // The commander program: a table of commands, each loaded only when it runs.
 // main.ts imports this module only when commander is needed at all, so a
 // bare `--version` never loads it.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
+import { SafeCommand } from './safe-command.js';
 
 /** Listed in help only; the snippet module checks names against the client registry. */
 const CLIENT_NAMES = 'claude-code, claude-desktop, cursor, cursor-agent, vscode, windsurf, codex, gemini, goose, opencode, jetbrains, junie, antigravity, antigravity-cli';
@@ -25,7 +26,7 @@ function example(lines: string[]): string {
 }
 
 export function buildProgram(ctx: CommandContext): Command {
-  const program = new Command('mcp-auth-proxy')
+  const program = new SafeCommand('mcp-auth-proxy')
     .description('One local daemon that signs and authenticates MCP traffic for every agent; secrets stay in the keychain.')
     .version(VERSION, '-v, --version')
     .showSuggestionAfterError()

@@ -5,10 +5,11 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { dataFileExplorer, type DataFileExplorer } from './data-files.js';
 import { environmentLayer } from './env.js';
 import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
-import { userConfigFile } from './paths.js';
-import { PROJECT_SEARCH_PLACES, configExplorer, findProjectFile, projectProblems, type ProjectFile } from './project.js';
+import { APP_NAME, userConfigFile } from './paths.js';
+import { PROJECT_SEARCH_PLACES, findProjectFile, projectProblems, type ProjectFile } from './project.js';
 import { configSchema, crossFieldIssues, type Config } from './schema.js';
 import { projectDigest, trustState, type TrustState } from './trust.js';
 
@@ -54,7 +55,6 @@ export interface LoadedConfig {
 }
 
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
-  const explorer = configExplorer();
   const layers: Layer[] = [];
   const infos: LayerInfo[] = [];
   const problems: ConfigProblem[] = [];
@@ -63,6 +63,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     warnings.push(message);
     options.warn?.(message);
   };
+  // Data only, each file checked for who controls it; the project search (project.ts) stops at the repository root or home.
+  const explorer = dataFileExplorer({ searchPlaces: PROJECT_SEARCH_PLACES, packageProp: APP_NAME, env: options.env, problems });
 
   const userFile = options.userConfigPath ?? userConfigFile(options.env);
   const user = existsSync(userFile) ? await readFileLayer(explorer, userFile, problems) : undefined;
@@ -70,7 +72,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (user) layers.push(user);
 
   // The project file joins the layers only once the user trusted it as it is now (see trust.ts); its place is here.
-  const project = await findProjectFile(options.cwd, describeParseError);
+  const project = await findProjectFile(options.cwd, options.env, describeParseError);
   const projectAt = layers.length;
   const trust = project ? await projectTrust(project, options.env, warn) : undefined;
   infos.push({ kind: 'project', ...(project ? { file: project.file, trust } : {}), found: project !== undefined });
@@ -124,8 +126,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 
 /** The trust of a project config file given with --config (for package.json, its key). */
 async function explicitProjectTrust(file: string, env: NodeJS.ProcessEnv): Promise<TrustState> {
-  const found = await findProjectFile(dirname(file), describeParseError);
-  if (!found || found.file !== file || found.problem) return trustState(env, file, projectDigest(file));
+  const found = await findProjectFile(dirname(file), env, describeParseError);
+  if (!found || found.file !== file || found.problem) return trustState(env, file, found?.problem ? undefined : projectDigest(file));
   return trustState(env, file, projectDigest(file, found.packageKey));
 }
 
@@ -135,15 +137,15 @@ async function explicitProjectTrust(file: string, env: NodeJS.ProcessEnv): Promi
  * is reported only once trusted, never as an error that stops every command.
  */
 async function projectTrust(project: ProjectFile, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<TrustState> {
-  const state = await trustState(env, project.file, project.problem ? projectDigest(project.file, undefined) : projectDigest(project.file, project.packageKey));
-  if (state === 'trusted' && project.problem) {
-    warn(`${project.file}: not used: ${project.problem}`);
-    return 'changed';
+  // A refused file is never read again here (it may be a FIFO): its trust is only whether a record exists.
+  const state = await trustState(env, project.file, project.problem ? undefined : projectDigest(project.file, project.packageKey));
+  const review = 'review it, then run `mcp-auth-proxy trust` in ' + dirname(project.file) + ' to use it';
+  if (project.problem) {
+    // Refused (another user's, writable by others, not a file) or unparseable: not used, trusted or not.
+    warn(`${project.file}: this project's config file is not used: ${project.problem}${state === 'trusted' ? '' : `; it is not trusted either (${review})`}`);
+    return state === 'trusted' ? 'changed' : state;
   }
-  if (state !== 'trusted') {
-    const why = state === 'changed' ? 'it changed since you trusted it' : 'it is not trusted yet';
-    warn(`${project.file}: this project's config file is not used (${why}); review it, then run \`mcp-auth-proxy trust\` in ${dirname(project.file)} to use it`);
-  }
+  if (state !== 'trusted') warn(`${project.file}: this project's config file is not used (${state === 'changed' ? 'it changed since you trusted it' : 'it is not trusted yet'}); ${review}`);
   return state;
 }
 
@@ -161,7 +163,7 @@ function unsafeKeys(value: unknown, prefix: string): string[] {
 }
 
 async function readFileLayer(
-  explorer: ReturnType<typeof configExplorer>,
+  explorer: DataFileExplorer,
   file: string,
   problems: ConfigProblem[],
 ): Promise<Layer | undefined> {

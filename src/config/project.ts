@@ -1,10 +1,11 @@
-// The project config file: found from the working directory (cosmiconfig's
-// project search, data formats only, so a cloned repository cannot run code
-// in the proxy), and what even a trusted one may not do: decide who can reach
-// the proxy or what it records, or change the URL or credentials of a server
-// the user defined themselves.
-import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
+// The project config file: found from the working directory up to the
+// repository root or home (data-files.ts: data formats only, so a cloned
+// repository cannot run code in the proxy, and only files the user controls),
+// and what even a trusted one may not do: decide who can reach the proxy or
+// what it records, or change the URL or credentials of a server the user
+// defined themselves.
 import type { ConfigProblem } from '../errors.js';
+import { dataFileExplorer } from './data-files.js';
 import { isPlainObject } from './layers.js';
 import { APP_NAME } from './paths.js';
 
@@ -33,23 +34,19 @@ export interface ProjectFile {
   packageKey?: unknown;
 }
 
-/** The loader options shared by every config file read. */
-export function configExplorer() {
-  return cosmiconfig(APP_NAME, {
-    searchPlaces: PROJECT_SEARCH_PLACES,
-    searchStrategy: 'project',
-    cache: false,
-    // Editors on Windows may save JSON with a byte-order mark; it is not content.
-    loaders: { '.json': (file: string, content: string) => defaultLoaders['.json'](file, content.replace(/^\uFEFF/, '')) },
-  });
-}
-
-/** The project file that applies in `cwd`, parsed, or undefined when there is none. */
-export async function findProjectFile(cwd: string, describe: (error: unknown, file: string) => string): Promise<ProjectFile | undefined> {
+/**
+ * The project file that applies in `cwd`, parsed, or undefined when there is
+ * none. A file refused as unsafe (another user's, writable by others) or that
+ * does not parse comes back with `problem`: it is not used either way.
+ */
+export async function findProjectFile(cwd: string, env: NodeJS.ProcessEnv, describe: (error: unknown, file: string) => string): Promise<ProjectFile | undefined> {
+  const refused: ConfigProblem[] = [];
+  const explorer = dataFileExplorer({ searchPlaces: PROJECT_SEARCH_PLACES, packageProp: APP_NAME, env, problems: refused });
   try {
-    const result = await configExplorer().search(cwd);
-    if (!result) return undefined;
+    const result = await explorer.search(cwd);
+    if (!result) return refused[0] ? { file: refused[0].source, problem: refused[0].message } : undefined;
     const values: unknown = result.config ?? {};
+    // For package.json the explorer hands back our key alone: that is what trust covers there.
     const packageKey = result.filepath.endsWith('package.json') ? result.config : undefined;
     if (!isPlainObject(values)) return { file: result.filepath, problem: 'the file must hold a JSON object, e.g. { "servers": { ... } }', packageKey };
     return { file: result.filepath, values, packageKey };

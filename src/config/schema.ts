@@ -39,8 +39,24 @@ export const secretReference = z.string().refine(isSecretReference, {
   abort: true,
 });
 
+/**
+ * Characters an HTTP header value cannot carry (what Node refuses when the
+ * request is made): CR and LF would end the header early and start another,
+ * so a value holding them is refused at load, naming the field, not at the
+ * first request. The value itself is never echoed.
+ */
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+function headerSafe(value: string): boolean {
+  return !NOT_IN_HEADER.test(value);
+}
+function headerSafeMessage(value: unknown): string {
+  return typeof value === 'string' && /[\r\n]/.test(value)
+    ? 'contains a line break (CR or LF), which would end the HTTP header early; remove it'
+    : 'contains a character an HTTP header cannot carry (a control character, or one beyond Latin-1); remove it';
+}
+
 /** Static header value: plain text, or a secret reference resolved at start. */
-const headerValue = z.string();
+const headerValue = z.string().refine(headerSafe, { error: (issue) => headerSafeMessage(issue.input) });
 const headerName = z
   .string()
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name')
@@ -57,7 +73,11 @@ const DUPLICATE_HEADERS = 'the same header appears twice in different letter cas
 const hmacAuth = z
   .object({
     type: z.literal('hmac').describe('auth-gateway HMAC-SHA256 request signing'),
-    keyId: z.string().min(1, 'keyId is required: the API key id the gateway issued').describe('sent as x-api-key-id'),
+    keyId: z
+      .string()
+      .min(1, 'keyId is required: the API key id the gateway issued')
+      .refine(headerSafe, { error: (issue) => headerSafeMessage(issue.input) })
+      .describe('sent as x-api-key-id'),
     secret: secretReference.describe('reference to the HMAC secret: keychain:NAME, env:VAR or file:PATH'),
   })
   .strict();

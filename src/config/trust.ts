@@ -4,7 +4,7 @@
 // a hash of its content (in the state directory, 0600); a file changed since
 // needs trusting again.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDir } from './paths.js';
@@ -27,10 +27,20 @@ export function trustStoreFile(env: NodeJS.ProcessEnv): string {
  */
 export function projectDigest(file: string, packageKey?: unknown): string | undefined {
   try {
-    const bytes = file.endsWith('package.json') ? Buffer.from(JSON.stringify(packageKey ?? null)) : readFileSync(file);
-    return createHash('sha256').update(bytes).digest('hex');
+    const bytes = file.endsWith('package.json') ? Buffer.from(JSON.stringify(packageKey ?? null)) : readRegularFile(file);
+    return bytes === undefined ? undefined : createHash('sha256').update(bytes).digest('hex');
   } catch {
     return undefined;
+  }
+}
+
+/** A regular file's bytes; undefined for anything else. Opened without blocking, so a FIFO never hangs the reader. */
+function readRegularFile(file: string): Buffer | undefined {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd) : undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

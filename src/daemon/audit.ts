@@ -16,7 +16,7 @@ export interface AuditOptions {
 export async function openAudit(config: Config, options: AuditOptions): Promise<Audit | undefined> {
   const settings = config.audit;
   if (!settings?.enabled) return undefined;
-  const [{ createAuditLog, AUDIT_FILE }, { createOutcomeTap }] = await Promise.all([import('../observability/audit.js'), import('../observability/tool-outcome.js')]);
+  const [{ createAuditLog, AUDIT_FILE }, { createOutcomesTap }] = await Promise.all([import('../observability/audit.js'), import('../observability/tool-outcome.js')]);
   const log = createAuditLog({
     dir: options.dir,
     maxBytes: settings.maxBytes,
@@ -26,7 +26,7 @@ export async function openAudit(config: Config, options: AuditOptions): Promise<
     onError: (error) => options.logger.error('cannot write the audit log; tool calls are counted and the gap is noted once writing works again', { file: `${options.dir}/${AUDIT_FILE}`, error: error.message }),
   });
   options.logger.info('audit log on', { file: `${options.dir}/${AUDIT_FILE}`, arguments: settings.arguments });
-  return { log, outcomeTap: createOutcomeTap };
+  return { log, outcomes: createOutcomesTap };
 }
 
 /** Whether a reload changes the audit settings (else the open log is kept). */

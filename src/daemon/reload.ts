@@ -2,6 +2,8 @@
 // secrets again and swap in the new servers for new requests, while requests
 // and streams in flight finish on the old ones. An invalid new config is
 // refused with its problems logged and reported in /statusz; the old one stays.
+// A valid one whose servers cannot all sign (no usable credential) is applied,
+// and those servers are reported as failed.
 import type { CommandContext } from '../cli/context.js';
 import { loadConfig, type FlagValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -40,7 +42,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     logger.error('reload refused: the new config is invalid; the running config stays', { problems });
-    proxy.info.lastReload = { at, ok: false, problems };
+    proxy.info.lastReload = { at, ok: false, applied: false, problems };
     return undefined;
   }
   for (const field of FIXED) {
@@ -51,7 +53,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
     upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
-    proxy.info.lastReload = { at, ok: false, problems: [String(error)] };
+    proxy.info.lastReload = { at, ok: false, applied: false, problems: [String(error)] };
     return undefined;
   }
   let audit = proxy.audit;
@@ -61,15 +63,27 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
       if (!audit) logger.info('audit log off');
     } catch (error) {
       logger.error('reload failed while opening the audit log; the running config stays', { error: String(error) });
-      proxy.info.lastReload = { at, ok: false, problems: [String(error)] };
+      proxy.info.lastReload = { at, ok: false, applied: false, problems: [String(error)] };
       return undefined;
     }
   }
   proxy.reload(next, upstreams, audit);
   logger.level = next.logLevel;
-  const missing = [...upstreams.values()].filter((u) => !u.signer).map((u) => u.name);
-  logger.info('reloaded', { servers: [...upstreams.keys()], withoutCredential: missing });
-  proxy.info.lastReload = { at, ok: true, ...(missing.length ? { problems: missing.map((name) => `${name}: no usable credential (see status)`) } : {}) };
+  // Served, but not usable: a server whose credential did not resolve (a secret file turned unreadable or loose) failed.
+  const failed = [...upstreams.values()].flatMap((u) => {
+    const state = credentialState(u);
+    if (state.ready) return [];
+    const error = u.credentialError;
+    return [{ server: u.name, ...(error ? { code: error.code } : {}), message: state.reason ?? 'no usable credential', ...(error?.hint ? { hint: error.hint } : {}) }];
+  });
+  if (failed.length) logger.error('reloaded, but some servers have no usable credential: their requests get 503', { failed });
+  else logger.info('reloaded', { servers: [...upstreams.keys()] });
+  proxy.info.lastReload = {
+    at,
+    ok: failed.length === 0,
+    applied: true,
+    ...(failed.length ? { failed, problems: failed.map((f) => `${f.server}: ${f.message}`) } : {}),
+  };
   return next;
 }
 

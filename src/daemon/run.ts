@@ -9,6 +9,8 @@ import { startProxyServer, type RunningProxy } from '../proxy/server.js';
 import { buildUpstreams } from '../proxy/upstreams.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { VERSION } from '../version.js';
+import { AppError } from '../errors.js';
+import { isValidClientToken } from './client-token.js';
 import { onShutdownSignals } from './signals.js';
 
 export interface RunOptions {
@@ -21,6 +23,10 @@ export interface RunOptions {
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
+  // Never serve with the check silently off (or guessable): the token must be one we could have generated.
+  if (options.config.clientToken && !(options.clientToken !== undefined && isValidClientToken(options.clientToken))) {
+    throw new AppError('CLIENT_TOKEN_INVALID', 'clientToken is on, but no valid client token was given to the proxy', { hint: 'This is a bug in mcp-auth-proxy; please report it.' });
+  }
   const metrics = createMetrics();
   const upstreams = await buildUpstreams({ ...options, metrics });
   const audit = await openAudit(options.config, { dir: options.stateDir ?? stateDir(process.env), redactor: options.secrets.redactor, logger: options.logger });

@@ -1,11 +1,12 @@
 // The daemon's state file ($XDG_STATE_HOME/mcp-auth-proxy/daemon-HOST-PORT.json):
 // pid, URL, version and start time of the proxy serving one listen address,
 // so `status`, `stop` and a second `start` can find it. Written once the
-// proxy listens, removed when it stops; a file whose pid is gone is stale.
-import { mkdirSync } from 'node:fs';
+// proxy listens, removed when it stops; a file whose pid is gone is stale,
+// and one whose pid is not our daemon (./identity.ts) is treated the same.
 import { readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDir } from '../config/paths.js';
+import { ensureStateDir } from './state-dir.js';
 
 export interface DaemonState {
   pid: number;
@@ -24,38 +25,67 @@ export function logFile(env: NodeJS.ProcessEnv): string {
   return join(stateDir(env), 'daemon.log');
 }
 
-export async function writeState(file: string, state: DaemonState): Promise<void> {
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+export async function writeState(env: NodeJS.ProcessEnv, file: string, state: DaemonState): Promise<void> {
+  await ensureStateDir(env);
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   await rename(temp, file);
 }
 
-/** The state of a live daemon, or undefined; a stale file (dead pid) is removed on the way. */
-export async function readLiveState(file: string): Promise<DaemonState | undefined> {
-  let state: DaemonState;
+/** The state file's content when it is well-formed, else undefined. */
+export async function readState(file: string): Promise<DaemonState | undefined> {
+  const read = await readStateFile(file);
+  return read.kind === 'ok' ? read.state : undefined;
+}
+
+async function readStateFile(file: string): Promise<{ kind: 'ok'; state: DaemonState } | { kind: 'missing' } | { kind: 'invalid' }> {
+  let text: string;
   try {
-    state = JSON.parse(await readFile(file, 'utf8')) as DaemonState;
+    text = await readFile(file, 'utf8');
   } catch {
-    return undefined;
+    return { kind: 'missing' };
   }
-  if (!isAlive(state.pid)) {
+  try {
+    const state: unknown = JSON.parse(text);
+    return isDaemonState(state) ? { kind: 'ok', state } : { kind: 'invalid' };
+  } catch {
+    return { kind: 'invalid' };
+  }
+}
+
+/**
+ * The state of a live process, or undefined; a stale file (dead pid, or not a
+ * state file at all) is removed on the way. A missing file is left alone: a
+ * daemon may be renaming its new one into place this very moment. Whether the
+ * process is our daemon is for ./identity.ts to say.
+ */
+export async function readLiveState(file: string): Promise<DaemonState | undefined> {
+  const read = await readStateFile(file);
+  if (read.kind === 'missing') return undefined;
+  if (read.kind === 'invalid' || !isAlive(read.state.pid)) {
     await rm(file, { force: true });
     return undefined;
   }
-  return state;
+  return read.state;
+}
+
+/** A pid we may ever signal: 0 and negative numbers address process groups (-1: every process), 1 is init. */
+export function isSignallablePid(pid: unknown): pid is number {
+  return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1;
+}
+
+function isDaemonState(value: unknown): value is DaemonState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return isSignallablePid(v.pid) && typeof v.url === 'string' && /^http:\/\//.test(v.url) && typeof v.startedAt === 'string' && typeof v.listen === 'string';
 }
 
 export async function removeState(file: string, pid: number): Promise<void> {
-  try {
-    const state = JSON.parse(await readFile(file, 'utf8')) as DaemonState;
-    if (state.pid === pid) await rm(file, { force: true });
-  } catch {
-    // already gone
-  }
+  if ((await readState(file))?.pid === pid) await rm(file, { force: true });
 }
 
 export function isAlive(pid: number): boolean {
+  if (!isSignallablePid(pid)) return false;
   try {
     process.kill(pid, 0);
     return true;

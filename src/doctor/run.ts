@@ -5,7 +5,8 @@
 import net from 'node:net';
 import { parseListenAddress } from '../config/listen-address.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { readLiveState, stateFile } from '../daemon/state.js';
+import { readOurDaemon } from '../daemon/identity.js';
+import { stateFile, type DaemonState } from '../daemon/state.js';
 import { AppError, ConfigError, SecretError } from '../errors.js';
 import type { ServerConfig } from '../config/schema.js';
 import { usesKeychain } from '../config/credential-refs.js';
@@ -16,6 +17,7 @@ import { openResolver, openStores } from '../secrets/stores.js';
 import { isSecretReference } from '../secrets/reference.js';
 import { createSigner } from '../auth/index.js';
 import { fail, pass, warn, type CheckResult } from './check.js';
+import { localCallersCheck } from './local-callers.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
 
@@ -77,22 +79,16 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     }
   }
 
-  add(await listenCheck(config.listen, options.env));
-  add(
-    config.clientToken
-      ? pass('local callers', 'the client token is required of every caller')
-      : warn(
-          'local callers',
-          `any program of any user on this machine can use the proxy over TCP${config.socket ? ' (the socket is 0600, but the TCP listener stays open)' : ''}; browsers are kept out by the Host/Origin checks`,
-          'Set "clientToken": true in your user config (mcp-json then adds the token to agent configs), or use the stdio bridge; see SECURITY in the README.',
-        ),
-  );
-  const daemon = await readLiveState(stateFile(options.env, config.listen));
+  const found = await readOurDaemon(stateFile(options.env, config.listen), options.env, (token) => options.redactor.add(token));
+  const daemon = found.daemon?.state;
+  add(await listenCheck(config.listen, daemon));
+  add(await localCallersCheck(config, options.env, daemon, (token) => options.redactor.add(token)));
   if (daemon) {
     const healthy = await fetch(`${daemon.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     add(healthy ? pass('daemon', `running at ${daemon.url} (pid ${daemon.pid})`) : fail('daemon', `pid ${daemon.pid} does not answer at ${daemon.url}`, 'Restart it: `mcp-auth-proxy stop && mcp-auth-proxy start --detach`.'));
   } else {
-    add(warn('daemon', 'not running', 'Start it with `mcp-auth-proxy start --detach`.'));
+    const stale = found.foreign ? ` (its state file named pid ${found.foreign.pid}, which is another program: the file was removed, the program left alone)` : '';
+    add(warn('daemon', `not running${stale}`, 'Start it with `mcp-auth-proxy start --detach`.'));
   }
 
   for (const variable of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
@@ -167,11 +163,10 @@ async function networkChecks(name: string, server: ServerConfig, signer: Signer 
   );
 }
 
-async function listenCheck(listen: string, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+async function listenCheck(listen: string, ours: DaemonState | undefined): Promise<CheckResult> {
   const address = parseListenAddress(listen);
   if (!address) return fail('listen', `"${listen}" is not host:port`);
   if (address.port === 0) return pass('listen', `${listen}: an ephemeral port`);
-  const ours = await readLiveState(stateFile(env, listen));
   const free = await new Promise<boolean>((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));

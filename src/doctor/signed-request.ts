@@ -44,24 +44,48 @@ export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
   const { signer } = input;
   const url = new URL(input.server.url);
   const plainHeaders = Object.fromEntries(Object.entries(input.server.headers).filter(([, v]) => !isSecretReference(v)));
-  const send = (method: string, extra: Record<string, string>, body?: string) =>
-    httpRequest(url, {
+  // What the signer sent (a live signature and its timestamp, tokens) is cut out of any answer we show:
+  // an upstream that echoes request headers in its error body must not put them on the screen.
+  const sent = new Redactor();
+  const send = (method: string, extra: Record<string, string>, body?: string) => {
+    const signed = signer.sign({ method, url, headers: {}, identity: LOCAL_USER });
+    for (const value of credentialValues(signed, input.server)) sent.add(value);
+    return httpRequest(url, {
       method,
       timeoutMs: input.timeoutMs ?? 15_000,
-      headers: { ...plainHeaders, ...extra, ...signer.sign({ method, url, headers: {}, identity: LOCAL_USER }) },
+      headers: { ...plainHeaders, ...extra, ...signed },
       ...(body ? { body } : {}),
     });
+  };
   let response: SimpleResponse;
   try {
     response = await send('POST', { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }, INITIALIZE);
   } catch (error) {
     return { ok: false, detail: `could not connect (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
-  const text = response.text.slice(0, 300).replace(/\s+/g, ' ');
+  // Redacted whole, before it is cut: a cut must not leave the start of a signature behind.
+  const text = sent.redact(response.text).replace(/\s+/g, ' ').slice(0, 300);
   const date = typeof response.headers.date === 'string' ? response.headers.date : undefined;
   const ok = response.status >= 200 && response.status < 300;
   if (!ok) return { ok: false, status: response.status, detail: `HTTP ${response.status}${text ? `: ${text}` : ''}`, ...(date ? { date } : {}) };
   const session = response.headers['mcp-session-id'];
   if (typeof session === 'string') await send('DELETE', { 'mcp-session-id': session }).catch(() => undefined);
   return { ok: true, status: response.status, detail: `HTTP ${response.status}`, ...(date ? { date } : {}) };
+}
+
+/**
+ * The signed headers' values (of an Authorization value, the credential after
+ * its scheme), but not the values the config shows anyway (the hmac key id, the act-as user):
+ * those help tell which key or user the upstream refused.
+ */
+function credentialValues(signed: Record<string, string>, server: ServerConfig): string[] {
+  const auth = server.auth;
+  const visible = new Set([auth.type === 'hmac' ? auth.keyId : undefined, auth.type === 'act-as' ? auth.user : undefined]);
+  const values: string[] = [];
+  for (const value of Object.values(signed)) {
+    if (visible.has(value)) continue;
+    // "Bearer <token>": the token goes, the scheme stays readable ("invalid token: Bearer [REDACTED]").
+    values.push(/^(Bearer|Basic|Token) +(\S.*)$/i.exec(value)?.[2] ?? value);
+  }
+  return values;
 }

@@ -11,6 +11,12 @@ export { AUDIT_FILE } from './audit-file.js';
 
 /** Lines waiting for a slow or stuck disk past this are dropped (and counted), not held in memory. */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/**
+ * How long one turn of the event loop may spend turning queued calls into
+ * lines (serialising, redacting): a batch of tens of thousands of tool calls
+ * is spread over many turns, and requests (/healthz too) are served between.
+ */
+const SLICE_MS = 4;
 
 export interface AuditEntry {
   /** ISO 8601; the clock's time when absent. */
@@ -49,7 +55,14 @@ export interface AuditLog {
   readonly includeArguments: boolean;
   /** Queues one line; never throws and never waits for the disk. */
   record(entry: AuditEntry): void;
-  /** Resolves once every line recorded so far is written (or counted as lost). */
+  /**
+   * Queues the lines `entries` yields, in order, pulling a few milliseconds'
+   * worth per turn of the event loop: one request's huge batch never holds the
+   * loop. A step may yield undefined (work done, no line). Never throws; an
+   * iterator that throws is reported and dropped.
+   */
+  recordAll(entries: Iterator<AuditEntry | undefined>): void;
+  /** Resolves once every line recorded so far (recordAll's included) is written (or counted as lost). */
   flush(): Promise<void>;
   /** Flushes and closes the file; safe to call twice. Later records are ignored. */
   close(): Promise<void>;
@@ -115,8 +128,79 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
   }
 
+  /** Entries still to be turned into lines, oldest first. */
+  const jobs: Array<Iterator<AuditEntry | undefined>> = [];
+  let slicing: Promise<void> | undefined;
+
+  async function slice(): Promise<void> {
+    try {
+      while (jobs.length > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Lines are made faster than a disk takes them: let the queue drain rather than drop them.
+        if (queuedBytes > MAX_PENDING_BYTES / 2 && writing) await writing;
+        const deadline = performance.now() + SLICE_MS;
+        while (jobs.length > 0 && performance.now() < deadline) {
+          const job = jobs[0] as Iterator<AuditEntry | undefined>;
+          // A few steps between clock reads: reading it costs more than a small line.
+          for (let n = 0; n < 16; n++) {
+            let step: IteratorResult<AuditEntry | undefined>;
+            try {
+              step = job.next();
+            } catch (error) {
+              report(error);
+              step = { done: true, value: undefined };
+            }
+            if (step.done) {
+              jobs.shift();
+              break;
+            }
+            if (step.value) {
+              try {
+                enqueue(step.value);
+              } catch (error) {
+                report(error);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      slicing = undefined;
+    }
+  }
+
+  /** Builds the line (serialised, redacted) and queues it for the disk. */
+  function enqueue(entry: AuditEntry): void {
+    const at = now().getTime();
+    const next = line(
+      {
+        time: entry.time ?? new Date(at).toISOString(),
+        requestId: entry.requestId,
+        server: entry.server,
+        tool: entry.tool,
+        identity: entry.identity,
+        caller: entry.caller,
+        outcome: entry.outcome,
+        status: entry.status,
+        rpcError: entry.rpcError,
+        durationMs: entry.durationMs,
+        arguments: includeArguments ? entry.arguments : undefined,
+      },
+      at,
+      redactor,
+    );
+    if (queuedBytes + next.bytes > MAX_PENDING_BYTES) {
+      report(new Error(`audit log writes to ${options.dir} are falling behind; lines are being dropped`));
+      lose(1, at);
+      return;
+    }
+    queue.push(next);
+    queuedBytes += next.bytes;
+    writing ??= drain();
+  }
+
   async function flush(): Promise<void> {
-    while (writing) await writing;
+    while (slicing || writing) await (slicing ?? writing);
   }
 
   return {
@@ -126,35 +210,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     record(entry) {
       if (closed) return;
       try {
-        const at = now().getTime();
-        const next = line(
-          {
-            time: entry.time ?? new Date(at).toISOString(),
-            requestId: entry.requestId,
-            server: entry.server,
-            tool: entry.tool,
-            identity: entry.identity,
-            caller: entry.caller,
-            outcome: entry.outcome,
-            status: entry.status,
-            rpcError: entry.rpcError,
-            durationMs: entry.durationMs,
-            arguments: includeArguments ? entry.arguments : undefined,
-          },
-          at,
-          redactor,
-        );
-        if (queuedBytes + next.bytes > MAX_PENDING_BYTES) {
-          report(new Error(`audit log writes to ${options.dir} are falling behind; lines are being dropped`));
-          lose(1, at);
-          return;
-        }
-        queue.push(next);
-        queuedBytes += next.bytes;
-        writing ??= drain();
+        enqueue(entry);
       } catch (error) {
         report(error);
       }
+    },
+
+    recordAll(entries) {
+      if (closed) return;
+      jobs.push(entries);
+      slicing ??= slice();
     },
 
     async close() {

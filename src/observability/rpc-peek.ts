@@ -47,6 +47,39 @@ export function peekRpc(body: Buffer): RpcPeek | undefined {
   }
 }
 
+/** Whether the body is a JSON array (a batch), from its first byte that is not white space. */
+export function isBatch(body: Buffer): boolean {
+  return body[skipSpace(body, 0)] === OPEN_ARRAY;
+}
+
+/** One message of a batch: its envelope and where it is in the body ([start, end) in bytes). */
+export interface BatchMessage {
+  envelope: RpcEnvelope;
+  start: number;
+  end: number;
+}
+
+/**
+ * The messages of a batch one at a time (the same walk as peekRpc's, one
+ * entry per envelope it would return), so a caller can spread the work for a
+ * batch of tens of thousands over many turns of the event loop, and parse one
+ * message alone when it needs more than its envelope.
+ */
+export function* batchMessages(body: Buffer): Generator<BatchMessage, void, undefined> {
+  const start = skipSpace(body, 0);
+  if (body[start] !== OPEN_ARRAY) return;
+  let i = skipSpace(body, start + 1);
+  if (body[i] === CLOSE_ARRAY) return;
+  for (;;) {
+    const end = valueEnd(body, i);
+    if (body[i] === OPEN_OBJECT) yield { envelope: envelopeAt(body, i) ?? {}, start: i, end: end === -1 ? body.length : end };
+    if (end === -1) return;
+    i = skipSpace(body, end);
+    if (body[i] !== COMMA) return;
+    i = skipSpace(body, i + 1);
+  }
+}
+
 function envelopeAt(body: Buffer, at: number): RpcEnvelope | undefined {
   const found: RpcEnvelope = {};
   let params = false;

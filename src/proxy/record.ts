@@ -5,10 +5,10 @@
 // header is only the agent's word for what the body says.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accessLine, isoNow } from '../observability/access-line.js';
-import type { AuditLog } from '../observability/audit.js';
+import type { AuditEntry, AuditLog } from '../observability/audit.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
-import { peekRpc, type RpcEnvelope } from '../observability/rpc-peek.js';
-import type { createOutcomeTap, OutcomeTap } from '../observability/tool-outcome.js';
+import { batchMessages, isBatch, peekRpc, type RpcEnvelope, type RpcPeek } from '../observability/rpc-peek.js';
+import type { createOutcomesTap, OutcomesTap, RpcId } from '../observability/tool-outcome.js';
 import type { Exchange } from './exchange.js';
 import type { Upstream } from './upstreams.js';
 
@@ -19,7 +19,7 @@ import type { Upstream } from './upstreams.js';
  */
 export interface Audit {
   log: AuditLog;
-  outcomeTap: typeof createOutcomeTap;
+  outcomes: typeof createOutcomesTap;
 }
 
 export interface RecorderOptions {
@@ -42,7 +42,17 @@ const MAX_NAME = 200;
 
 export function createRecorder(options: RecorderOptions): Recorder {
   const { metrics } = options;
-  const audits = new WeakMap<Exchange, AuditedCalls>();
+  const audits = new WeakMap<Exchange, AuditedRequest>();
+
+  /** The content type is known once the answer starts; the relay asks then. One tap reads the answer for all calls. */
+  const watch = (exchange: Exchange, audit: Audit, audited: AuditedRequest, rpcIds?: RpcId[]) => {
+    audits.set(exchange, audited);
+    exchange.watchAnswer = (contentType) => {
+      const tap = audit.outcomes({ contentType, ...(rpcIds ? { rpcIds } : {}) });
+      audited.tap = tap;
+      return (chunk) => tap.push(chunk);
+    };
+  };
 
   return {
     inspect(exchange, req, body) {
@@ -54,20 +64,16 @@ export function createRecorder(options: RecorderOptions): Recorder {
         return;
       }
       if (body.length === 0) return;
+      // A batch: the access line and metrics need only to know it is one. Its messages are walked by the audit
+      // alone, after the answer and a slice at a time: a batch may hold tens of thousands of calls.
+      if (isBatch(body)) {
+        exchange.rpc = BATCH;
+        if (audit) watch(exchange, audit, { log: audit.log, body });
+        return;
+      }
       const rpc = peekRpc(body);
       exchange.rpc = rpc;
-      if (!audit || !rpc) return;
-      const calls = (rpc.batch ?? [rpc]).filter((m) => m.method === 'tools/call');
-      if (calls.length === 0) return;
-      const entry: AuditedCalls = { log: audit.log, calls, taps: [] };
-      audits.set(exchange, entry);
-      // The content type is known once the answer starts; the relay asks then.
-      exchange.watchAnswer = (contentType) => {
-        entry.taps = calls.map((call) => audit.outcomeTap({ contentType, rpcId: call.id }));
-        return (chunk) => {
-          for (const tap of entry.taps) tap.push(chunk);
-        };
-      };
+      if (audit && rpc?.method === 'tools/call') watch(exchange, audit, { log: audit.log, body, call: rpc }, [rpc.id]);
     },
 
     end(exchange, res) {
@@ -103,41 +109,61 @@ export function createRecorder(options: RecorderOptions): Recorder {
   };
 }
 
-interface AuditedCalls {
+/** What marks a batch on the exchange: its messages are not walked for the access line. */
+const BATCH: RpcPeek = Object.freeze({ batch: [] });
+
+interface AuditedRequest {
   log: AuditLog;
-  calls: RpcEnvelope[];
-  /** One per call, watching the answer for its id; empty until the answer starts. */
-  taps: OutcomeTap[];
+  /** The request body, for the batch's messages and for arguments. */
+  body: Buffer;
+  /** The one tools/call of a single-message body; absent for a batch. */
+  call?: RpcEnvelope;
+  /** Watches the answer for the calls' ids; absent until the answer starts. */
+  tap?: OutcomesTap;
 }
 
-function recordAudit(audited: AuditedCalls, exchange: Exchange, upstream: Upstream, res: ServerResponse, totalMs: number): void {
-  const { log, calls, taps } = audited;
+/**
+ * One audit line per tools/call. Nothing here walks the batch: the log pulls
+ * entries from a generator a few milliseconds' worth per turn of the event
+ * loop, and each step reads one message (its envelope, and its arguments
+ * parsed from its own bytes when the log keeps them); its outcome is a lookup.
+ */
+function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: Upstream, res: ServerResponse, totalMs: number): void {
+  const { log, body, call } = audited;
   const status = exchange.upstreamStatus;
-  const messages = log.includeArguments ? parsedMessages(exchange.body) : [];
-  calls.forEach((call, index) => {
-    const seen = taps[index]?.finish();
-    const outcome = exchange.failure
-      ? exchange.failure
-      : status === undefined
-        ? 'no-answer'
-        : status >= 400
-          ? `http-${status}`
-          : !res.writableFinished
-            ? 'client-closed'
-            : (seen?.outcome ?? 'unparsed');
-    log.record({
-      requestId: exchange.requestId,
-      server: upstream.name,
-      tool: call.name ?? '',
-      identity: identityOf(upstream),
-      caller: 'local-user',
-      outcome,
-      ...(status === undefined ? {} : { status }),
+  const outcomeOf = audited.tap?.finish();
+  // A failure of the whole exchange is every call's outcome; otherwise each call's own answer decides.
+  const shared = exchange.failure
+    ? exchange.failure
+    : status === undefined
+      ? 'no-answer'
+      : status >= 400
+        ? `http-${status}`
+        : !res.writableFinished
+          ? 'client-closed'
+          : undefined;
+  const base = {
+    requestId: exchange.requestId,
+    server: upstream.name,
+    identity: identityOf(upstream),
+    caller: 'local-user',
+    ...(status === undefined ? {} : { status }),
+    durationMs: ms(totalMs),
+  };
+  const entry = (envelope: RpcEnvelope, start: number, end: number): AuditEntry => {
+    const seen = shared === undefined ? outcomeOf?.(envelope.id) : undefined;
+    return {
+      ...base,
+      tool: envelope.name ?? '',
+      outcome: shared ?? seen?.outcome ?? 'unparsed',
       ...(seen?.rpcError ? { rpcError: seen.rpcError } : {}),
-      durationMs: ms(totalMs),
-      ...(log.includeArguments ? { arguments: argumentsOf(messages, call) } : {}),
-    });
-  });
+      ...(log.includeArguments ? { arguments: argumentsIn(body, start, end) } : {}),
+    };
+  };
+  function* batchEntries(): Generator<AuditEntry | undefined, void, undefined> {
+    for (const m of batchMessages(body)) yield m.envelope.method === 'tools/call' ? entry(m.envelope, m.start, m.end) : undefined;
+  }
+  log.recordAll(call ? [entry(call, 0, body.length)][Symbol.iterator]() : batchEntries());
 }
 
 /** Who the upstream sees acting: the act-as user, or the key id; other schemes name themselves. */
@@ -148,20 +174,13 @@ export function identityOf(upstream: Upstream): string {
   return auth.type;
 }
 
-/** The request body's JSON-RPC messages, parsed only when the audit keeps arguments. */
-function parsedMessages(body: Buffer | undefined): unknown[] {
-  if (!body) return [];
+/** params.arguments of the message at [start, end) of the body. */
+function argumentsIn(body: Buffer, start: number, end: number): unknown {
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return Array.isArray(parsed) ? parsed : [parsed];
+    return (JSON.parse(body.toString('utf8', start, end)) as { params?: { arguments?: unknown } } | null)?.params?.arguments;
   } catch {
-    return [];
+    return undefined;
   }
-}
-
-function argumentsOf(messages: unknown[], call: RpcEnvelope): unknown {
-  const match = messages.find((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === call.id) as { params?: { arguments?: unknown } } | undefined;
-  return match?.params?.arguments;
 }
 
 /** What the request is about, for the access line: a resource (by uri), a prompt, or a tool. */

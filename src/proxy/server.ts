@@ -56,9 +56,19 @@ export interface RunningProxy {
 export interface ProcessInfo {
   version: string;
   startedAt: string;
-  lastReload?: { at: string; ok: boolean; problems?: string[] };
+  lastReload?: ReloadResult;
   /** Whether SIGHUP reloads this process (false in a terminal, where it means the terminal closed). */
   reloadable?: boolean;
+}
+
+/** How the last reload went: `applied` when the new config is in force; `ok` when, besides, every server can sign. */
+export interface ReloadResult {
+  at: string;
+  ok: boolean;
+  applied?: boolean;
+  problems?: string[];
+  /** Servers served without a usable credential after the reload (their requests get 503). */
+  failed?: Array<{ server: string; code?: string; message: string; hint?: string }>;
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;

@@ -1,8 +1,9 @@
 // The insecure fallback store for machines with no keychain (`login
 // --insecure-storage`, as gh does): a JSON file of account → secret, mode
-// 0600 under the user config dir. Refused when its mode is looser; the caller
+// 0600 under the user config dir. Refused unless only the user controls it; the caller
 // warns every time it is used.
-import { chmod, readFile, rename, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, rename, writeFile, mkdir } from 'node:fs/promises';
+import { readSecretFile } from '../config/file-safety.js';
 import { dirname, join } from 'node:path';
 import { SecretError } from '../errors.js';
 import { userConfigDir } from '../config/paths.js';
@@ -20,21 +21,20 @@ export class FileStore implements SecretStore {
     private readonly platform: NodeJS.Platform = process.platform,
   ) {}
 
+  /** The stored values; the file must be one only the user controls (see readSecretFile), or it is refused. */
   private async read(): Promise<Record<string, string>> {
-    let mode: number;
+    const read = await readSecretFile(this.path, { platform: this.platform });
+    if (read.kind === 'missing') return {};
+    if (read.kind === 'unreadable') throw new SecretError('SECRET_FILE_MISSING', `cannot read ${this.path} (${read.error.code ?? read.error.message})`, 'Check its permissions.', read.error);
+    if (read.kind === 'unsafe') {
+      throw new SecretError(read.unsafe.kind === 'readable' ? 'SECRET_FILE_MODE' : 'SECRET_FILE_UNSAFE', `${this.path} ${read.unsafe.problem}`, read.unsafe.fix);
+    }
+    let parsed: unknown;
     try {
-      mode = (await stat(this.path)).mode;
+      parsed = JSON.parse(read.text);
     } catch {
-      return {};
+      throw new SecretError('SECRET_FILE_CORRUPT', `${this.path} is not valid JSON`, `Move it away and store the secrets again with \`mcp-auth-proxy login <server> --insecure-storage\`.`);
     }
-    if (this.platform !== 'win32' && (mode & 0o077) !== 0) {
-      throw new SecretError(
-        'SECRET_FILE_MODE',
-        `${this.path} has mode ${(mode & 0o777).toString(8)}; other users can read it`,
-        `Run \`chmod 600 ${this.path}\`.`,
-      );
-    }
-    const parsed: unknown = JSON.parse(await readFile(this.path, 'utf8'));
     return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
   }
 

@@ -1,6 +1,6 @@
 // Turns a secret reference into its value, registering the value with the
 // redactor the moment it is read so no log line or error can show it.
-import { readFile, stat } from 'node:fs/promises';
+import { readSecretFile } from '../config/file-safety.js';
 import { SecretError } from '../errors.js';
 import type { Redactor } from '../observability/redact.js';
 import { parseSecretReference } from './reference.js';
@@ -60,22 +60,21 @@ export class SecretResolver {
     return value;
   }
 
+  /**
+   * A `file:` secret: read only when only the user controls it (owner, mode
+   * 0600, a directory others cannot write) and it is a regular file; a FIFO
+   * or device is refused at once, never opened for a blocking read.
+   */
   private async readSecretFile(path: string, field: string): Promise<string> {
-    let mode: number;
-    try {
-      mode = (await stat(path)).mode;
-    } catch (cause) {
-      throw new SecretError('SECRET_FILE_MISSING', `${field}: cannot read secret file ${path}`, 'Check the path, or store the secret in the keychain instead.', cause);
+    const read = await readSecretFile(path, { platform: this.options.platform ?? process.platform });
+    if (read.kind === 'missing' || read.kind === 'unreadable') {
+      const cause = read.kind === 'unreadable' ? read.error : undefined;
+      throw new SecretError('SECRET_FILE_MISSING', `${field}: cannot read secret file ${path}${cause?.code ? ` (${cause.code})` : ''}`, 'Check the path, or store the secret in the keychain instead.', cause);
     }
-    if ((this.options.platform ?? process.platform) !== 'win32' && (mode & 0o077) !== 0) {
-      const octal = (mode & 0o777).toString(8).padStart(3, '0');
-      throw new SecretError(
-        'SECRET_FILE_MODE',
-        `${field}: secret file ${path} has mode ${octal}; other users can read it`,
-        `Run \`chmod 600 ${path}\`.`,
-      );
+    if (read.kind === 'unsafe') {
+      throw new SecretError(read.unsafe.kind === 'readable' ? 'SECRET_FILE_MODE' : 'SECRET_FILE_UNSAFE', `${field}: secret file ${path} ${read.unsafe.problem}`, read.unsafe.fix);
     }
-    const text = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+    const text = read.text.replace(/\r?\n$/, '');
     if (!text) {
       throw new SecretError('SECRET_FILE_EMPTY', `${field}: secret file ${path} is empty`, 'Write the secret into the file.');
     }

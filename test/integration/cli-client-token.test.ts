@@ -41,6 +41,6 @@ test('status and reload use the token; a caller without it gets 401; doctor says
 
   const doctor = await runCli(['doctor', '--json', '--listen', '127.0.0.1:0'], { env, cwd: home });
   const checks = (JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks;
-  expect(checks.find((c) => c.name === 'local callers')).toMatchObject({ status: 'pass', detail: 'the client token is required of every caller' });
+  expect(checks.find((c) => c.name === 'local callers')).toMatchObject({ status: 'pass', detail: 'the client token is required of every caller (the running daemon refused a request without it)' });
   expect(doctor.stdout + status.stdout).not.toContain(token);
 });

@@ -227,3 +227,43 @@ test('close is safe twice and later records are ignored', async () => {
   await log.flush();
   expect(lines(join(dir, AUDIT_FILE)).map((l) => l.requestId)).toEqual(['req-1']);
 });
+
+test('recordAll makes the lines a slice at a time: other callbacks run between slices, and every line arrives in order', async () => {
+  const dir = sandbox();
+  const log = open(dir, { maxBytes: 100 * 1024 * 1024 });
+  const total = 100_000;
+  let pulled = 0;
+  function* entries(): Generator<AuditEntry | undefined> {
+    for (let i = 0; i < total; i++) {
+      pulled += 1;
+      // A step may make no line (a message of the batch that is not a tool call).
+      yield i % 10 === 9 ? undefined : entry({ requestId: `req-${i}` });
+    }
+  }
+  log.recordAll(entries());
+  expect(pulled).toBe(0);
+  // Queued after the log's first slice: it runs once that slice has used its few milliseconds, long before the end.
+  const seenBetween = await new Promise<number>((resolve) => setImmediate(() => resolve(pulled)));
+  expect(seenBetween).toBeGreaterThan(0);
+  expect(seenBetween).toBeLessThan(total);
+  await log.close();
+  const written = lines(join(dir, AUDIT_FILE));
+  expect(written).toHaveLength(total - total / 10);
+  expect(written[0]?.requestId).toBe('req-0');
+  expect(written.at(-1)?.requestId).toBe(`req-${total - 2}`);
+});
+
+test('a recordAll iterator that throws is reported once and dropped; the log goes on', async () => {
+  const dir = sandbox();
+  const errors: Error[] = [];
+  const log = open(dir, { onError: (error) => errors.push(error) });
+  function* broken(): Generator<AuditEntry | undefined> {
+    yield entry({ requestId: 'before' });
+    throw new Error('walk failed');
+  }
+  log.recordAll(broken());
+  log.record(entry({ requestId: 'single' }));
+  await log.close();
+  expect(lines(join(dir, AUDIT_FILE)).map((l) => l.requestId).sort()).toEqual(['before', 'single']);
+  expect(errors.map((e) => e.message)).toEqual(['walk failed']);
+});

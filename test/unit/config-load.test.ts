@@ -186,7 +186,8 @@ describe('project files are untrusted until `trust`', () => {
     writeFileSync(join(s.project, '.mcp-auth-proxyrc.json'), '{ "servers": ');
     const { config, warnings } = await loadConfig({ cwd: s.project, env: s.env() });
     expect(config.servers).toEqual({});
-    expect(warnings[0]).toContain('not trusted yet');
+    expect(warnings[0]).toContain('cannot parse');
+    expect(warnings[0]).toContain('it is not trusted either');
   });
 
   test("even trusted, it cannot change the url, auth or headers of the user's own servers; it may add its own and tune the rest", async () => {

@@ -4,7 +4,7 @@
 // params.name and params.uri; for anything that is not JSON-RPC it never
 // throws.
 import fc from 'fast-check';
-import { peekRpc, type RpcEnvelope } from '../../src/observability/rpc-peek.js';
+import { batchMessages, isBatch, peekRpc, type RpcEnvelope } from '../../src/observability/rpc-peek.js';
 
 const RUNS = 300;
 
@@ -61,6 +61,19 @@ test('finds what JSON.parse finds, in any key order and spacing', () => {
       const body = Buffer.from(JSON.stringify(m, null, space as string | number | undefined));
       const want = expected(JSON.parse(body.toString()) as Record<string, unknown>);
       expect(comparable(peekRpc(body), want)).toEqual(comparable(want, want));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('batchMessages walks the same messages one at a time, each span holding exactly its message', () => {
+  fc.assert(
+    fc.property(fc.array(message, { maxLength: 5 }), spacing, (batch, space) => {
+      const body = Buffer.from(JSON.stringify(batch, null, space as string | number | undefined));
+      expect(isBatch(body)).toBe(true);
+      const walked = [...batchMessages(body)];
+      expect(walked.map((m) => comparable(m.envelope, m.envelope))).toEqual((peekRpc(body)?.batch ?? []).map((e) => comparable(e, e)));
+      walked.forEach((m, i) => expect(JSON.parse(body.toString('utf8', m.start, m.end))).toEqual(JSON.parse(body.toString())[i]));
     }),
     { numRuns: RUNS },
   );

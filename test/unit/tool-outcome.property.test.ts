@@ -2,7 +2,7 @@
 // multi-byte character, the blank line that ends an event), the outcome tap
 // reads the same outcome as from the whole answer in one piece.
 import fc from 'fast-check';
-import { createOutcomeTap, type ToolOutcome } from '../../src/observability/tool-outcome.js';
+import { createOutcomeTap, createOutcomesTap, type ToolOutcome } from '../../src/observability/tool-outcome.js';
 
 const RUNS = 300;
 
@@ -87,6 +87,23 @@ test('JSON: any chunking of a single response or a batch gives the same outcome'
       const bytes = Buffer.from(JSON.stringify(asBatch ? body : body[0]), 'utf8');
       const want = expected(body as Array<Record<string, unknown>>, rpcId);
       expect(read('application/json', rpcId, split(bytes, cuts))).toEqual(want);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('one tap for a whole batch: any chunking gives every id the outcome a tap of its own would', () => {
+  fc.assert(
+    fc.property(fc.array(message, { minLength: 1, maxLength: 8 }), fc.boolean(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), (messages, sse, cuts) => {
+      const bytes = Buffer.from(sse ? messages.map((m) => `data: ${JSON.stringify(m)}\n\n`).join('') : JSON.stringify(messages), 'utf8');
+      const contentType = sse ? 'text/event-stream' : 'application/json';
+      const ids = [0, 1, 2, 3, 4, 5, 'a', 'b'];
+      for (const rpcIds of [ids, undefined]) {
+        const tap = createOutcomesTap({ contentType, ...(rpcIds ? { rpcIds } : {}) });
+        for (const chunk of split(bytes, cuts)) tap.push(chunk);
+        const outcomeOf = tap.finish();
+        for (const id of ids) expect(outcomeOf(id)).toEqual(expected(messages as Array<Record<string, unknown>>, id));
+      }
     }),
     { numRuns: RUNS },
   );

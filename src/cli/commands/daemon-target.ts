@@ -1,12 +1,11 @@
-// Which daemon `status` and `stop` talk about: the one serving the configured
-// listen address (config layers and --listen, as `start` would use them).
-import { readFile } from 'node:fs/promises';
+// Which daemon `status`, `stop` and `reload` talk about: the one serving the
+// configured listen address (config layers and --listen, as `start` would use
+// them), and only when the process its state file names is really ours.
 import { loadConfig } from '../../config/load.js';
-import { clientTokenFile } from '../../daemon/client-token.js';
 import { ConfigError } from '../../errors.js';
 import { DEFAULT_LISTEN } from '../../config/schema.js';
-import { CLIENT_TOKEN_HEADER } from '../../proxy/guard.js';
-import { readLiveState, stateFile, type DaemonState } from '../../daemon/state.js';
+import { daemonRequest, readOurDaemon } from '../../daemon/identity.js';
+import { stateFile, type DaemonState } from '../../daemon/state.js';
 import { configWarnings, type CommandContext } from '../context.js';
 
 export interface TargetOptions {
@@ -14,7 +13,16 @@ export interface TargetOptions {
   listen?: string;
 }
 
-export async function findDaemon(ctx: CommandContext, options: TargetOptions): Promise<{ listen: string; file: string; state: DaemonState | undefined }> {
+export interface DaemonTarget {
+  listen: string;
+  file: string;
+  /** Our live daemon for that address, if any. */
+  state: DaemonState | undefined;
+  /** A live process the state file named that is not our daemon: left alone, the file removed. */
+  foreign?: { pid: number };
+}
+
+export async function findDaemon(ctx: CommandContext, options: TargetOptions): Promise<DaemonTarget> {
   let listen: string;
   try {
     listen = (
@@ -32,18 +40,12 @@ export async function findDaemon(ctx: CommandContext, options: TargetOptions): P
     listen = options.listen ?? ctx.env.MCP_LISTEN_ADDR ?? DEFAULT_LISTEN;
   }
   const file = stateFile(ctx.env, listen);
-  return { listen, file, state: await readLiveState(file) };
+  const found = await readOurDaemon(file, ctx.env, (token) => ctx.redactor.add(token));
+  if (found.foreign) ctx.stderr.write(`note: the state file for ${listen} named pid ${found.foreign.pid}, which is not mcp-auth-proxy (a leftover from a crash); it was removed and that process left alone.\n`);
+  return { listen, file, state: found.daemon?.state, ...(found.foreign ? { foreign: found.foreign } : {}) };
 }
 
-/** A request to the running daemon, with the client token when the install has one. */
-export async function daemonFetch(ctx: CommandContext, state: DaemonState, path: string, init: { method?: string; body?: string } = {}): Promise<Response> {
-  const headers: Record<string, string> = init.body === undefined ? {} : { 'content-type': 'application/json' };
-  try {
-    const token = (await readFile(clientTokenFile(ctx.env), 'utf8')).trim();
-    ctx.redactor.add(token);
-    headers[CLIENT_TOKEN_HEADER] = token;
-  } catch {
-    // no token file: the daemon does not require one
-  }
-  return fetch(`${state.url}${path}`, { ...init, headers, signal: AbortSignal.timeout(3000) });
+/** A request to the running daemon, with the client token when the install has a valid one. */
+export function daemonFetch(ctx: CommandContext, state: DaemonState, path: string, init: { method?: string; body?: string } = {}): Promise<Response> {
+  return daemonRequest(ctx.env, state, path, { ...init, onToken: (token) => ctx.redactor.add(token) });
 }

@@ -1,14 +1,16 @@
 // `mcp-auth-proxy reload`: ask the daemon to read its config and secrets
-// again (SIGHUP) and report how it went: the servers now served, or the
-// problems that made it keep the old config. Streams in flight are untouched.
+// again (SIGHUP) and report how it went: the servers now served, the ones
+// among them left without a usable credential (exit 1), or the problems that
+// made it keep the old config (exit 1). Streams in flight are untouched.
 import { AppError, ReportedError } from '../../errors.js';
+import type { ReloadResult } from '../../proxy/server.js';
 import { print, type CommandContext } from '../context.js';
 import { daemonFetch, findDaemon, type TargetOptions } from './daemon-target.js';
 
 interface Status {
   pid?: number;
   reloadable?: boolean;
-  lastReload?: { at: string; ok: boolean; problems?: string[] };
+  lastReload?: ReloadResult;
   servers: Record<string, unknown>;
 }
 
@@ -34,11 +36,18 @@ export async function reload(ctx: CommandContext, options: TargetOptions & { jso
     after = await status(ctx, state);
     if (Date.now() > deadline) throw new AppError('RELOAD_TIMEOUT', `pid ${state.pid} did not report a reload within 15 s`, { hint: `Check its log: ${state.logFile ?? 'the daemon log'}` });
   } while (after.lastReload?.at === before);
-  const result = after.lastReload as NonNullable<Status['lastReload']>;
-  if (options.json) print(ctx, JSON.stringify({ reloaded: result.ok, ...result, servers: Object.keys(after.servers) }, null, 2));
-  else if (result.ok) {
-    print(ctx, `Reloaded pid ${state.pid}: serving ${Object.keys(after.servers).join(', ') || '(no servers)'}.`);
-    for (const problem of result.problems ?? []) print(ctx, `  ! ${problem}`);
+  const result = after.lastReload as ReloadResult;
+  // A daemon from before `applied` existed applied exactly the reloads that were ok.
+  const applied = result.applied ?? result.ok;
+  const failed = result.failed ?? [];
+  const serving = Object.keys(after.servers).filter((name) => !failed.some((f) => f.server === name));
+  if (options.json) {
+    print(ctx, JSON.stringify({ reloaded: applied, ok: result.ok, at: result.at, servers: Object.keys(after.servers), failed, ...(result.problems ? { problems: result.problems } : {}) }, null, 2));
+  } else if (applied) {
+    print(ctx, `Reloaded pid ${state.pid}: serving ${serving.join(', ') || '(no servers)'}${failed.length ? `; failed: ${failed.map((f) => f.server).join(', ')}` : ''}.`);
+    for (const f of failed) {
+      ctx.stderr.write(ctx.redactor.redact(`${f.server}: no usable credential, its requests get 503: ${f.message}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`));
+    }
   } else {
     ctx.stderr.write(`The new config is invalid; pid ${state.pid} keeps the old one:\n${(result.problems ?? []).map((p) => `  ${p}`).join('\n')}\n`);
   }

@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { formatHostPort, isLoopbackHost, parseListenAddress } from '../../config/listen-address.js';
 import { loadConfig, type FlagValues } from '../../config/load.js';
 import { detach } from '../../daemon/detach.js';
-import { clientToken } from '../../daemon/client-token.js';
+import { clientToken, clientTokenFile } from '../../daemon/client-token.js';
+import { readOurDaemon } from '../../daemon/identity.js';
+import { ensureStateDir } from '../../daemon/state-dir.js';
 import { refreshServerCredential, reloadProxy } from '../../daemon/reload.js';
 import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
-import { logFile, readLiveState, removeState, stateFile, writeState } from '../../daemon/state.js';
+import { keepInspectorClosed } from '../../daemon/signals.js';
+import { logFile, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { openResolver } from '../../secrets/stores.js';
@@ -30,18 +33,33 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
       exitCode: EXIT_USAGE,
     });
   }
+  await ensureStateDir(ctx.env);
   const state = stateFile(ctx.env, config.listen);
   // Port 0 asks for a fresh ephemeral port each time, so another instance is no conflict.
-  const running = parseListenAddress(config.listen)?.port === 0 ? undefined : await readLiveState(state);
-  if (running) {
-    throw new AppError('ALREADY_RUNNING', `mcp-auth-proxy is already running at ${running.url} (pid ${running.pid})`, {
-      hint: 'Run `mcp-auth-proxy stop` first, or start another with --listen 127.0.0.1:PORT.',
-    });
+  if (parseListenAddress(config.listen)?.port !== 0) {
+    const found = await readOurDaemon(state, ctx.env, (token) => ctx.redactor.add(token));
+    if (found.daemon) {
+      const running = found.daemon.state;
+      throw new AppError('ALREADY_RUNNING', `mcp-auth-proxy is already running at ${running.url} (pid ${running.pid})`, {
+        hint: 'Run `mcp-auth-proxy stop` first, or start another with --listen 127.0.0.1:PORT.',
+      });
+    }
+    if (found.foreign) ctx.stderr.write(`note: a stale state file named pid ${found.foreign.pid}, which is not mcp-auth-proxy; it was removed and that process left alone.\n`);
   }
-  if (options.detach) return startDetached(ctx, options, state);
+  // The token is checked (and if need be replaced) before anything listens; detached, by this process, so the note reaches the terminal.
+  let replacedToken: string | undefined;
+  const token = config.clientToken ? await clientToken(ctx.env, { onReplaced: (reason) => (replacedToken = reason) }) : undefined;
+  if (token) ctx.redactor.add(token);
+  const tokenNote = replacedToken && `the client token file was invalid (${replacedToken}), so a new token was generated; agent configs written with the old one get 401 until you run \`mcp-auth-proxy mcp-json --client NAME --write\` again`;
+  if (options.detach) {
+    if (tokenNote) ctx.stderr.write(`warning: ${tokenNote}\n`);
+    return startDetached(ctx, options, state);
+  }
 
   const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
   for (const warning of loaded.warnings) logger.warn(warning);
+  // Before any secret is read: from here on SIGUSR1 cannot open a debugger port into this process.
+  keepInspectorClosed(() => logger.warn('SIGUSR1 received and ignored: the V8 inspector stays closed (run node with --inspect to debug the proxy)'));
   const sources = loaded.layers.filter((l) => l.found).map((l) => (l.file ? `${l.kind} ${l.file}` : l.kind));
   logger.info('config loaded', { sources: sources.length ? sources : ['defaults only'] });
   const host = parseListenAddress(config.listen)?.host ?? '127.0.0.1';
@@ -50,16 +68,16 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   }
   const openSecrets = () =>
     openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
-  const token = config.clientToken ? await clientToken(ctx.env) : undefined;
-  if (token) ctx.redactor.add(token);
+  if (tokenNote) logger.warn(tokenNote, { file: clientTokenFile(ctx.env) });
   if (!config.clientToken) {
     logger.info('any local program can use this proxy; set "clientToken": true to require a per-install token (see SECURITY in the README)');
   }
   const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), ...(token ? { clientToken: token } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
-  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: new Date().toISOString(), logFile: logFile(ctx.env) };
-  for (const file of files) await writeState(file, record);
+  // The start time /statusz reports, so stop and status can tell this process from one that got its pid later.
+  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, logFile: logFile(ctx.env) };
+  for (const file of files) await writeState(ctx.env, file, record);
   logger.info('listening', {
     url: proxy.url,
     servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),

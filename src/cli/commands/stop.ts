@@ -1,5 +1,5 @@
 // `mcp-auth-proxy stop`: ask the daemon to drain and stop (SIGTERM), and wait
-// until it has.
+// until it has. Only a process confirmed to be our daemon is signalled.
 import { removeState, isAlive } from '../../daemon/state.js';
 import { AppError } from '../../errors.js';
 import { print, type CommandContext } from '../context.js';

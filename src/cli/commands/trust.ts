@@ -3,7 +3,7 @@
 // what the file sets (servers, where they go, which secrets they name) and
 // records its path and a hash of its content; a later change needs trusting
 // again. `--list` shows what is trusted, `--revoke` takes it back.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { describeParseError, loadConfig } from '../../config/load.js';
 import { isPlainObject } from '../../config/layers.js';
@@ -59,11 +59,11 @@ async function locate(ctx: CommandContext, file: string | undefined): Promise<Pr
     if (!PROJECT_SEARCH_PLACES.includes(basename(path))) {
       throw new AppError('NOT_A_PROJECT_FILE', `${path} is not a project config file`, { hint: `Project config files are named ${PROJECT_SEARCH_PLACES.join(', ')}.`, exitCode: EXIT_USAGE });
     }
-    const found = await findProjectFile(resolve(path, '..'), describeParseError);
+    const found = await findProjectFile(resolve(path, '..'), ctx.env, describeParseError);
     if (found && found.file === path) return found;
     throw new AppError('NO_PROJECT_FILE', `${path} is not the project config file mcp-auth-proxy reads there${found ? ` (that is ${found.file})` : ''}`, { hint: 'Run `mcp-auth-proxy trust` without a file in the project directory.' });
   }
-  const found = await findProjectFile(ctx.cwd, describeParseError);
+  const found = await findProjectFile(ctx.cwd, ctx.env, describeParseError);
   if (!found) {
     throw new AppError('NO_PROJECT_FILE', `No project config file applies in ${ctx.cwd}`, { hint: `Project config files are named ${PROJECT_SEARCH_PLACES.join(', ')} (or the "mcp-auth-proxy" key of package.json).` });
   }
@@ -117,10 +117,12 @@ async function list(ctx: CommandContext, json: boolean): Promise<void> {
 }
 
 function status(file: string, record: TrustRecord): 'current' | 'changed' | 'missing' {
-  if (!existsSync(file)) return 'missing';
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (!stats) return 'missing';
   let digest: string | undefined;
   try {
-    digest = file.endsWith('package.json') ? projectDigest(file, (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['mcp-auth-proxy']) : projectDigest(file);
+    // Only a regular file is read (a FIFO put in its place must not hang the listing).
+    digest = !stats.isFile() ? undefined : file.endsWith('package.json') ? projectDigest(file, (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['mcp-auth-proxy']) : projectDigest(file);
   } catch {
     digest = undefined; // no longer parses: not what was trusted
   }
