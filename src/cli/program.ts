@@ -106,7 +106,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .option('--force', 'with --write: replace a same-named entry')
     .option('--file <path>', "with --write: the file to merge into instead of the client's default")
     .addOption(new Option('--transport <kind>', 'http: point at the daemon; stdio: launch `mcp-auth-proxy stdio <server>` (default for claude-desktop, jetbrains)').choices(['http', 'stdio']))
-    .addOption(new Option('--platform <os>', 'the OS the agent runs on (win32 gets `cmd /c npx ...`)').choices(['linux', 'darwin', 'win32']))
+    .addOption(new Option('--platform <os>', 'the OS the agent runs on, if not this one (it gets `npx -y mcp-auth-proxy@VERSION`, through `cmd /c` on win32)').choices(['linux', 'darwin', 'win32']))
+    .option('--npx', 'stdio entries run `npx -y mcp-auth-proxy@VERSION` (pinned) instead of this installation by absolute path')
     .addHelpText(
       'after',
       example([
@@ -165,7 +166,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(logLevelOption())
     .addHelpText(
       'after',
-      example(['mcp-auth-proxy stdio gateway', 'npx -y mcp-auth-proxy stdio glean   # as an agent runs it', 'mcp-auth-proxy mcp-json gateway --client claude-desktop   # the snippet that runs it']) +
+      example(['mcp-auth-proxy stdio gateway', '/usr/bin/node /usr/lib/node_modules/mcp-auth-proxy/bin/mcp-auth-proxy.js stdio glean   # as an agent runs it', 'mcp-auth-proxy mcp-json gateway --client claude-desktop   # the snippet that runs it']) +
         '\nstdout carries only JSON-RPC; logs go to stderr. When stdin closes, the upstream session is ended.\n',
     )
     .action(async (server: string, options) => (await import('./commands/stdio.js')).stdio(ctx, server, options));

@@ -18,6 +18,9 @@ import { createSigner } from '../auth/index.js';
 import { fail, pass, warn, type CheckResult } from './check.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
+import { proxyBase } from '../clients/proxy-url.js';
+import { clientTokenFile } from '../daemon/client-token.js';
+import { readFile } from 'node:fs/promises';
 
 export interface DoctorOptions {
   cwd: string;
@@ -91,6 +94,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   } else {
     add(warn('daemon', 'not running', 'Start it with `mcp-auth-proxy start --detach`.'));
   }
+
+  const { agentConfigChecks } = await import('./agent-configs.js');
+  const token = config.clientToken ? await readClientToken(options.env) : undefined;
+  for (const result of await agentConfigChecks({ env: options.env, config, proxyBase: proxyBase(config.listen), ...(token ? { token } : {}) })) add(result);
 
   for (const variable of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
     if (options.env[variable]) add(warn(`env: ${variable}`, `${variable} is set; mcp-auth-proxy connects to upstreams directly, not through it`, 'If upstreams are only reachable through that proxy, that is the problem.'));
@@ -176,4 +183,13 @@ async function listenCheck(listen: string, env: NodeJS.ProcessEnv): Promise<Chec
   });
   if (free) return pass('listen', `${listen} is free`);
   return ours ? pass('listen', `${listen} is held by our daemon (pid ${ours.pid})`) : fail('listen', `${listen} is in use by another program`, 'Stop it, or choose another address with --listen.');
+}
+
+/** The install's client token, if one was made (doctor never creates it). */
+async function readClientToken(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  try {
+    return (await readFile(clientTokenFile(env), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
