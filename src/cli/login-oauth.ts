@@ -12,13 +12,14 @@ import { oauthLogin } from '../oauth/login.js';
 import { openResolver, openStores } from '../secrets/stores.js';
 import { print, type CommandContext } from './context.js';
 import { serverEntry } from './new-server.js';
+import { nextStep } from './next-step.js';
 import { INSECURE_WARNING, noKeychain } from './store-secret.js';
 
 export interface OAuthLoginRequest {
   name: string;
   server: ServerConfig;
   creating: boolean;
-  options: { browser?: boolean; timeout?: number; verify?: boolean; insecureStorage?: boolean };
+  options: { browser?: boolean; timeout?: number; verify?: boolean; insecureStorage?: boolean; config?: string };
   progress: (text: string) => void;
   stdin: NodeJS.ReadableStream;
 }
@@ -70,5 +71,5 @@ export async function loginOAuth(ctx: CommandContext, request: OAuthLoginRequest
     }
     print(ctx, `✓ ${server.url} accepted the token (${result.detail}).`);
   }
-  print(ctx, `Next: \`mcp-auth-proxy start\` (a running proxy picks the login up by itself), then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
+  print(ctx, await nextStep(ctx, name, { ...(options.config ? { config: options.config } : {}), picksUpItself: !request.creating }));
 }

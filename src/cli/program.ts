@@ -3,7 +3,7 @@
 // bare `--version` never loads it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { EXIT_OK, EXIT_USAGE } from '../errors.js';
+import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
 
@@ -18,6 +18,11 @@ function durationArg(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError('write a duration such as "5m", "90s" or "300000"');
   return ms;
+}
+
+/** `stop --timeout`: a duration like every other; a bare number stays seconds, as it always was for this flag. */
+function stopTimeoutArg(value: string): number {
+  return /^\d+(\.\d+)?$/.test(value.trim()) ? durationArg(`${value.trim()}s`) : durationArg(value);
 }
 
 function example(lines: string[]): string {
@@ -65,6 +70,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(new Option('-l, --listen <host:port>', 'proxy address for the demo').default('127.0.0.1:0', 'a free port'))
     .option('--once', 'exit after the check instead of serving until Ctrl-C')
     .addOption(logLevelOption())
+    .option('--allow-remote', 'allow a non-loopback --listen address (anyone who reaches it can use the demo)')
     .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
     .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
 
@@ -73,7 +79,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .description('Stop the background daemon (it drains in-flight requests first)')
     .addOption(configOption())
     .addOption(listenOption())
-    .option('--timeout <seconds>', 'how long to wait for it to drain', '30')
+    .addOption(new Option('--timeout <duration>', 'how long to wait for it to drain, e.g. "30s" or "2m" (a bare number is seconds)').default(30_000, '30s').argParser(stopTimeoutArg))
     .addHelpText('after', example(['mcp-auth-proxy stop', 'mcp-auth-proxy stop --listen 127.0.0.1:9000']))
     .action(async (options) => (await import('./commands/stop.js')).stop(ctx, options));
 
@@ -189,6 +195,14 @@ export function buildProgram(ctx: CommandContext): Command {
     .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
 
   return program;
+}
+
+/** `help <name>` naming no command is a usage error; commander would print the general help and exit 0. */
+export function checkHelpTopic(program: Command, argv: string[]): void {
+  const [first, topic] = argv.slice(2);
+  if (first !== 'help' || topic === undefined || topic.startsWith('-')) return;
+  if (program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) return;
+  throw new UsageError(`help: unknown command "${topic}"`, `Commands: ${program.commands.map((c) => c.name()).join(', ')}. \`mcp-auth-proxy --help\` describes them.`);
 }
 
 /** The exit code for commander's own outcome (help, version, a usage problem it already printed); undefined for any other error. */

@@ -9,6 +9,7 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import { environmentLayer } from './env.js';
 import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
 import { APP_NAME, userConfigFile } from './paths.js';
+import { plainMessage } from './problem-text.js';
 import { configSchema, crossFieldIssues, type Config } from './schema.js';
 
 /** Values from command-line flags: the highest layer. */
@@ -43,6 +44,8 @@ export interface LoadedConfig {
   layers: LayerInfo[];
   /** Dotted leaf path → the file, variable or flag that set it (absent: built-in default). */
   provenance: Map<string, string>;
+  /** The merged values as written, before parsing ("20s" where config has 20000). */
+  written: Record<string, unknown>;
 }
 
 /** Project files: data formats only, so a cloned repository cannot run code in the proxy. */
@@ -113,14 +116,14 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (!parsed.success) {
     // A variable the env layer already reported missing needs no second line.
     const reported = new Set(env.problems.map((p) => p.path));
-    problems.push(...toProblems(parsed.error.issues, merged.provenance).filter((p) => !reported.has(p.path)));
+    problems.push(...toProblems(parsed.error.issues, merged.provenance, merged.values).filter((p) => !reported.has(p.path)));
     for (const issue of crossFieldIssues(merged.values)) {
       const path = issue.path.join('.');
       problems.push({ source: sourceOf(merged.provenance, path), path, message: issue.message });
     }
   }
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
-  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance };
+  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance, written: merged.values };
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -210,7 +213,7 @@ function describeParseError(error: unknown, file: string): string {
   return `cannot parse: ${cleaned.replace(/ in JSON at position \d+/, '')}${line ? ` (line ${line}${position ? `, character ${position}` : ''})` : ''}`;
 }
 
-function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>): ConfigProblem[] {
+function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>, values: Record<string, unknown>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const base = issue.path.map(String).join('.');
@@ -225,14 +228,16 @@ function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>)
       problems.push({ source: sourceOf(provenance, base), path: base, message: issue.issues.map((i) => i.message).join('; ') });
       continue;
     }
-    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
-    problems.push({
-      source: sourceOf(provenance, base),
-      path: base,
-      message: missing ? `is required (${issue.expected})` : issue.message,
-    });
+    const path = issue.path.map(String);
+    problems.push({ source: sourceOf(provenance, base), path: base, message: plainMessage(issue, path, valueAt(values, path)) });
   }
   return problems;
+}
+
+function valueAt(values: unknown, path: string[]): unknown {
+  let value = values;
+  for (const key of path) value = isPlainObject(value) ? value[key] : undefined;
+  return value;
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

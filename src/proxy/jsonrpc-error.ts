@@ -24,6 +24,22 @@ export const RPC = {
   tooLarge: -32006,
 } as const;
 
+/** Body bytes of answers the proxy wrote itself, for the access log (relayed ones are counted by the relay). */
+const ownAnswers = new WeakMap<ServerResponse, number>();
+
+/** Writes an answer of the proxy's own (an error, a local route) and notes its size. */
+export function sendOwnAnswer(res: ServerResponse, status: number, headers: Record<string, string | number>, body: string): void {
+  const bytes = Buffer.byteLength(body);
+  ownAnswers.set(res, bytes);
+  res.writeHead(status, { ...headers, 'content-length': bytes });
+  res.end(body);
+}
+
+/** The body bytes of the proxy's own answer on `res`, 0 when it wrote none. */
+export function ownAnswerBytes(res: ServerResponse): number {
+  return ownAnswers.get(res) ?? 0;
+}
+
 export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: unknown = null, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
@@ -37,13 +53,7 @@ export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: u
     id: isJsonRpcId(id) ? id : null,
     error: { code: error.rpcCode, message: error.hint ? `${error.message}. ${error.hint}` : error.message, data },
   });
-  res.writeHead(error.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...extraHeaders,
-  });
-  res.end(body);
+  sendOwnAnswer(res, error.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders }, body);
 }
 
 /** The id of a single JSON-RPC request in `body`, if it is one; null otherwise. Only used on error paths. */

@@ -10,6 +10,7 @@ import type { ProxyMetrics } from '../observability/metrics.js';
 import { peekRpc, type RpcEnvelope } from '../observability/rpc-peek.js';
 import type { createOutcomeTap, OutcomeTap } from '../observability/tool-outcome.js';
 import type { Exchange } from './exchange.js';
+import { ownAnswerBytes } from './jsonrpc-error.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -91,7 +92,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
           ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
           durationMs: ms(total),
           bytesIn: exchange.bytesIn,
-          bytesOut: exchange.bytesOut,
+          bytesOut: bytesOutOf(exchange, res),
           failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
           upstreamRequestId: exchange.upstreamRequestId,
         }),
@@ -101,6 +102,11 @@ export function createRecorder(options: RecorderOptions): Recorder {
       if (audited && exchange.upstream) recordAudit(audited, exchange, exchange.upstream, res, total);
     },
   };
+}
+
+/** Body bytes the agent received: relayed from the upstream, or of an answer the proxy wrote itself (an error, a local route). */
+function bytesOutOf(exchange: Exchange, res: ServerResponse): number {
+  return exchange.bytesOut > 0 ? exchange.bytesOut : ownAnswerBytes(res);
 }
 
 interface AuditedCalls {

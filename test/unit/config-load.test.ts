@@ -141,3 +141,36 @@ test('a project file (a cloned repository) cannot set who reaches the proxy: all
   const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
   expect(config).toMatchObject({ clientToken: true, socket: join(s.root, 'proxy.sock') });
 });
+
+test('maxBodyBytes takes a size like audit.maxBytes ("4MB"), or bytes; nonsense is a plain error', async () => {
+  const s = sandbox();
+  write(s.userFile, { maxBodyBytes: '4MB', audit: { maxBytes: '512KB' } });
+  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  expect(config.maxBodyBytes).toBe(4 * 1024 * 1024);
+  expect(config.audit.maxBytes).toBe(512 * 1024);
+  write(s.userFile, { maxBodyBytes: 'lots' });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  expect(problems).toEqual([{ source: s.userFile, path: 'maxBodyBytes', message: '"lots" is not a size of at least 1 byte; write e.g. "10MB", "512KB" or a number of bytes' }]);
+});
+
+test('schema problems are plain sentences naming the fix, with the real server name in hints', async () => {
+  const s = sandbox();
+  write(s.userFile, {
+    logLevel: 'loud',
+    maxConnections: 'many',
+    servers: {
+      gw: { url: 'https://gw.example/mcp', auth: { type: 'hmac', keyId: 'k', secret: 'plain-secret-value' } },
+      docs: { auth: { type: 'bearer' } },
+    },
+  });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+  expect(byPath).toEqual({
+    logLevel: 'must be "error", "warn", "info" or "debug"',
+    maxConnections: 'must be a number, not text',
+    'servers.gw.auth.secret': 'a secret value cannot be written in config; write "keychain:gw" (stored by `mcp-auth-proxy login gw`), "env:VAR_NAME" or "file:/path/to/0600-file"',
+    'servers.docs.url': 'is required: the upstream MCP endpoint, e.g. "https://mcp.example.com/mcp"',
+    'servers.docs.auth.token': 'is required: a reference to the token, e.g. "keychain:docs" (then `mcp-auth-proxy login docs` stores it)',
+  });
+  expect(problems.map((p) => p.message).join('\n')).not.toMatch(/Invalid input|expected|received|plain-secret-value/);
+});

@@ -14,6 +14,7 @@ import { parseSecretReference } from '../../secrets/reference.js';
 import { openStores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
 import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
+import { nextStep } from '../next-step.js';
 import { readSecrets } from '../read-secret.js';
 import { unknownServer } from '../server-lookup.js';
 import { INSECURE_WARNING, storeSecret } from '../store-secret.js';
@@ -93,7 +94,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     }
     print(ctx, `✓ ${server.url} accepted the signed request (${result.detail}).`);
   }
-  print(ctx, `Next: \`mcp-auth-proxy start\`, then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
+  print(ctx, await nextStep(ctx, name, options.config ? { config: options.config } : {}));
 }
 
 /**

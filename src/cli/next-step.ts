@@ -1,0 +1,30 @@
+// The "Next:" line after a login: start the proxy, or `reload` a running one
+// so it uses what changed, and the URL an agent points at (the configured
+// listen address, or the running daemon's own URL).
+import { proxyBase } from '../clients/proxy-url.js';
+import { loadConfig } from '../config/load.js';
+import { DEFAULT_LISTEN } from '../config/schema.js';
+import { readLiveState, stateFile } from '../daemon/state.js';
+import type { CommandContext } from './context.js';
+
+export interface NextStepOptions {
+  /** `--config FILE`, passed on to the command suggested. */
+  config?: string;
+  /** A running daemon notices this change by itself (a new OAuth login of a server it already serves). */
+  picksUpItself?: boolean;
+}
+
+export async function nextStep(ctx: CommandContext, name: string, options: NextStepOptions = {}): Promise<string> {
+  let listen = DEFAULT_LISTEN;
+  try {
+    listen = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}) })).config.listen;
+  } catch {
+    // The login itself went through; the default address is the best guess left.
+  }
+  const configFlag = options.config ? ` --config ${options.config}` : '';
+  const running = await readLiveState(stateFile(ctx.env, listen));
+  if (!running) return `Next: \`mcp-auth-proxy start${configFlag}\`, then point your agent at ${proxyBase(listen)}/${name}/mcp.`;
+  const url = `${running.url}/${name}/mcp`;
+  if (options.picksUpItself) return `Next: the running proxy (pid ${running.pid}) picks the login up by itself; point your agent at ${url}.`;
+  return `Next: \`mcp-auth-proxy reload${configFlag}\` so the running proxy (pid ${running.pid}) uses it, then point your agent at ${url}.`;
+}
