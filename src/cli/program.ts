@@ -44,6 +44,8 @@ export function buildProgram(ctx: CommandContext): Command {
   const configOption = () => new Option('-c, --config <file>', 'config file layered above the user and project files');
   const listenOption = () => new Option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8787)');
   const logLevelOption = () => new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']);
+  const logFormatOption = () =>
+    new Option('--log-format <format>', 'pretty: readable lines (coloured unless NO_COLOR is set); json: one JSON object a line (default when stderr is not a terminal)').choices(['pretty', 'json']);
 
   program
     .command('start')
@@ -51,8 +53,10 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(configOption())
     .addOption(listenOption())
     .addOption(logLevelOption())
+    .addOption(logFormatOption())
     .option('--allow-remote', 'allow a non-loopback listen address (anyone who reaches it uses your credentials)')
-    .option('-d, --detach', 'run in the background; returns once the daemon is ready (logs go to the state dir)')
+    .option('-d, --detach', 'run in the background; returns once the daemon is ready (its log: `mcp-auth-proxy logs`)')
+    .addOption(new Option('--log-file <path>', 'write the log to this file, rotated (what --detach gives the daemon)').hideHelp())
     .addHelpText(
       'after',
       example([
@@ -70,6 +74,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(new Option('-l, --listen <host:port>', 'proxy address for the demo').default('127.0.0.1:0', 'a free port'))
     .option('--once', 'exit after the check instead of serving until Ctrl-C')
     .addOption(logLevelOption())
+    .addOption(logFormatOption())
     .option('--allow-remote', 'allow a non-loopback --listen address (anyone who reaches it can use the demo)')
     .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
     .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
@@ -82,6 +87,16 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(new Option('--timeout <duration>', 'how long to wait for it to drain, e.g. "30s" or "2m" (a bare number is seconds)').default(30_000, '30s').argParser(stopTimeoutArg))
     .addHelpText('after', example(['mcp-auth-proxy stop', 'mcp-auth-proxy stop --listen 127.0.0.1:9000']))
     .action(async (options) => (await import('./commands/stop.js')).stop(ctx, options));
+
+  program
+    .command('logs')
+    .description('Show the log of the daemon started with `start --detach` (readable; --json for the lines as written)')
+    .option('-f, --follow', 'keep printing new lines (across rotations) until Ctrl-C')
+    .option('--since <when>', 'lines from this long ago ("10m", "2h") or since a date ("2026-01-31T12:00:00Z"), rotated files included')
+    .option('-n, --lines <n>', 'the last N lines ("all" for every one; default 100, or all with --since)')
+    .option('--json', 'the JSON lines as written')
+    .addHelpText('after', example(['mcp-auth-proxy logs', 'mcp-auth-proxy logs -f', 'mcp-auth-proxy logs --since 1h --json | jq \'select(.status >= 500)\'']))
+    .action(async (options) => (await import('./commands/logs.js')).logs(ctx, options));
 
   program
     .command('reload')

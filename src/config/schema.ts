@@ -203,6 +203,15 @@ const auditObject = z
   )
   .strict();
 
+export const DAEMON_LOG_DEFAULTS = { maxBytes: 10 * 1024 * 1024, keep: 5 } as const;
+
+const daemonLog = z
+  .object({
+    maxBytes: byteSize(MIN_AUDIT_BYTES, '1KB').default(DAEMON_LOG_DEFAULTS.maxBytes).describe('start a new file before daemon.log would pass this size, e.g. "10MB"'),
+    keep: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(DAEMON_LOG_DEFAULTS.keep).describe('rotated files kept (daemon-<time>.log); older ones are deleted'),
+  })
+  .strict();
+
 /** `true` / `false` is shorthand for `{ "enabled": ... }` with the other defaults. */
 const audit = z.preprocess((value) => (typeof value === 'boolean' ? { enabled: value } : value), auditObject);
 
@@ -231,6 +240,9 @@ export const configSchema = z
     audit: audit
       .default(() => ({ ...AUDIT_DEFAULTS }))
       .describe('opt-in audit log: one JSON line per tools/call (time, identity, server, tool, outcome, duration), rotated by size and UTC day'),
+    daemonLog: daemonLog
+      .default(() => ({ ...DAEMON_LOG_DEFAULTS }))
+      .describe('the log of a daemon started with start --detach (daemon.log in the state directory), rotated by size; read at start'),
     servers: z.record(serverName, serverSchema).default({}),
   })
   .strict()

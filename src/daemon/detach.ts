@@ -1,9 +1,9 @@
 // `start --detach`: run the same `start` as a background process whose
-// output goes to the daemon log, and return once it is ready (its state file
+// log goes to the daemon log, and return once it is ready (its state file
 // names it and /healthz answers) or report why it did not start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 import { readLiveState, type DaemonState } from './state.js';
 
@@ -27,14 +27,18 @@ export interface DetachOptions {
 export async function detach(options: DetachOptions): Promise<DaemonState> {
   mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
   const logStart = fileSize(options.logFile);
-  const log = openSync(options.logFile, 'a', 0o600);
+  // The daemon writes its log itself (rotated); its stdout and stderr, which carry only what comes before
+  // the logger or after a crash, go to daemon.out.
+  const outFile = join(dirname(options.logFile), 'daemon.out');
+  const outStart = fileSize(outFile);
+  const out = openSync(outFile, 'a', 0o600);
   // A background daemon that runs for weeks keeps a small heap rather than grow it for throughput
   // (bench: peak RSS under 32 concurrent clients ~78 MB instead of ~140 MB, at ~30% fewer requests/s).
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, options.entry, 'start', ...options.args], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, options.entry, 'start', ...options.args, '--log-file', options.logFile], {
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', out, out],
     windowsHide: true,
   });
   let exited: number | null | undefined;
@@ -54,7 +58,7 @@ export async function detach(options: DetachOptions): Promise<DaemonState> {
     while (Date.now() < deadline) {
       if (interrupted) throw await stopStarting(child, interrupted, () => exited !== undefined);
       if (exited !== undefined) {
-        throw new AppError('DAEMON_FAILED', `The daemon exited (code ${exited}) before it was ready:\n${logTail(options.logFile, logStart)}`, {
+        throw new AppError('DAEMON_FAILED', `The daemon exited (code ${exited}) before it was ready:\n${[logTail(options.logFile, logStart), logTail(outFile, outStart)].filter(Boolean).join('\n')}`, {
           hint: `Run \`mcp-auth-proxy start\` in the foreground to see the problem; full log: ${options.logFile}`,
         });
       }
@@ -101,6 +105,6 @@ function logTail(file: string, from: number): string {
   try {
     return readFileSync(file, 'utf8').slice(from).trim().split('\n').slice(-10).join('\n');
   } catch {
-    return '(no log)';
+    return '';
   }
 }

@@ -9,16 +9,34 @@ const sandbox = () => configSandbox('map-cfg-');
 const write = writeJson;
 const server = (url: string, account = 'gw') => ({ url, auth: { type: 'hmac', keyId: 'k', secret: `keychain:${account}` } });
 
-test('the example config is valid against the schema and covers every top-level field', () => {
+/** The object schema inside defaults, optionals and preprocess pipes; undefined for a leaf. */
+function objectShape(schema: unknown): Record<string, unknown> | undefined {
+  let current = schema as { _zod?: { def: Record<string, unknown> } } | undefined;
+  for (let depth = 0; depth < 8 && current?._zod; depth++) {
+    const def = current._zod.def;
+    if (def.type === 'object') return def.shape as Record<string, unknown>;
+    current = (def.innerType ?? def.out) as typeof current;
+  }
+  return undefined;
+}
+
+test('the example config is valid and shows every field: top level, nested objects, server fields, every auth type with all its fields', () => {
   const example = JSON.parse(readFileSync(new URL('../../mcp-auth-proxy.config.example.json', import.meta.url), 'utf8'));
   const parsed = configSchema.safeParse(example);
   expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-  const topLevel = Object.keys(configSchema.shape);
-  expect(Object.keys(example).sort()).toEqual(topLevel.sort());
-  const serverFields = new Set(Object.values(example.servers as Record<string, object>).flatMap((s) => Object.keys(s)));
-  expect([...serverFields].sort()).toEqual(Object.keys(serverSchema.shape).sort());
-  const authTypes = new Set(Object.values(example.servers as Record<string, { auth: { type: string } }>).map((s) => s.auth.type));
-  expect([...authTypes].sort()).toEqual(authSchema.options.map((o) => o.shape.type.value).sort());
+  expect(Object.keys(example).sort()).toEqual(Object.keys(configSchema.shape).sort());
+  for (const [field, schema] of Object.entries(configSchema.shape)) {
+    const shape = field === 'servers' ? undefined : objectShape(schema);
+    if (shape) expect([field, Object.keys(example[field]).sort()]).toEqual([field, Object.keys(shape).sort()]);
+  }
+  const servers = Object.values(example.servers as Record<string, { transport?: string; auth: Record<string, unknown> & { type: string } }>);
+  expect([...new Set(servers.flatMap((s) => Object.keys(s)))].sort()).toEqual(Object.keys(serverSchema.shape).sort());
+  expect([...new Set(servers.map((s) => s.transport ?? 'streamable-http'))].sort()).toEqual(['sse', 'streamable-http']);
+  for (const option of authSchema.options) {
+    const type = option.shape.type.value;
+    const fields = new Set(servers.filter((s) => s.auth.type === type).flatMap((s) => Object.keys(s.auth)));
+    expect([type, [...fields].sort()]).toEqual([type, Object.keys(option.shape).sort()]);
+  }
 });
 
 test('only the seed env contract: one server "default" with hmac auth and an env reference', async () => {

@@ -11,7 +11,8 @@ import { configSchema } from '../../config/schema.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { startDemoUpstream } from '../../demo/upstream.js';
 import { AppError } from '../../errors.js';
-import { createLogger } from '../../observability/logger.js';
+import { createLogger, type LogFormat } from '../../observability/logger.js';
+import { wantsColour } from '../../observability/pretty.js';
 import { SecretResolver } from '../../secrets/resolve.js';
 import { print, type CommandContext } from '../context.js';
 
@@ -20,6 +21,7 @@ export interface DemoOptions {
   once?: boolean;
   logLevel?: string;
   allowRemote?: boolean;
+  logFormat?: LogFormat;
 }
 
 const SECRET_VAR = 'MCP_AUTH_PROXY_DEMO_SECRET';
@@ -40,7 +42,8 @@ export async function demo(ctx: CommandContext, options: DemoOptions): Promise<v
     throw new AppError('USAGE', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { exitCode: 2 });
   }
   const config = parsed.data;
-  const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  const format = options.logFormat ?? ((ctx.stderr as { isTTY?: boolean }).isTTY ? 'pretty' : 'json');
+  const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr, format, colour: format === 'pretty' && wantsColour(ctx.stderr as { isTTY?: boolean }, ctx.env) });
   const secrets = new SecretResolver({ env: { [SECRET_VAR]: secret }, redactor: ctx.redactor });
   const proxy = await runProxy({ config, secrets, logger }).catch(async (error: unknown) => {
     await upstream.close();

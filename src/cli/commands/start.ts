@@ -10,7 +10,10 @@ import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { logFile, readLiveState, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
-import { createLogger } from '../../observability/logger.js';
+import type { Config } from '../../config/schema.js';
+import { createLogFile } from '../../observability/log-file.js';
+import { createLogger, type LogFormat, type Logger } from '../../observability/logger.js';
+import { wantsColour } from '../../observability/pretty.js';
 import { openResolver } from '../../secrets/stores.js';
 import { VERSION } from '../../version.js';
 import { print, type CommandContext } from '../context.js';
@@ -18,6 +21,10 @@ import { print, type CommandContext } from '../context.js';
 export interface StartOptions extends FlagValues {
   config?: string;
   detach?: boolean;
+  /** Log lines as JSON, or readable (default: readable on a terminal). */
+  logFormat?: LogFormat;
+  /** Set by --detach for the daemon it starts: write the log here, rotated, instead of to stderr. */
+  logFile?: string;
 }
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
@@ -39,7 +46,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   }
   if (options.detach) return startDetached(ctx, options, state);
 
-  const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  const logger = foregroundLogger(ctx, config, options);
   const sources = loaded.layers.filter((l) => l.found).map((l) => (l.file ? `${l.kind} ${l.file}` : l.kind));
   logger.info('config loaded', { sources: sources.length ? sources : ['defaults only'] });
   const host = parseListenAddress(config.listen)?.host ?? '127.0.0.1';
@@ -56,7 +63,8 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), ...(token ? { clientToken: token } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
-  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: new Date().toISOString(), logFile: logFile(ctx.env) };
+  // The log file is named only when this process writes one (a detached daemon); a terminal's log is the terminal.
+  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: new Date().toISOString(), ...(options.logFile ? { logFile: options.logFile } : {}) };
   for (const file of files) await writeState(file, record);
   logger.info('listening', {
     url: proxy.url,
@@ -73,6 +81,22 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   } finally {
     for (const file of files) await removeState(file, process.pid);
   }
+}
+
+/** JSON lines to the daemon's rotated log file when detached; otherwise stderr, readable and coloured on a terminal. */
+function foregroundLogger(ctx: CommandContext, config: Config, options: StartOptions): Logger {
+  if (options.logFile) {
+    const file = createLogFile({
+      path: options.logFile,
+      maxBytes: config.daemonLog.maxBytes,
+      keep: config.daemonLog.keep,
+      onError: (error) => ctx.stderr.write(`cannot write the daemon log ${options.logFile}: ${error.message}\n`),
+    });
+    return createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: file, format: options.logFormat ?? 'json' });
+  }
+  const terminal = Boolean((ctx.stderr as { isTTY?: boolean }).isTTY);
+  const format = options.logFormat ?? (terminal ? 'pretty' : 'json');
+  return createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr, format, colour: format === 'pretty' && wantsColour(ctx.stderr as { isTTY?: boolean }, ctx.env) });
 }
 
 async function startDetached(ctx: CommandContext, options: StartOptions, state: string): Promise<void> {
