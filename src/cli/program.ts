@@ -1,7 +1,7 @@
 // The commander program: a table of commands, each loaded only when it runs.
 // main.ts imports this module only when commander is needed at all, so a
 // bare `--version` never loads it.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -208,6 +208,22 @@ export function buildProgram(ctx: CommandContext): Command {
     .option('--json', 'machine-readable output')
     .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
     .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
+
+  program
+    .command('completion')
+    .addArgument(new Argument('[shell]', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .description('Print a shell completion script (commands, options, server names)')
+    .addOption(new Option('--servers', 'print the configured server names (what the scripts complete)').hideHelp())
+    .addOption(configOption().hideHelp())
+    .addHelpText(
+      'after',
+      example([
+        'source <(mcp-auth-proxy completion bash)          # in ~/.bashrc',
+        'source <(mcp-auth-proxy completion zsh)           # in ~/.zshrc',
+        'mcp-auth-proxy completion fish | source           # in ~/.config/fish/config.fish',
+      ]),
+    )
+    .action(async (shell: string | undefined, options) => (await import('./commands/completion.js')).completion(ctx, program, shell, options));
 
   return program;
 }
