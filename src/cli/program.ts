@@ -231,7 +231,7 @@ export function buildProgram(ctx: CommandContext): Command {
 /** `help <name>` naming no command is a usage error; commander would print the general help and exit 0. */
 export function checkHelpTopic(program: Command, argv: string[]): void {
   const [first, topic] = argv.slice(2);
-  if (first !== 'help' || topic === undefined || topic.startsWith('-')) return;
+  if (first !== 'help' || topic === undefined || topic === 'help' || topic.startsWith('-')) return;
   if (program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) return;
   throw new UsageError(`help: unknown command "${topic}"`, `Commands: ${program.commands.map((c) => c.name()).join(', ')}. \`mcp-auth-proxy --help\` describes them.`);
 }
