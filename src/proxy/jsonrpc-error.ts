@@ -35,6 +35,11 @@ export function sendOwnAnswer(res: ServerResponse, status: number, headers: Reco
   res.end(body);
 }
 
+/** Adds body bytes the proxy wrote itself to `res` piece by piece (its local keep-alive stream). */
+export function countOwnBytes(res: ServerResponse, bytes: number): void {
+  ownAnswers.set(res, (ownAnswers.get(res) ?? 0) + bytes);
+}
+
 /** The body bytes of the proxy's own answer on `res`, 0 when it wrote none. */
 export function ownAnswerBytes(res: ServerResponse): number {
   return ownAnswers.get(res) ?? 0;
