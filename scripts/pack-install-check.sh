@@ -26,7 +26,7 @@ node -e '
   console.log(`packed ${files.length} files`);
 ' "$work/pack.json"
 
-npm install -g --no-audit --no-fund --prefix "$work/prefix" "$tarball" >"$work/install.out" 2>"$work/install.err"
+npm install -g --no-audit --no-fund --prefer-offline --prefix "$work/prefix" "$tarball" >"$work/install.out" 2>"$work/install.err"
 if grep -qi 'warn' "$work/pack.err" "$work/install.out" "$work/install.err"; then
   echo "npm warned while packing or installing:" >&2
   cat "$work/pack.err" "$work/install.out" "$work/install.err" >&2
