@@ -4,7 +4,7 @@
 // stay in order and nothing is lost at exit. Another daemon (another listen
 // address) may share the file and rotate it: at most once a second we check
 // that the path still names our file and reopen it if not.
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { nextRotationTime, pruneRotated, rotatedName, type RotatedNames } from './rotation.js';
 
@@ -69,15 +69,49 @@ export function createLogFile(options: LogFileOptions): LogFile {
     }
   }
 
+  /**
+   * The path never goes missing for a reader (`logs -f`, a test): the file
+   * gets its rotated name as a second link, then a new empty file replaces it
+   * at the path in one rename. Where hard links are not supported, a plain
+   * rename (the path is absent until the next open, a moment later).
+   */
   function rotate(): void {
     close();
-    const at = nextRotationTime(now(), newestRotatedAt);
+    let at = nextRotationTime(now(), newestRotatedAt);
+    let rotated = join(dir, rotatedName(names, at));
     try {
-      renameSync(path, join(dir, rotatedName(names, at)));
-      newestRotatedAt = at;
+      // Another daemon sharing the file may have taken this name in the same millisecond.
+      for (let tries = 0; ; tries++) {
+        try {
+          linkSync(path, rotated);
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 100) throw error;
+          rotated = join(dir, rotatedName(names, ++at));
+        }
+      }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // rotated by another daemon just now
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // rotated away by another daemon just now: the next open starts afresh
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+      renameSync(path, rotated);
+      newestRotatedAt = at;
+      prune();
+      return;
     }
+    const temp = `${path}.${process.pid}.new`;
+    try {
+      closeSync(openSync(temp, 'w', 0o600));
+      renameSync(temp, path);
+    } catch (error) {
+      rmSync(rotated, { force: true });
+      rmSync(temp, { force: true });
+      throw error;
+    }
+    newestRotatedAt = at;
+    prune();
+  }
+
+  function prune(): void {
     pruneRotated(dir, names, keep).then(
       (newest) => void (newestRotatedAt = Math.max(newestRotatedAt, newest)),
       () => undefined,

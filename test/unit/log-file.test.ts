@@ -18,7 +18,7 @@ test('rotates before a write would pass maxBytes; keeps the newest `keep` rotate
   file.close();
   await eventually(() => readdirSync(dir).filter((f) => f.startsWith('daemon-')).length === 3);
   const names = readdirSync(dir).sort();
-  expect(names).toHaveLength(4);
+  expect(names).toHaveLength(4); // no temporary file left from rotating
   expect(names.at(-1)).toBe('daemon.log');
   const perFile = Math.floor(1024 / size);
   for (const name of names) {
