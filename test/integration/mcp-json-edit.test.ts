@@ -165,7 +165,8 @@ describe('filesystem failures are one-line errors', () => {
   });
 
   test('a place nobody may write, root included (/sys)', async () => {
-    expectOneLineError(await write('cursor', '/sys/mcp-auth-proxy-test.json'), /Cannot write \/sys\/mcp-auth-proxy-test\.json: permission denied/);
+    // sysfs refuses new files to root too; in a container it may be mounted read-only instead.
+    expectOneLineError(await write('cursor', '/sys/mcp-auth-proxy-test.json'), /Cannot write \/sys\/mcp-auth-proxy-test\.json: (permission denied|the file system is read-only)$/);
   });
 
   test('a path in /proc', async () => {
