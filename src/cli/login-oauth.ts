@@ -84,7 +84,6 @@ export async function loginOAuth(ctx: CommandContext, request: OAuthLoginRequest
   const expiry = tokens.expiresAt ? `; the access token is valid until ${new Date(tokens.expiresAt).toISOString()}` : '';
   const renewal = tokens.refreshToken ? ' and is refreshed automatically' : auth.grant === 'client_credentials' ? ' and is renewed with the client credentials' : ' (no refresh token was issued: sign in again when it expires)';
   print(ctx, `Signed in to "${name}" at ${tokens.issuer}${tokens.scope ? ` (scope: ${tokens.scope})` : ''}${expiry}${renewal}. Tokens are in the ${credentials.label}.`);
-  print(ctx, `Next: \`mcp-auth-proxy start\` (a running proxy picks the login up by itself), then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
 }
 
 async function stored(stores: Stores, account: string, options: LoginOptions): Promise<string | undefined> {

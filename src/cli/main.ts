@@ -17,13 +17,14 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     ctx.stdout.write(`${VERSION}\n`);
     return EXIT_OK;
   }
-  const { buildProgram, commanderExitCode } = await import('./program.js');
+  const { buildProgram, checkHelpTopic, commanderExitCode } = await import('./program.js');
   const program = buildProgram(ctx);
   if (argv.length <= 2) {
     program.outputHelp();
     return EXIT_USAGE;
   }
   try {
+    checkHelpTopic(program, argv);
     await program.parseAsync(argv);
     return EXIT_OK;
   } catch (error) {

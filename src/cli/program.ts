@@ -1,9 +1,9 @@
 // The commander program: a table of commands, each loaded only when it runs.
 // main.ts imports this module only when commander is needed at all, so a
 // bare `--version` never loads it.
-import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { EXIT_OK, EXIT_USAGE } from '../errors.js';
+import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
 import { SafeCommand } from './safe-command.js';
@@ -19,6 +19,11 @@ function durationArg(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError('write a duration such as "5m", "90s" or "300000"');
   return ms;
+}
+
+/** `stop --timeout`: a duration like every other; a bare number stays seconds, as it always was for this flag. */
+function stopTimeoutArg(value: string): number {
+  return /^\d+(\.\d+)?$/.test(value.trim()) ? durationArg(`${value.trim()}s`) : durationArg(value);
 }
 
 function example(lines: string[]): string {
@@ -40,6 +45,8 @@ export function buildProgram(ctx: CommandContext): Command {
   const configOption = () => new Option('-c, --config <file>', 'config file layered above the user and project files');
   const listenOption = () => new Option('-l, --listen <host:port>', 'address to listen on (default 127.0.0.1:8787)');
   const logLevelOption = () => new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']);
+  const logFormatOption = () =>
+    new Option('--log-format <format>', 'pretty: readable lines (coloured unless NO_COLOR is set); json: one JSON object a line (default when stderr is not a terminal)').choices(['pretty', 'json']);
 
   program
     .command('start')
@@ -47,8 +54,10 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(configOption())
     .addOption(listenOption())
     .addOption(logLevelOption())
+    .addOption(logFormatOption())
     .option('--allow-remote', 'allow a non-loopback listen address (anyone who reaches it uses your credentials)')
-    .option('-d, --detach', 'run in the background; returns once the daemon is ready (logs go to the state dir)')
+    .option('-d, --detach', 'run in the background; returns once the daemon is ready (its log: `mcp-auth-proxy logs`)')
+    .addOption(new Option('--log-file <path>', 'write the log to this file, rotated (what --detach gives the daemon)').hideHelp())
     .addHelpText(
       'after',
       example([
@@ -66,6 +75,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(new Option('-l, --listen <host:port>', 'proxy address for the demo').default('127.0.0.1:0', 'a free port'))
     .option('--once', 'exit after the check instead of serving until Ctrl-C')
     .addOption(logLevelOption())
+    .addOption(logFormatOption())
+    .option('--allow-remote', 'allow a non-loopback --listen address (anyone who reaches it can use the demo)')
     .addHelpText('after', example(['mcp-auth-proxy demo', 'mcp-auth-proxy demo --once', 'mcp-auth-proxy demo --listen 127.0.0.1:8787']))
     .action(async (options) => (await import('./commands/demo.js')).demo(ctx, options));
 
@@ -74,9 +85,19 @@ export function buildProgram(ctx: CommandContext): Command {
     .description('Stop the background daemon (it drains in-flight requests first)')
     .addOption(configOption())
     .addOption(listenOption())
-    .option('--timeout <seconds>', 'how long to wait for it to drain', '30')
+    .addOption(new Option('--timeout <duration>', 'how long to wait for it to drain, e.g. "30s" or "2m" (a bare number is seconds)').default(30_000, '30s').argParser(stopTimeoutArg))
     .addHelpText('after', example(['mcp-auth-proxy stop', 'mcp-auth-proxy stop --listen 127.0.0.1:9000']))
     .action(async (options) => (await import('./commands/stop.js')).stop(ctx, options));
+
+  program
+    .command('logs')
+    .description('Show the log of the daemon started with `start --detach` (readable; --json for the lines as written)')
+    .option('-f, --follow', 'keep printing new lines (across rotations) until Ctrl-C')
+    .option('--since <when>', 'lines from this long ago ("10m", "2h") or since a date ("2026-01-31T12:00:00Z"), rotated files included')
+    .option('-n, --lines <n>', 'the last N lines ("all" for every one; default 100, or all with --since)')
+    .option('--json', 'the JSON lines as written')
+    .addHelpText('after', example(['mcp-auth-proxy logs', 'mcp-auth-proxy logs -f', 'mcp-auth-proxy logs --since 1h --json | jq \'select(.status >= 500)\'']))
+    .action(async (options) => (await import('./commands/logs.js')).logs(ctx, options));
 
   program
     .command('reload')
@@ -107,7 +128,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .option('--force', 'with --write: replace a same-named entry')
     .option('--file <path>', "with --write: the file to merge into instead of the client's default")
     .addOption(new Option('--transport <kind>', 'http: point at the daemon; stdio: launch `mcp-auth-proxy stdio <server>` (default for claude-desktop, jetbrains)').choices(['http', 'stdio']))
-    .addOption(new Option('--platform <os>', 'the OS the agent runs on (win32 gets `cmd /c npx ...`)').choices(['linux', 'darwin', 'win32']))
+    .addOption(new Option('--platform <os>', 'the OS the agent runs on, if not this one (it gets `npx -y mcp-auth-proxy@VERSION`, through `cmd /c` on win32)').choices(['linux', 'darwin', 'win32']))
+    .option('--npx', 'stdio entries run `npx -y mcp-auth-proxy@VERSION` (pinned) instead of this installation by absolute path')
     .addHelpText(
       'after',
       example([
@@ -166,7 +188,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(logLevelOption())
     .addHelpText(
       'after',
-      example(['mcp-auth-proxy stdio gateway', 'npx -y mcp-auth-proxy stdio glean   # as an agent runs it', 'mcp-auth-proxy mcp-json gateway --client claude-desktop   # the snippet that runs it']) +
+      example(['mcp-auth-proxy stdio gateway', '/usr/bin/node /usr/lib/node_modules/mcp-auth-proxy/bin/mcp-auth-proxy.js stdio glean   # as an agent runs it', 'mcp-auth-proxy mcp-json gateway --client claude-desktop   # the snippet that runs it']) +
         '\nstdout carries only JSON-RPC; logs go to stderr. When stdin closes, the upstream session is ended.\n',
     )
     .action(async (server: string, options) => (await import('./commands/stdio.js')).stdio(ctx, server, options));
@@ -202,7 +224,31 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
     .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
 
+  program
+    .command('completion')
+    .addArgument(new Argument('[shell]', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .description('Print a shell completion script (commands, options, server names)')
+    .addOption(new Option('--servers', 'print the configured server names (what the scripts complete)').hideHelp())
+    .addOption(configOption().hideHelp())
+    .addHelpText(
+      'after',
+      example([
+        'source <(mcp-auth-proxy completion bash)          # in ~/.bashrc',
+        'source <(mcp-auth-proxy completion zsh)           # in ~/.zshrc',
+        'mcp-auth-proxy completion fish | source           # in ~/.config/fish/config.fish',
+      ]),
+    )
+    .action(async (shell: string | undefined, options) => (await import('./commands/completion.js')).completion(ctx, program, shell, options));
+
   return program;
+}
+
+/** `help <name>` naming no command is a usage error; commander would print the general help and exit 0. */
+export function checkHelpTopic(program: Command, argv: string[]): void {
+  const [first, topic] = argv.slice(2);
+  if (first !== 'help' || topic === undefined || topic === 'help' || topic.startsWith('-')) return;
+  if (program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) return;
+  throw new UsageError(`help: unknown command "${topic}"`, `Commands: ${program.commands.map((c) => c.name()).join(', ')}. \`mcp-auth-proxy --help\` describes them.`);
 }
 
 /** The exit code for commander's own outcome (help, version, a usage problem it already printed); undefined for any other error. */

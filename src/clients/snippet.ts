@@ -3,6 +3,7 @@
 // @gleanwork/mcp-config-schema, which tracks them; we add the proxy's URLs.
 import { MCPConfigRegistry, type ClientId } from '@gleanwork/mcp-config-schema';
 import { AppError, EXIT_USAGE } from '../errors.js';
+import { chooseLauncher, launchCommand, type Launcher } from './launcher.js';
 
 export interface SnippetEntry {
   /** Name the agent shows, = the proxy's server name. */
@@ -41,8 +42,10 @@ const STDIO_FIRST: ReadonlySet<string> = new Set(['claude-desktop', 'jetbrains']
 export interface SnippetOptions {
   /** Force a form; by default stdio for stdio-first clients, HTTP (to the daemon) for the rest. */
   transport?: 'http' | 'stdio';
-  /** The platform the snippet will run on (win32 needs `cmd /c npx`, since npx is a .cmd file there). */
+  /** The platform the snippet will run on (another one than this gets the pinned npx form; win32 needs `cmd /c npx`). */
   platform?: NodeJS.Platform;
+  /** How stdio entries start the bridge; this installation by absolute path unless chosen otherwise (see launcher.ts). */
+  launcher?: Launcher;
   /** Headers every HTTP entry sends (the proxy's client token when it requires one). */
   headers?: Record<string, string>;
 }
@@ -54,11 +57,10 @@ export function supportedClients(): string[] {
     .map((c) => c.id);
 }
 
-/** The command and arguments that start the bridge, safe for the target platform's process spawning. */
-export function stdioCommand(server: string, platform: NodeJS.Platform, configFile?: string): { command: string; args: string[] } {
-  const args = ['-y', 'mcp-auth-proxy', 'stdio', server, ...(configFile ? ['--config', configFile] : [])];
-  // Windows cannot spawn npx.cmd directly without a shell: go through cmd with /c, each argument separate.
-  return platform === 'win32' ? { command: 'cmd', args: ['/c', 'npx', ...args] } : { command: 'npx', args };
+/** The command and arguments that start the bridge for `server`, safe for the target platform's process spawning. */
+export function stdioCommand(server: string, platform: NodeJS.Platform, configFile?: string, launcher?: Launcher): { command: string; args: string[] } {
+  const chosen = launcher ?? chooseLauncher({ platform }).launcher;
+  return launchCommand(chosen, platform, ['stdio', server, ...(configFile ? ['--config', configFile] : [])]);
 }
 
 export function buildSnippet(client: string, entries: SnippetEntry[], options: SnippetOptions = {}): Snippet {
@@ -99,14 +101,14 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
     const server = servers[entry.name];
     if (transport === 'stdio') stdio.push(entry.name);
     if (transport === 'stdio' && server && mapping) {
-      // The library writes `npx -y <package>`; the bridge needs its subcommand and server, and Windows needs cmd /c.
-      const { command, args } = stdioCommand(entry.name, options.platform ?? process.platform, entry.configFile);
+      // The library writes `npx -y <package>` (unpinned): the bridge needs a command that runs this install, its subcommand and server.
+      const { command, args } = stdioCommand(entry.name, options.platform ?? process.platform, entry.configFile, options.launcher);
       server[mapping.commandProperty] = command;
       server[mapping.argsProperty] = args;
     }
     document[rootKey] = { ...((document[rootKey] as object | undefined) ?? {}), ...servers };
     if (transport === 'http') {
-      const command = builder.buildCommand(connection);
+      const command = info.id === 'codex' && options.headers ? codexAddCommand(entry, options.headers) : builder.buildCommand(connection);
       if (command) commands.push(command);
       const link = oneClickLink(builder, connection);
       if (link) links.push(link);
@@ -119,6 +121,16 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
     configPath = undefined;
   }
   return { client: info.id, format: info.configFormat, text: builder.toString(document as never), document, rootKey, configPath, commands, links, stdio };
+}
+
+/**
+ * `codex mcp add` with the headers the TOML snippet carries (the library's
+ * command drops any header but Authorization). Header names and the token
+ * are URL-safe characters, so nothing needs quoting in any shell.
+ */
+function codexAddCommand(entry: SnippetEntry, headers: Record<string, string>): string {
+  const flags = Object.entries(headers).map(([name, value]) => ` --header ${name}=${value}`);
+  return `codex mcp add --url ${entry.url}${flags.join('')} ${entry.name}`;
 }
 
 function oneClickLink(builder: { buildOneClickUrl?: (options: never) => string }, options: object): string | undefined {

@@ -14,3 +14,11 @@ export function parseByteSize(value: string | number): number | undefined {
   const bytes = Math.floor(Number(match[1]) * (UNIT_BYTES[unit] as number));
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
 }
+
+/** Bytes as a size people write: 4194304 → "4MB"; sizes that are not whole units stay bytes. */
+export function formatByteSize(bytes: number): string {
+  for (const [unit, size] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}

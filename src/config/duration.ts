@@ -22,3 +22,18 @@ export function parseDuration(value: string | number): number | undefined {
   }
   return Number.isFinite(total) && total <= MAX_DURATION_MS ? total : undefined;
 }
+
+/** Milliseconds as a duration people write: 20000 → "20s", 90000 → "1m30s", 250 → "250ms". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0) parts.push(rest % 1000 === 0 ? `${rest / 1000}s` : `${rest}ms`);
+  return parts.join('');
+}

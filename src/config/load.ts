@@ -10,6 +10,7 @@ import { environmentLayer } from './env.js';
 import { isPlainObject, mergeLayers, sourceOf, type Layer } from './layers.js';
 import { APP_NAME, userConfigFile } from './paths.js';
 import { PROJECT_SEARCH_PLACES, findProjectFile, projectProblems, type ProjectFile } from './project.js';
+import { plainMessage } from './problem-text.js';
 import { configSchema, crossFieldIssues, type Config } from './schema.js';
 import { projectDigest, trustState, type TrustState } from './trust.js';
 
@@ -52,6 +53,8 @@ export interface LoadedConfig {
   provenance: Map<string, string>;
   /** What was said through `warn`. */
   warnings: string[];
+  /** The merged values as written, before parsing ("20s" where config has 20000). */
+  written: Record<string, unknown>;
 }
 
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
@@ -114,14 +117,14 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (!parsed.success) {
     // A variable the env layer already reported missing needs no second line.
     const reported = new Set(env.problems.map((p) => p.path));
-    problems.push(...toProblems(parsed.error.issues, merged.provenance).filter((p) => !reported.has(p.path)));
+    problems.push(...toProblems(parsed.error.issues, merged.provenance, merged.values).filter((p) => !reported.has(p.path)));
     for (const issue of crossFieldIssues(merged.values)) {
       const path = issue.path.join('.');
       problems.push({ source: sourceOf(merged.provenance, path), path, message: issue.message });
     }
   }
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
-  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance, warnings };
+  return { config: parsed.data as Config, layers: infos, provenance: merged.provenance, warnings, written: merged.values };
 }
 
 /** The trust of a project config file given with --config (for package.json, its key). */
@@ -219,7 +222,7 @@ export function describeParseError(error: unknown, file: string): string {
   return `cannot parse: ${cleaned.replace(/ in JSON at position \d+/, '')}${line ? ` (line ${line}${position ? `, character ${position}` : ''})` : ''}`;
 }
 
-function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>): ConfigProblem[] {
+function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>, values: Record<string, unknown>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const base = issue.path.map(String).join('.');
@@ -234,14 +237,16 @@ function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>)
       problems.push({ source: sourceOf(provenance, base), path: base, message: issue.issues.map((i) => i.message).join('; ') });
       continue;
     }
-    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
-    problems.push({
-      source: sourceOf(provenance, base),
-      path: base,
-      message: missing ? `is required (${issue.expected})` : issue.message,
-    });
+    const path = issue.path.map(String);
+    problems.push({ source: sourceOf(provenance, base), path: base, message: plainMessage(issue, path, valueAt(values, path)) });
   }
   return problems;
+}
+
+function valueAt(values: unknown, path: string[]): unknown {
+  let value = values;
+  for (const key of path) value = isPlainObject(value) ? value[key] : undefined;
+  return value;
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

@@ -215,15 +215,16 @@ const logLevel = z.enum(['error', 'warn', 'info', 'debug']);
 /** Smaller audit files would rotate at almost every line. */
 const MIN_AUDIT_BYTES = 1024;
 
-/** A size as `"10MB"`, `"512KB"` (powers of 1024) or a number of bytes; parsed to bytes. */
-const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const bytes = parseByteSize(value);
-  if (bytes === undefined || bytes < MIN_AUDIT_BYTES) {
-    ctx.issues.push({ code: 'custom', input: value, message: `${quoteValue(value)} is not a size of at least 1KB; write e.g. "10MB", "512KB" or a number of bytes` });
-    return z.NEVER;
-  }
-  return bytes;
-});
+/** A size as `"10MB"`, `"512KB"` (powers of 1024) or a number of bytes, of at least `min` bytes; parsed to bytes. */
+const byteSize = (min: number, minText: string) =>
+  z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined || bytes < min) {
+      ctx.issues.push({ code: 'custom', input: value, message: `${quoteValue(value)} is not a size of at least ${minText}; write e.g. "10MB", "512KB" or a number of bytes` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
 
 export const AUDIT_DEFAULTS = { enabled: false, arguments: false, maxBytes: 10 * 1024 * 1024, keep: 14 } as const;
 
@@ -235,7 +236,7 @@ const auditObject = z
         .boolean()
         .default(AUDIT_DEFAULTS.arguments)
         .describe("also record each call's arguments (they can be sensitive; secret values are redacted all the same)"),
-      maxBytes: byteSize.default(AUDIT_DEFAULTS.maxBytes).describe('start a new file before audit.jsonl would pass this size, e.g. "10MB"'),
+      maxBytes: byteSize(MIN_AUDIT_BYTES, '1KB').default(AUDIT_DEFAULTS.maxBytes).describe('start a new file before audit.jsonl would pass this size, e.g. "10MB"'),
       keep: z
         .number()
         .int('must be a whole number')
@@ -245,6 +246,15 @@ const auditObject = z
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'must be true, false or an object such as { "enabled": true, "maxBytes": "10MB", "keep": 14 }' : undefined) },
   )
+  .strict();
+
+export const DAEMON_LOG_DEFAULTS = { maxBytes: 10 * 1024 * 1024, keep: 5 } as const;
+
+const daemonLog = z
+  .object({
+    maxBytes: byteSize(MIN_AUDIT_BYTES, '1KB').default(DAEMON_LOG_DEFAULTS.maxBytes).describe('start a new file before daemon.log would pass this size, e.g. "10MB"'),
+    keep: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(DAEMON_LOG_DEFAULTS.keep).describe('rotated files kept (daemon-<time>.log); older ones are deleted'),
+  })
   .strict();
 
 /** `true` / `false` is shorthand for `{ "enabled": ... }` with the other defaults. */
@@ -267,7 +277,7 @@ export const configSchema = z
     defaultServer: z.string().optional().describe('the server served at /mcp; optional with one server'),
     requestTimeout: duration.default(20_000).describe('time to upstream response headers, not stream life'),
     heartbeatMs: z.number().int().positive().default(15_000).describe('local SSE keep-alive interval'),
-    maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024).describe('request body cap (413 past it)'),
+    maxBodyBytes: byteSize(1, '1 byte').default(4 * 1024 * 1024).describe('request body cap (413 past it), e.g. "4MB"'),
     headersTimeout: duration.default(10_000).describe('time a client has to send its request headers'),
     idleTimeout: duration.default(60_000).describe('idle keep-alive connections are closed after this'),
     shutdownTimeout: duration.default(10_000).describe('how long in-flight requests may finish on stop'),
@@ -275,6 +285,9 @@ export const configSchema = z
     audit: audit
       .default(() => ({ ...AUDIT_DEFAULTS }))
       .describe('opt-in audit log: one JSON line per tools/call (time, identity, server, tool, outcome, duration), rotated by size and UTC day'),
+    daemonLog: daemonLog
+      .default(() => ({ ...DAEMON_LOG_DEFAULTS }))
+      .describe('the log of a daemon started with start --detach (daemon.log in the state directory), rotated by size; read at start'),
     servers: z.record(serverNameSchema, serverSchema).default({}),
   })
   .strict()

@@ -1,9 +1,9 @@
 // `start --detach`: run the same `start` as a background process whose
-// output goes to the daemon log, and return once it is ready (its state file
+// log goes to the daemon log, and return once it is ready (its state file
 // names it and /healthz answers) or report why it did not start.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 import { readLiveState, type DaemonState } from './state.js';
 
@@ -27,33 +27,62 @@ export interface DetachOptions {
 export async function detach(options: DetachOptions): Promise<DaemonState> {
   mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
   const logStart = fileSize(options.logFile);
-  const log = openSync(options.logFile, 'a', 0o600);
+  // The daemon writes its log itself (rotated); its stdout and stderr, which carry only what comes before
+  // the logger or after a crash, go to daemon.out.
+  const outFile = join(dirname(options.logFile), 'daemon.out');
+  const outStart = fileSize(outFile);
+  const out = openSync(outFile, 'a', 0o600);
   // A background daemon that runs for weeks keeps a small heap rather than grow it for throughput
   // (bench: peak RSS under 32 concurrent clients ~78 MB instead of ~140 MB, at ~30% fewer requests/s).
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, options.entry, 'start', ...options.args], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, options.entry, 'start', ...options.args, '--log-file', options.logFile], {
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', out, out],
     windowsHide: true,
   });
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  options.onProgress?.('Starting the daemon ...');
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new AppError('DAEMON_FAILED', `The daemon exited (code ${exited}) before it was ready:\n${logTail(options.logFile, logStart)}`, {
-        hint: `Run \`mcp-auth-proxy start\` in the foreground to see the problem; full log: ${options.logFile}`,
+  // Ctrl-C (or a kill) while we wait: the daemon is in its own process group and would go on alone; stop it too.
+  let interrupted: NodeJS.Signals | undefined;
+  let wake = () => {};
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    wake();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+    options.onProgress?.('Starting the daemon ... (Ctrl-C stops it)');
+    while (Date.now() < deadline) {
+      if (interrupted) throw await stopStarting(child, interrupted, () => exited !== undefined);
+      if (exited !== undefined) {
+        throw new AppError('DAEMON_FAILED', `The daemon exited (code ${exited}) before it was ready:\n${[logTail(options.logFile, logStart), logTail(outFile, outStart)].filter(Boolean).join('\n')}`, {
+          hint: `Run \`mcp-auth-proxy start\` in the foreground to see the problem; full log: ${options.logFile}`,
+        });
+      }
+      const state = await readLiveState(options.stateFile);
+      if (state && state.pid === child.pid && (await healthy(state.url))) return state;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
       });
     }
-    const state = await readLiveState(options.stateFile);
-    if (state && state.pid === child.pid && (await healthy(state.url))) return state;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGTERM');
+    throw new AppError('DAEMON_TIMEOUT', 'The daemon did not become ready in time', { hint: `See ${options.logFile}` });
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
+}
+
+/** Stops the daemon being started (SIGTERM, then SIGKILL if it lingers) and says so. */
+async function stopStarting(child: ChildProcess, signal: NodeJS.Signals, gone: () => boolean): Promise<AppError> {
   child.kill('SIGTERM');
-  throw new AppError('DAEMON_TIMEOUT', 'The daemon did not become ready in time', { hint: `See ${options.logFile}` });
+  const until = Date.now() + 5000;
+  while (!gone() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (!gone()) child.kill('SIGKILL');
+  return new AppError('DAEMON_INTERRUPTED', `Interrupted (${signal}): stopped the daemon that was starting (pid ${child.pid}); nothing is left running`, { exitCode: 130 });
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -76,6 +105,6 @@ function logTail(file: string, from: number): string {
   try {
     return readFileSync(file, 'utf8').slice(from).trim().split('\n').slice(-10).join('\n');
   } catch {
-    return '(no log)';
+    return '';
   }
 }

@@ -9,7 +9,8 @@ import { readOurDaemon } from '../daemon/identity.js';
 import { stateFile, type DaemonState } from '../daemon/state.js';
 import { AppError, ConfigError, SecretError } from '../errors.js';
 import type { ServerConfig } from '../config/schema.js';
-import { usesKeychain } from '../config/credential-refs.js';
+import { credentialReferences, usesKeychain } from '../config/credential-refs.js';
+import { tokensAccount } from '../oauth/credentials.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import type { Signer } from '../auth/scheme.js';
 import type { Redactor } from '../observability/redact.js';
@@ -20,6 +21,9 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import { localCallersCheck } from './local-callers.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
+import { proxyBase } from '../clients/proxy-url.js';
+import { clientTokenFile } from '../daemon/client-token.js';
+import { readFile } from 'node:fs/promises';
 
 export interface DoctorOptions {
   cwd: string;
@@ -66,7 +70,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     add(pass('keychain', 'the OS keychain answers'));
   } catch (error) {
     const detail = error instanceof SecretError ? error.message : String(error);
-    add(needsKeychain ? fail('keychain', detail, error instanceof SecretError ? error.hint : undefined) : warn('keychain', `${detail} (no server needs it)`));
+    if (!needsKeychain) add(warn('keychain', `${detail} (no server needs it)`));
+    else if (await heldByFileStore(config, stores)) {
+      add(warn('keychain', `${detail}; the secrets are in the insecure file store (${stores.file.path})`, 'That works; the file is only as safe as your home directory. Where an OS keychain is available, run `mcp-auth-proxy login <server>` again to move each secret there.'));
+    } else add(fail('keychain', detail, error instanceof SecretError ? error.hint : undefined));
   }
 
   const secrets = openResolver(options.env, options.redactor);
@@ -90,6 +97,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     const stale = found.foreign ? ` (its state file named pid ${found.foreign.pid}, which is another program: the file was removed, the program left alone)` : '';
     add(warn('daemon', `not running${stale}`, 'Start it with `mcp-auth-proxy start --detach`.'));
   }
+
+  const { agentConfigChecks } = await import('./agent-configs.js');
+  const token = config.clientToken ? await readClientToken(options.env) : undefined;
+  for (const result of await agentConfigChecks({ env: options.env, config, proxyBase: proxyBase(config.listen), ...(token ? { token } : {}) })) add(result);
 
   for (const variable of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
     if (options.env[variable]) add(warn(`env: ${variable}`, `${variable} is set; mcp-auth-proxy connects to upstreams directly, not through it`, 'If upstreams are only reachable through that proxy, that is the problem.'));
@@ -174,4 +185,27 @@ async function listenCheck(listen: string, ours: DaemonState | undefined): Promi
   });
   if (free) return pass('listen', `${listen} is free`);
   return ours ? pass('listen', `${listen} is held by our daemon (pid ${ours.pid})`) : fail('listen', `${listen} is in use by another program`, 'Stop it, or choose another address with --listen.');
+}
+
+/** Whether the insecure file store holds every keychain entry the servers need (so a missing keychain is not a failure). */
+async function heldByFileStore(config: LoadedConfig['config'], stores: ReturnType<typeof openStores>): Promise<boolean> {
+  const accounts = Object.entries(config.servers).flatMap(([name, server]) => [
+    ...credentialReferences(server.auth).flatMap((ref) => (ref.reference.startsWith('keychain:') ? [ref.reference.slice('keychain:'.length)] : [])),
+    ...(server.auth.type === 'oauth' ? [tokensAccount(name)] : []),
+  ]);
+  try {
+    for (const account of accounts) if ((await stores.file.get(account)) === undefined) return false;
+    return accounts.length > 0;
+  } catch {
+    return false; // unreadable (a loose mode, say): the secret checks below say why
+  }
+}
+
+/** The install's client token, if one was made (doctor never creates it). */
+async function readClientToken(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  try {
+    return (await readFile(clientTokenFile(env), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

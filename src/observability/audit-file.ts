@@ -9,13 +9,14 @@
 // drop the failed lines and try again later. winston-daily-rotate-file names
 // the live file by date (no fixed audit.jsonl) and keeps an audit JSON file
 // beside the logs. What we need is an open, an append, a rename and a prune.
-import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { nextRotationTime, pruneRotated, rotatedName, type RotatedNames } from './rotation.js';
 
 export const AUDIT_FILE = 'audit.jsonl';
 
 /** Rotated files: `audit-2025-01-31T23-59-58.123Z.jsonl`, named for their last line, so they sort by name. */
-const ROTATED = /^audit-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}\.\d{3}Z)\.jsonl$/;
+const NAMES: RotatedNames = { base: 'audit', ext: '.jsonl' };
 
 /** One finished line (no newline). */
 export interface AuditLine {
@@ -77,22 +78,14 @@ export function createAuditFile(options: AuditFileOptions): AuditFile {
   /** Deletes all but the `keep` newest rotated files, and learns the newest name. */
   async function prune(): Promise<void> {
     pruned = true;
-    const names = (await readdir(dir)).filter((name) => ROTATED.test(name)).sort();
-    const newest = names.at(-1);
-    if (newest) newestRotatedAt = Math.max(newestRotatedAt, rotatedAt(newest));
-    for (const name of names.slice(0, Math.max(0, names.length - keep))) {
-      await unlink(join(dir, name)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
-    }
+    newestRotatedAt = Math.max(newestRotatedAt, await pruneRotated(dir, NAMES, keep));
   }
 
   async function rotate(file: Current): Promise<Current> {
     current = undefined;
     await file.handle.close();
-    // Strictly after the newest rotated name: names stay unique and in order even if the clock steps back.
-    const at = Math.max(file.lastAt, newestRotatedAt + 1);
-    await rename(path, join(dir, `audit-${new Date(at).toISOString().replace(/:/g, '-')}.jsonl`));
+    const at = nextRotationTime(file.lastAt, newestRotatedAt);
+    await rename(path, join(dir, rotatedName(NAMES, at)));
     newestRotatedAt = at;
     current = await openCurrent();
     await prune().catch(onError);
@@ -145,10 +138,4 @@ export function createAuditFile(options: AuditFileOptions): AuditFile {
       await file?.handle.close().catch(() => undefined);
     },
   };
-}
-
-/** The time a rotated file's name stands for. */
-function rotatedAt(name: string): number {
-  const [, day, hours, minutes, seconds] = ROTATED.exec(name) ?? [];
-  return Date.parse(`${day}T${hours}:${minutes}:${seconds}`);
 }

@@ -10,7 +10,14 @@ export class BatchedTransport extends TransportStream {
   private pending: string[] = [];
   private scheduled = false;
 
-  constructor(private readonly target: NodeJS.WritableStream) {
+  /**
+   * `target` receives the joined lines; `render`, when given, turns each
+   * finished (redacted) JSON line into what is written (the pretty format).
+   */
+  constructor(
+    private readonly target: { write(text: string): unknown },
+    private readonly render?: (line: string) => string,
+  ) {
     super();
   }
 
@@ -21,7 +28,7 @@ export class BatchedTransport extends TransportStream {
 
   /** Queues one finished line (no newline) for the next write. */
   writeLine(line: string): void {
-    this.pending.push(`${line}\n`);
+    this.pending.push(`${this.render ? this.render(line) : line}\n`);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());

@@ -7,15 +7,22 @@ import winston from 'winston';
 import type { LogLevel } from '../config/schema.js';
 import { BatchedTransport } from './batched-transport.js';
 import { isoNow } from './access-line.js';
+import { prettyLine } from './pretty.js';
 import type { Redactor } from './redact.js';
 
 export type Logger = winston.Logger;
+
+export type LogFormat = 'json' | 'pretty';
 
 export interface LoggerOptions {
   level: LogLevel;
   redactor: Redactor;
   /** Where lines go; stderr by default. */
-  stream?: Writable;
+  stream?: Writable | { write(text: string): unknown };
+  /** JSON lines (default), or readable lines for a terminal (see pretty.ts). */
+  format?: LogFormat;
+  /** With the pretty format: ANSI colours. */
+  colour?: boolean;
 }
 
 const MESSAGE = Symbol.for('message');
@@ -33,7 +40,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const logger = winston.createLogger({
     level: options.level,
     format: jsonLine(),
-    transports: [new BatchedTransport(options.stream ?? process.stderr)],
+    transports: [new BatchedTransport(options.stream ?? process.stderr, options.format === 'pretty' ? prettyRenderer(redactor, Boolean(options.colour)) : undefined)],
   });
   redactors.set(logger, redactor);
   return logger;
@@ -59,6 +66,11 @@ export function infoLineWriter(logger: Logger): ((line: () => string) => void) {
     }
     batch.writeLine(redactor.redact(line()));
   };
+}
+
+/** Renders redacted JSON lines readably, and redacts the result again (unescaping JSON must not undo a redaction). */
+function prettyRenderer(redactor: Redactor, colour: boolean): (line: string) => string {
+  return (line) => redactor.redact(prettyLine(line, { colour }));
 }
 
 /** Flushes batched log lines now; call before exiting the process. */

@@ -13,7 +13,7 @@ import type { Exchange, ForwardedExchange } from './exchange.js';
 import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
 import type { LegacySse } from './legacy-sse.js';
-import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import type { Recorder } from './record.js';
 import { createRouter, type RouteTable } from './routes.js';
 import { credentialState, type Upstream } from './upstreams.js';
@@ -390,9 +390,7 @@ function refuseBody(res: ServerResponse, error: Error, server: string, headers: 
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown, redact: Redact): void {
-  const body = redact(JSON.stringify(value));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-  res.end(body);
+  sendOwnAnswer(res, status, { 'content-type': 'application/json', 'cache-control': 'no-store' }, redact(JSON.stringify(value)));
 }
 
 /** For `mcp-auth-proxy status`: per server, where it goes and how it went; never a secret. */
@@ -422,7 +420,7 @@ function credentialDetails(upstream: Upstream): Record<string, unknown> {
 function sendMetrics(res: ServerResponse, metrics: ProxyMetrics, logger: Logger): void {
   metrics.render().then(
     ({ contentType, body }) => {
-      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
+      sendOwnAnswer(res, 200, { 'content-type': contentType, 'cache-control': 'no-store' }, body);
     },
     (error: unknown) => failRequest(res, logger, error),
   );

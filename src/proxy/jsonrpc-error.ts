@@ -29,6 +29,27 @@ export const RPC = {
   insufficientScope: -32007,
 } as const;
 
+/** Body bytes of answers the proxy wrote itself, for the access log (relayed ones are counted by the relay). */
+const ownAnswers = new WeakMap<ServerResponse, number>();
+
+/** Writes an answer of the proxy's own (an error, a local route) and notes its size. */
+export function sendOwnAnswer(res: ServerResponse, status: number, headers: Record<string, string | number>, body: string): void {
+  const bytes = Buffer.byteLength(body);
+  ownAnswers.set(res, bytes);
+  res.writeHead(status, { ...headers, 'content-length': bytes });
+  res.end(body);
+}
+
+/** Adds body bytes the proxy wrote itself to `res` piece by piece (its local keep-alive stream). */
+export function countOwnBytes(res: ServerResponse, bytes: number): void {
+  ownAnswers.set(res, (ownAnswers.get(res) ?? 0) + bytes);
+}
+
+/** The body bytes of the proxy's own answer on `res`, 0 when it wrote none. */
+export function ownAnswerBytes(res: ServerResponse): number {
+  return ownAnswers.get(res) ?? 0;
+}
+
 /** `redact` takes the proxy's known secret values out of the text (an error message can quote one). */
 export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: unknown = null, extraHeaders: Record<string, string> = {}, redact: Redact = unchanged): void {
   if (res.headersSent) {
@@ -45,13 +66,7 @@ export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: u
       error: { code: error.rpcCode, message: error.hint ? `${error.message}. ${error.hint}` : error.message, data },
     }),
   );
-  res.writeHead(error.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...extraHeaders,
-  });
-  res.end(body);
+  sendOwnAnswer(res, error.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders }, body);
 }
 
 /** The id of a single JSON-RPC request in `body`, if it is one; null otherwise. Only used on error paths. */

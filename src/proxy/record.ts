@@ -10,6 +10,7 @@ import type { ProxyMetrics } from '../observability/metrics.js';
 import { batchMessages, isBatch, peekRpc, type RpcEnvelope, type RpcPeek } from '../observability/rpc-peek.js';
 import type { createOutcomesTap, OutcomesTap, RpcId } from '../observability/tool-outcome.js';
 import type { Exchange } from './exchange.js';
+import { ownAnswerBytes } from './jsonrpc-error.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -97,7 +98,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
           ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
           durationMs: ms(total),
           bytesIn: exchange.bytesIn,
-          bytesOut: exchange.bytesOut,
+          bytesOut: bytesOutOf(exchange, res),
           failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
           upstreamRequestId: exchange.upstreamRequestId,
         }),
@@ -111,6 +112,11 @@ export function createRecorder(options: RecorderOptions): Recorder {
 
 /** What marks a batch on the exchange: its messages are not walked for the access line. */
 const BATCH: RpcPeek = Object.freeze({ batch: [] });
+
+/** Body bytes the agent received: relayed from the upstream, or of an answer the proxy wrote itself (an error, a local route). */
+function bytesOutOf(exchange: Exchange, res: ServerResponse): number {
+  return exchange.bytesOut > 0 ? exchange.bytesOut : ownAnswerBytes(res);
+}
 
 interface AuditedRequest {
   log: AuditLog;

@@ -2,6 +2,7 @@
 // no server-initiated stream), agents that insist on one still get a stream:
 // `: keepalive` comments at once and every heartbeatMs, nothing else.
 import type { ServerResponse } from 'node:http';
+import { countOwnBytes } from './jsonrpc-error.js';
 
 export const KEEPALIVE = ': keepalive\n\n';
 
@@ -13,8 +14,12 @@ export const SSE_HEADERS = {
 
 export function serveHeartbeatStream(res: ServerResponse, intervalMs: number, headers: Record<string, string> = {}): void {
   res.writeHead(200, { ...SSE_HEADERS, ...headers });
-  res.write(KEEPALIVE);
-  const timer = setInterval(() => res.write(KEEPALIVE), intervalMs);
+  const beat = () => {
+    res.write(KEEPALIVE);
+    countOwnBytes(res, KEEPALIVE.length); // the access log's bytesOut
+  };
+  beat();
+  const timer = setInterval(beat, intervalMs);
   timer.unref();
   res.once('close', () => clearInterval(timer));
 }

@@ -106,3 +106,20 @@ describe('names from the body or the 2026-07-28 headers', () => {
     release();
   });
 });
+
+test('answers the proxy writes itself count their bytes: an unknown server\'s 404, an unreachable upstream\'s 502, /statusz', async () => {
+  const closed = await listen((_req, res) => res.end());
+  const deadUrl = `${closed.url}/mcp`;
+  await closed.close();
+  proxy = await startTestProxy({ servers: { gone: hmacServer(deadUrl) } }, { TEST_SECRET: SECRET });
+  const post = (path: string) => request(`${(proxy as TestProxy).url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":7,"method":"tools/list"}' });
+  const unknown = await post('/nope/mcp');
+  const unreachable = await post('/gone/mcp');
+  const statusz = await request(`${proxy.url}/statusz`);
+  expect([unknown.status, unreachable.status, statusz.status]).toEqual([404, 502, 200]);
+  const p = proxy;
+  await eventually(() => accessLines(p).length === 3);
+  const byPath = Object.fromEntries(accessLines(p).map((l) => [l.path, l.bytesOut]));
+  expect(byPath).toEqual({ '/nope/mcp': Buffer.byteLength(unknown.body), '/gone/mcp': Buffer.byteLength(unreachable.body), '/statusz': Buffer.byteLength(statusz.body) });
+  expect(Buffer.byteLength(unknown.body)).toBeGreaterThan(0);
+});

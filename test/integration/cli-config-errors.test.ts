@@ -25,7 +25,7 @@ test('a project file with several problems: trusting it reports each with file a
   expect(result.code).toBe(2);
   expect(result.stderr).toContain(`${file}: listen: must be host:port`);
   expect(result.stderr).toContain(`${file}: servers.gw.url: must be an http:// or https:// URL`);
-  expect(result.stderr).toContain(`${file}: servers.gw.auth.secret: a secret value cannot be written in config; write "keychain:NAME"`);
+  expect(result.stderr).toContain(`${file}: servers.gw.auth.secret: a secret value cannot be written in config; write "keychain:gw" (stored by \`mcp-auth-proxy login gw\`)`);
   expect(result.stderr).toContain(`${file}: servers.other.colour: unknown field`);
   expect(result.stderr + result.stdout).not.toContain('hunter2-literal-secret');
   expect(result.stderr).toContain('was not trusted: fix the fields above');

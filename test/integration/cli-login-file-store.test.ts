@@ -110,7 +110,7 @@ test('config shows every value with its source; --json parses', async () => {
   expect(human.code).toBe(0);
   expect(human.stdout).toMatch(/servers\.gw\.auth\.secret\s+"keychain:gw"\s+← .*config\.json/);
   expect(human.stdout).toMatch(/logLevel\s+"debug"\s+← environment MCP_LOG_LEVEL/);
-  expect(human.stdout).toMatch(/requestTimeout\s+20000\s+← default/);
+  expect(human.stdout).toMatch(/requestTimeout\s+"20s"\s+← default/);
   const json = await runCli(['config', '--json'], { cwd: home, env });
   const parsed = JSON.parse(json.stdout);
   expect(parsed.sources['servers.gw.url']).toBe(configFile());

@@ -4,10 +4,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { parse as parseYaml } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { supportedClients } from '../../src/clients/snippet.js';
-import { cleanEnv, runCli } from '../helpers/cli.js';
+import { VERSION } from '../../src/version.js';
+import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'map-mcpjson-'));
 const env = cleanEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config'), MCP_UPSTREAM_URL: 'https://gw.example/api/mcp', MCP_API_KEY: 'k', MCP_API_SECRET: 'mcp-json-secret-0e1f', MCP_LISTEN_ADDR: '127.0.0.1:8899' });
@@ -21,28 +22,33 @@ test.each(supportedClients())('%s: the snippet parses and points at the proxy (o
   const result = await runCli(['mcp-json', '--client', client], { cwd: home, env });
   expect(result.code).toBe(0);
   const format = FORMAT[client] ?? 'json';
-  const parsed = format === 'toml' ? parseToml(result.stdout) : format === 'yaml' ? yaml.load(result.stdout) : JSON.parse(result.stdout);
-  expect(JSON.stringify(parsed)).toContain(STDIO_FIRST.has(client) ? '"args":["-y","mcp-auth-proxy","stdio","default"]' : 'http://127.0.0.1:8899/default/mcp');
+  const parsed = format === 'toml' ? parseToml(result.stdout) : format === 'yaml' ? parseYaml(result.stdout) : JSON.parse(result.stdout);
+  expect(JSON.stringify(parsed)).toContain(STDIO_FIRST.has(client) ? JSON.stringify({ command: process.execPath, args: [BIN, 'stdio', 'default'] }).slice(1, -1) : 'http://127.0.0.1:8899/default/mcp');
   expect(result.stdout + result.stderr).not.toContain('mcp-json-secret-0e1f');
   expect(result.stdout).not.toMatch(/authorization|x-signature|x-api-key/i);
 });
 
-test('claude-desktop and jetbrains get the stdio bridge command; on Windows through cmd /c (npx is a .cmd there)', async () => {
-  const desktop = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--platform', 'linux'], { cwd: home, env });
+test('claude-desktop and jetbrains get the stdio bridge command of this installation; --npx and another OS get the pinned npx form', async () => {
+  const installed = { command: process.execPath, args: [BIN, 'stdio', 'default'] };
+  const desktop = await runCli(['mcp-json', 'default', '--client', 'claude-desktop'], { cwd: home, env });
   expect(desktop.code).toBe(0);
-  expect(JSON.parse(desktop.stdout).mcpServers.default).toMatchObject({ command: 'npx', args: ['-y', 'mcp-auth-proxy', 'stdio', 'default'] });
+  expect(JSON.parse(desktop.stdout).mcpServers.default).toMatchObject(installed);
+  const jetbrains = await runCli(['mcp-json', 'default', '--client', 'jetbrains'], { cwd: home, env });
+  expect(JSON.parse(jetbrains.stdout).mcpServers.default).toMatchObject(installed);
+  const npx = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--npx'], { cwd: home, env });
+  expect(JSON.parse(npx.stdout).mcpServers.default).toMatchObject({ command: 'npx', args: ['-y', `mcp-auth-proxy@${VERSION}`, 'stdio', 'default'] });
+  // npx is a .cmd file on Windows: only cmd /c starts it, each argument separate.
   const windows = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--platform', 'win32'], { cwd: home, env });
-  expect(JSON.parse(windows.stdout).mcpServers.default).toMatchObject({ command: 'cmd', args: ['/c', 'npx', '-y', 'mcp-auth-proxy', 'stdio', 'default'] });
-  const jetbrains = await runCli(['mcp-json', 'default', '--client', 'jetbrains', '--platform', 'darwin'], { cwd: home, env });
-  expect(JSON.parse(jetbrains.stdout).mcpServers.default).toMatchObject({ command: 'npx', args: ['-y', 'mcp-auth-proxy', 'stdio', 'default'] });
+  expect(JSON.parse(windows.stdout).mcpServers.default).toMatchObject({ command: 'cmd', args: ['/c', 'npx', '-y', `mcp-auth-proxy@${VERSION}`, 'stdio', 'default'] });
+  expect(windows.stderr).toContain('the snippet is for win32');
   // No URL, no secret: the bridge reads the same config and keychain itself.
   expect(desktop.stdout + windows.stdout + jetbrains.stdout).not.toMatch(/http:|secret/i);
 });
 
 test('--transport stdio gives any stdio-capable client the bridge command in its own format; http-only refusals exit 2', async () => {
-  const goose = await runCli(['mcp-json', 'default', '--client', 'goose', '--transport', 'stdio', '--platform', 'linux'], { cwd: home, env });
+  const goose = await runCli(['mcp-json', 'default', '--client', 'goose', '--transport', 'stdio'], { cwd: home, env });
   expect(goose.code).toBe(0);
-  expect(goose.stdout).toMatch(/cmd: npx\n\s+args:\n\s+- '-y'\n\s+- mcp-auth-proxy\n\s+- stdio\n\s+- default/);
+  expect(parseYaml(goose.stdout).extensions.default).toMatchObject({ cmd: process.execPath, args: [BIN, 'stdio', 'default'] });
   const desktopHttp = await runCli(['mcp-json', 'default', '--client', 'claude-desktop', '--transport', 'http'], { cwd: home, env });
   expect(desktopHttp.code).toBe(2);
   expect(desktopHttp.stderr).toContain('does not take HTTP servers');
@@ -65,7 +71,7 @@ test('--write merges into an existing file, keeps a backup, refuses a same-named
   writeFileSync(file, JSON.stringify({ mcpServers: { other: { type: 'http', url: 'https://other.example/mcp' } }, theme: 'dark' }, null, 2));
   const first = await runCli(['mcp-json', '--client', 'cursor', '--write', '--file', file], { cwd: home, env });
   expect(first.code).toBe(0);
-  expect(first.stdout).toContain('+ mcpServers.default → http://127.0.0.1:8899/default/mcp');
+  expect(first.stdout).toContain('+ mcpServers.default: calls http://127.0.0.1:8899/default/mcp');
   expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
     mcpServers: { other: { type: 'http', url: 'https://other.example/mcp' }, default: { url: 'http://127.0.0.1:8899/default/mcp', type: 'http' } },
     theme: 'dark',
@@ -97,8 +103,8 @@ test('the bridge command names a project config file it needs; a server from env
   const project = mkdtempSync(join(tmpdir(), 'map-mcpjson-project-'));
   writeFileSync(join(project, 'mcp-auth-proxy.config.json'), JSON.stringify({ servers: { team: { url: 'https://team.example/mcp', auth: { type: 'none' } } } }));
   expect((await runCli(['trust'], { cwd: project, env })).code).toBe(0);
-  const fromProject = await runCli(['mcp-json', 'team', '--client', 'claude-desktop', '--platform', 'linux'], { cwd: project, env });
-  expect(JSON.parse(fromProject.stdout).mcpServers.team.args).toEqual(['-y', 'mcp-auth-proxy', 'stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')]);
+  const fromProject = await runCli(['mcp-json', 'team', '--client', 'claude-desktop'], { cwd: project, env });
+  expect(JSON.parse(fromProject.stdout).mcpServers.team.args).toEqual([BIN, 'stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')]);
   // The bridge, started by the agent anywhere, reads the file only while it is trusted as it is.
   const bridged = await runCli(['stdio', 'team', '--config', join(project, 'mcp-auth-proxy.config.json')], { cwd: home, env });
   expect(bridged.stderr).not.toContain('not trusted');
@@ -128,4 +134,39 @@ test('with clientToken on, HTTP agents get the per-install token header; the tok
   // The stdio bridge talks to the upstream itself: no token in its command.
   const desktop = await runCli(['mcp-json', 'gw', '--client', 'claude-desktop'], { cwd: dir, env: tokenEnv });
   expect(desktop.stdout).not.toContain(token);
+});
+
+test('with clientToken on, the Codex install command carries the token header, as its TOML snippet does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'map-mcpjson-codex-'));
+  const tokenEnv = cleanEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state') });
+  mkdirSync(join(dir, 'config', 'mcp-auth-proxy'), { recursive: true });
+  writeFileSync(join(dir, 'config', 'mcp-auth-proxy', 'config.json'), JSON.stringify({ clientToken: true, servers: { gw: { url: 'https://gw.example/mcp', auth: { type: 'none' } } } }));
+  const result = await runCli(['mcp-json', 'gw', '--client', 'codex'], { cwd: dir, env: tokenEnv });
+  expect(result.code).toBe(0);
+  const token = readFileSync(join(dir, 'state', 'mcp-auth-proxy', 'client-token'), 'utf8').trim();
+  expect((parseToml(result.stdout) as { mcp_servers: { gw: { http_headers: unknown } } }).mcp_servers.gw.http_headers).toEqual({ 'X-MCP-Proxy-Token': token });
+  expect(result.stderr).toContain(`Or run: codex mcp add --url http://127.0.0.1:8787/gw/mcp --header X-MCP-Proxy-Token=${token} gw\n`);
+});
+
+test('--write describes stdio entries as the command they run, and mentions the token only when it wrote one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'map-mcpjson-describe-'));
+  const tokenEnv = cleanEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state') });
+  mkdirSync(join(dir, 'config', 'mcp-auth-proxy'), { recursive: true });
+  writeFileSync(join(dir, 'config', 'mcp-auth-proxy', 'config.json'), JSON.stringify({ clientToken: true, servers: { gw: { url: 'https://gw.example/mcp', auth: { type: 'none' } } } }));
+  const desktopFile = join(dir, 'desktop.json');
+  writeFileSync(desktopFile, '{}', { mode: 0o644 });
+  const desktop = await runCli(['mcp-json', 'gw', '--client', 'claude-desktop', '--write', '--file', desktopFile], { cwd: dir, env: tokenEnv });
+  expect(desktop.code).toBe(0);
+  expect(desktop.stdout).toContain(`+ mcpServers.gw: runs ${process.execPath} ${BIN} stdio gw\n`);
+  expect(desktop.stdout + desktop.stderr).not.toMatch(/token/i);
+  expect(statSync(desktopFile).mode & 0o777).toBe(0o644); // no token in it: its mode is left alone
+
+  const cursorFile = join(dir, 'cursor.json');
+  const cursor = await runCli(['mcp-json', 'gw', '--client', 'cursor', '--write', '--file', cursorFile], { cwd: dir, env: tokenEnv });
+  expect(cursor.stdout).toContain('+ mcpServers.gw: calls http://127.0.0.1:8787/gw/mcp\n');
+  expect(cursor.stdout).toContain("It holds the proxy's client token (X-MCP-Proxy-Token), so it is now readable by you only (0600).");
+  expect(statSync(cursorFile).mode & 0o777).toBe(0o600);
+
+  const printed = await runCli(['mcp-json', 'gw', '--client', 'claude-desktop'], { cwd: dir, env: tokenEnv });
+  expect(printed.stderr).not.toMatch(/token/i);
 });

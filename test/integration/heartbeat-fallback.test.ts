@@ -1,6 +1,6 @@
 // An upstream without a server stream answers GET with 405; agents still get
 // a stream: a local SSE response with `: keepalive` at once, then periodically.
-import { listen, openStream } from '../helpers/net.js';
+import { eventually, listen, openStream } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 let proxy: TestProxy;
@@ -28,6 +28,10 @@ test('GET answered 405 upstream becomes a local keep-alive stream', async () => 
   await stream.next(/: keepalive\n\n/);
   expect(seen).toEqual(['GET']);
   stream.req.destroy();
+  // The access line counts the keep-alive comments the proxy wrote itself.
+  await eventually(() => proxy.logs.lines().some((l) => l.message === 'request'));
+  const line = proxy.logs.lines().find((l) => l.message === 'request');
+  expect(line?.bytesOut).toBeGreaterThanOrEqual(2 * ': keepalive\n\n'.length);
 });
 
 test('a POST answered 405 is passed through as is', async () => {

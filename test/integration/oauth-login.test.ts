@@ -24,6 +24,8 @@ test('login --no-browser signs in through the printed URL; the proxy then serves
   expect(page.status).toBe(200);
   expect(page.text).toContain('signed in to linear');
   expect(result.stdout).toContain(`accepted the token`);
+  // A new server: no daemon runs here, so start one (a running one would need a reload to serve it).
+  expect(result.stdout).toContain('Next: `mcp-auth-proxy start`, then point your agent at http://127.0.0.1:8787/linear/mcp.');
 
   const params = authorizeUrl.searchParams;
   expect(params.get('code_challenge_method')).toBe('S256');

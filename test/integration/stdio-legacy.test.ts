@@ -42,7 +42,7 @@ test.each([['sse'], ['streamable-http']])('transport %s: tools listed and called
 
 test('mcp-json points every client at the bridge for a legacy SSE server', async () => {
   const { home: dir, env } = home('sse');
-  const result = await runCli(['mcp-json', 'old', '--client', 'cursor', '--platform', 'linux'], { env, cwd: dir });
+  const result = await runCli(['mcp-json', 'old', '--client', 'cursor'], { env, cwd: dir });
   expect(result.code).toBe(0);
-  expect(JSON.parse(result.stdout).mcpServers.old).toMatchObject({ command: 'npx', args: ['-y', 'mcp-auth-proxy', 'stdio', 'old'] });
+  expect(JSON.parse(result.stdout).mcpServers.old).toMatchObject({ command: process.execPath, args: [BIN, 'stdio', 'old'] });
 });

@@ -9,16 +9,34 @@ const sandbox = () => configSandbox('map-cfg-');
 const write = writeJson;
 const server = (url: string, account = 'gw') => ({ url, auth: { type: 'hmac', keyId: 'k', secret: `keychain:${account}` } });
 
-test('the example config is valid against the schema and covers every top-level field', () => {
+/** The object schema inside defaults, optionals and preprocess pipes; undefined for a leaf. */
+function objectShape(schema: unknown): Record<string, unknown> | undefined {
+  let current = schema as { _zod?: { def: Record<string, unknown> } } | undefined;
+  for (let depth = 0; depth < 8 && current?._zod; depth++) {
+    const def = current._zod.def;
+    if (def.type === 'object') return def.shape as Record<string, unknown>;
+    current = (def.innerType ?? def.out) as typeof current;
+  }
+  return undefined;
+}
+
+test('the example config is valid and shows every field: top level, nested objects, server fields, every auth type with all its fields', () => {
   const example = JSON.parse(readFileSync(new URL('../../mcp-auth-proxy.config.example.json', import.meta.url), 'utf8'));
   const parsed = configSchema.safeParse(example);
   expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-  const topLevel = Object.keys(configSchema.shape);
-  expect(Object.keys(example).sort()).toEqual(topLevel.sort());
-  const serverFields = new Set(Object.values(example.servers as Record<string, object>).flatMap((s) => Object.keys(s)));
-  expect([...serverFields].sort()).toEqual(Object.keys(serverSchema.shape).sort());
-  const authTypes = new Set(Object.values(example.servers as Record<string, { auth: { type: string } }>).map((s) => s.auth.type));
-  expect([...authTypes].sort()).toEqual(authSchema.options.map((o) => o.shape.type.value).sort());
+  expect(Object.keys(example).sort()).toEqual(Object.keys(configSchema.shape).sort());
+  for (const [field, schema] of Object.entries(configSchema.shape)) {
+    const shape = field === 'servers' ? undefined : objectShape(schema);
+    if (shape) expect([field, Object.keys(example[field]).sort()]).toEqual([field, Object.keys(shape).sort()]);
+  }
+  const servers = Object.values(example.servers as Record<string, { transport?: string; auth: Record<string, unknown> & { type: string } }>);
+  expect([...new Set(servers.flatMap((s) => Object.keys(s)))].sort()).toEqual(Object.keys(serverSchema.shape).sort());
+  expect([...new Set(servers.map((s) => s.transport ?? 'streamable-http'))].sort()).toEqual(['sse', 'streamable-http']);
+  for (const option of authSchema.options) {
+    const type = option.shape.type.value;
+    const fields = new Set(servers.filter((s) => s.auth.type === type).flatMap((s) => Object.keys(s.auth)));
+    expect([type, [...fields].sort()]).toEqual([type, Object.keys(option.shape).sort()]);
+  }
 });
 
 test('only the seed env contract: one server "default" with hmac auth and an env reference', async () => {
@@ -220,4 +238,37 @@ describe('project files are untrusted until `trust`', () => {
     expect(config.servers.gw).toMatchObject({ url: 'https://gw.example/mcp', timeout: 30_000 });
     expect(config.servers.own?.url).toBe('https://own.example/mcp');
   });
+});
+
+test('maxBodyBytes takes a size like audit.maxBytes ("4MB"), or bytes; nonsense is a plain error', async () => {
+  const s = sandbox();
+  write(s.userFile, { maxBodyBytes: '4MB', audit: { maxBytes: '512KB' } });
+  const { config } = await loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } });
+  expect(config.maxBodyBytes).toBe(4 * 1024 * 1024);
+  expect(config.audit.maxBytes).toBe(512 * 1024);
+  write(s.userFile, { maxBodyBytes: 'lots' });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  expect(problems).toEqual([{ source: s.userFile, path: 'maxBodyBytes', message: '"lots" is not a size of at least 1 byte; write e.g. "10MB", "512KB" or a number of bytes' }]);
+});
+
+test('schema problems are plain sentences naming the fix, with the real server name in hints', async () => {
+  const s = sandbox();
+  write(s.userFile, {
+    logLevel: 'loud',
+    maxConnections: 'many',
+    servers: {
+      gw: { url: 'https://gw.example/mcp', auth: { type: 'hmac', keyId: 'k', secret: 'plain-secret-value' } },
+      docs: { auth: { type: 'bearer' } },
+    },
+  });
+  const problems = await problemsOf(loadConfig({ cwd: s.project, env: { XDG_CONFIG_HOME: s.xdg } }));
+  const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+  expect(byPath).toEqual({
+    logLevel: 'must be "error", "warn", "info" or "debug"',
+    maxConnections: 'must be a number, not text',
+    'servers.gw.auth.secret': 'a secret value cannot be written in config; write "keychain:gw" (stored by `mcp-auth-proxy login gw`), "env:VAR_NAME" or "file:/path/to/0600-file"',
+    'servers.docs.url': 'is required: the upstream MCP endpoint, e.g. "https://mcp.example.com/mcp"',
+    'servers.docs.auth.token': 'is required: a reference to the token, e.g. "keychain:docs" (then `mcp-auth-proxy login docs` stores it)',
+  });
+  expect(problems.map((p) => p.message).join('\n')).not.toMatch(/Invalid input|expected|received|plain-secret-value/);
 });

@@ -1,5 +1,7 @@
 // `mcp-auth-proxy config`: the merged config and the layer behind each value.
 // Secrets can only appear as references; output is redacted all the same.
+import { formatByteSize } from '../../config/byte-size.js';
+import { formatDuration } from '../../config/duration.js';
 import { loadConfig } from '../../config/load.js';
 import { configWarnings, print, type CommandContext } from '../context.js';
 
@@ -19,8 +21,22 @@ export async function showConfig(ctx: CommandContext, options: { config?: string
   print(ctx);
   const width = Math.max(...leaves.map(([path]) => path.length));
   for (const [path, value] of leaves) {
-    print(ctx, `${path.padEnd(width)}  ${JSON.stringify(value)}  ← ${loaded.provenance.get(path) ?? 'default'}`);
+    print(ctx, `${path.padEnd(width)}  ${JSON.stringify(asWritten(path, value, loaded.written))}  ← ${loaded.provenance.get(path) ?? 'default'}`);
   }
+}
+
+const DURATION_FIELD = /(^|\.)(requestTimeout|headersTimeout|idleTimeout|shutdownTimeout|timeout)$/;
+const SIZE_FIELD = /(^|\.)(maxBodyBytes|maxBytes)$/;
+
+/** Durations and sizes as they were written ("20s", "4MB"); defaults in the same form. */
+function asWritten(path: string, value: unknown, written: Record<string, unknown>): unknown {
+  if (typeof value !== 'number') return value;
+  const raw = path.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), written);
+  if (typeof raw === 'string') return raw.trim();
+  if (raw !== undefined) return value;
+  if (DURATION_FIELD.test(path)) return formatDuration(value);
+  if (SIZE_FIELD.test(path)) return formatByteSize(value);
+  return value;
 }
 
 function flatten(value: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {

@@ -17,6 +17,7 @@ import { openStores } from '../../secrets/stores.js';
 import { configWarnings, print, type CommandContext } from '../context.js';
 import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
 import { enterSecrets, keychainSecrets, storeEntered } from '../login-secrets.js';
+import { nextStep } from '../next-step.js';
 import { checkSecretInput } from '../read-secret.js';
 import { unknownServer } from '../server-lookup.js';
 import { INSECURE_WARNING, noKeychain } from '../store-secret.js';
@@ -54,7 +55,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     // The OAuth client (oauth4webapi, the SDK's discovery helpers) loads only for OAuth servers.
     const { loginOAuth } = await import('../login-oauth.js');
     await loginOAuth(ctx, { name, server, creating, options, progress, stdin, stores, saveConfig });
-    await tellDaemons(ctx, name);
+    print(ctx, await nextStep(ctx, name, { ...(options.config ? { config: options.config } : {}), followed: await tellDaemons(ctx, name) }));
     return;
   }
 
@@ -63,7 +64,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
     const from = credentialReferences(server.auth).map((r) => `${r.field} from ${r.reference}`);
     print(ctx, `Server "${name}" needs no stored secret (auth ${server.auth.type}${from.length ? `, ${from.join(', ')}` : ''}).`);
     await saveConfig();
-    await tellDaemons(ctx, name);
+    print(ctx, await nextStep(ctx, name, { ...(options.config ? { config: options.config } : {}), followed: await tellDaemons(ctx, name) }));
     return;
   }
 
@@ -89,8 +90,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   await saveConfig();
   const what = wanted.map((r) => `the ${r.label}`).join(' and ');
   print(ctx, `Stored ${what} for "${name}" in the ${where} (${wanted.map((r) => `keychain:${r.account}`).join(', ')}).`);
-  await tellDaemons(ctx, name);
-  print(ctx, `Next: \`mcp-auth-proxy start\`, then point your agent at http://127.0.0.1:8787/${name}/mcp.`);
+  print(ctx, await nextStep(ctx, name, { ...(options.config ? { config: options.config } : {}), followed: await tellDaemons(ctx, name) }));
 }
 
 /** A name the config would refuse (reserved, or characters a URL path cannot carry) is refused before anything is asked or written. */

@@ -1,8 +1,9 @@
 // `mcp-auth-proxy mcp-json [server] --client NAME`: the snippet that client
 // expects, pointing at the proxy, with no secret in it; --write merges it
 // into the client's own config file.
-import { buildSnippet } from '../../clients/snippet.js';
-import { formatHostPort, parseListenAddress } from '../../config/listen-address.js';
+import { chooseLauncher } from '../../clients/launcher.js';
+import { buildSnippet, type Snippet } from '../../clients/snippet.js';
+import { proxyBase } from '../../clients/proxy-url.js';
 import { chmod } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { loadConfig } from '../../config/load.js';
@@ -24,6 +25,8 @@ export interface McpJsonOptions {
   file?: string;
   transport?: 'http' | 'stdio';
   platform?: NodeJS.Platform;
+  /** Start the bridge with `npx -y mcp-auth-proxy@<version>` instead of this installation's paths. */
+  npx?: boolean;
 }
 
 export async function mcpJson(ctx: CommandContext, server: string | undefined, options: McpJsonOptions): Promise<void> {
@@ -47,11 +50,17 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   });
   // With clientToken on, agents that reach the daemon over HTTP must send the token; stdio entries need none.
   const token = config.clientToken ? await clientToken(ctx.env) : undefined;
+  const platform = options.platform ?? process.platform;
+  const { launcher, note } = chooseLauncher({ platform, ...(options.npx ? { npx: true } : {}) });
   const snippet = buildSnippet(options.client, entries, {
     ...(options.transport ? { transport: options.transport } : {}),
-    ...(options.platform ? { platform: options.platform } : {}),
+    platform,
+    launcher,
     ...(token ? { headers: { [CLIENT_TOKEN_HEADER_NAME]: token } } : {}),
   });
+  if (note && snippet.stdio.length > 0) ctx.stderr.write(`note: ${note}.\n`);
+  // The token goes only into HTTP entries: a snippet of stdio commands holds none.
+  const holdsToken = token !== undefined && snippet.stdio.length < entries.length;
   for (const name of snippet.stdio) {
     const source = provenance.get(`servers.${name}.url`);
     if (source?.startsWith('environment')) {
@@ -60,7 +69,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   }
   if (!options.write) {
     ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
-    if (token) ctx.stderr.write('note: the snippet holds the proxy\'s client token: keep the file you paste it into readable by you only (chmod 600).\n');
+    if (holdsToken) ctx.stderr.write('note: the snippet holds the proxy\'s client token: keep the file you paste it into readable by you only (chmod 600).\n');
     if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
     for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
     for (const link of snippet.links) ctx.stderr.write(`Or install with one click: ${link}\n`);
@@ -68,20 +77,29 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   }
   const path = options.file ?? snippet.configPath;
   if (!path) throw new AppError('NO_CONFIG_PATH', `${options.client} has no config file on this platform`, { hint: 'Pass --file PATH.', exitCode: EXIT_USAGE });
-  const { writeSnippet } = await import('../../clients/write.js');
+  const [{ writeSnippet }, { recordWritten }] = await Promise.all([import('../../clients/write.js'), import('../../clients/written.js')]);
   const result = await writeSnippet(snippet, path, Boolean(options.force));
-  if (token) {
+  if (holdsToken) {
     // The client token is now in that file (and its backup): only this user may read them.
     await chmod(result.path, 0o600);
     if (result.backup) await chmod(result.backup, 0o600);
   }
-  for (const name of result.added) print(ctx, `+ ${snippet.rootKey}.${name} → ${entries.find((e) => e.name === name)?.url}`);
-  for (const name of result.replaced) print(ctx, `~ ${snippet.rootKey}.${name} → ${entries.find((e) => e.name === name)?.url} (replaced)`);
+  await recordWritten(ctx.env, { client: snippet.client, file: result.path, format: snippet.format, rootKey: snippet.rootKey, entries: [...result.added, ...result.replaced], writtenAt: new Date().toISOString() });
+  for (const name of result.added) print(ctx, `+ ${snippet.rootKey}.${name}: ${describeEntry(snippet, name, entries)}`);
+  for (const name of result.replaced) print(ctx, `~ ${snippet.rootKey}.${name}: ${describeEntry(snippet, name, entries)} (replaced)`);
   print(ctx, `Wrote ${result.path}${result.backup ? `; backup at ${result.backup}` : ''}.`);
+  if (holdsToken) print(ctx, `It holds the proxy's client token (${CLIENT_TOKEN_HEADER_NAME}), so it is now readable by you only (0600).`);
 }
 
-function proxyBase(listen: string): string {
-  const address = parseListenAddress(listen) ?? { host: '127.0.0.1', port: 8787 };
-  const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
-  return `http://${formatHostPort(host, address.port)}`;
+/** What an entry does: the command an agent runs for stdio entries, the URL it calls for HTTP ones. */
+function describeEntry(snippet: Snippet, name: string, entries: Array<{ name: string; url: string }>): string {
+  if (!snippet.stdio.includes(name)) return `calls ${entries.find((e) => e.name === name)?.url}`;
+  const server = ((snippet.document[snippet.rootKey] as Record<string, Record<string, unknown>>)[name] ?? {});
+  const command = [server.command ?? server.cmd, ...((server.args as unknown[] | undefined) ?? [])].map((part) => quoteArg(String(part)));
+  return `runs ${command.join(' ')}`;
+}
+
+/** An argument as a reader can tell it apart (quoted when it holds spaces or quotes). */
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./\\-]+$/.test(arg) ? arg : JSON.stringify(arg);
 }

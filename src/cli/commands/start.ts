@@ -13,7 +13,10 @@ import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { keepInspectorClosed } from '../../daemon/signals.js';
 import { logFile, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
-import { createLogger } from '../../observability/logger.js';
+import type { Config } from '../../config/schema.js';
+import { createLogFile } from '../../observability/log-file.js';
+import { createLogger, type LogFormat, type Logger } from '../../observability/logger.js';
+import { wantsColour } from '../../observability/pretty.js';
 import { openResolver } from '../../secrets/stores.js';
 import { VERSION } from '../../version.js';
 import { configWarnings, print, type CommandContext } from '../context.js';
@@ -21,6 +24,10 @@ import { configWarnings, print, type CommandContext } from '../context.js';
 export interface StartOptions extends FlagValues {
   config?: string;
   detach?: boolean;
+  /** Log lines as JSON, or readable (default: readable on a terminal). */
+  logFormat?: LogFormat;
+  /** Set by --detach for the daemon it starts: write the log here, rotated, instead of to stderr. */
+  logFile?: string;
 }
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
@@ -56,7 +63,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
     return startDetached(ctx, options, state);
   }
 
-  const logger = createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
+  const logger = foregroundLogger(ctx, config, options);
   for (const warning of loaded.warnings) logger.warn(warning);
   // Before any secret is read: from here on SIGUSR1 cannot open a debugger port into this process.
   keepInspectorClosed(() => logger.warn('SIGUSR1 received and ignored: the V8 inspector stays closed (run node with --inspect to debug the proxy)'));
@@ -75,8 +82,9 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), ...(token ? { clientToken: token } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
-  // The start time /statusz reports, so stop and status can tell this process from one that got its pid later.
-  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, logFile: logFile(ctx.env) };
+  // The start time /statusz reports, so stop and status can tell this process from one that got its pid later;
+  // the log file is named only when this process writes one (a detached daemon): a terminal's log is the terminal.
+  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, ...(options.logFile ? { logFile: options.logFile } : {}) };
   for (const file of files) await writeState(ctx.env, file, record);
   logger.info('listening', {
     url: proxy.url,
@@ -96,6 +104,22 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   } finally {
     for (const file of files) await removeState(file, process.pid);
   }
+}
+
+/** JSON lines to the daemon's rotated log file when detached; otherwise stderr, readable and coloured on a terminal. */
+function foregroundLogger(ctx: CommandContext, config: Config, options: StartOptions): Logger {
+  if (options.logFile) {
+    const file = createLogFile({
+      path: options.logFile,
+      maxBytes: config.daemonLog.maxBytes,
+      keep: config.daemonLog.keep,
+      onError: (error) => ctx.stderr.write(`cannot write the daemon log ${options.logFile}: ${error.message}\n`),
+    });
+    return createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: file, format: options.logFormat ?? 'json' });
+  }
+  const terminal = Boolean((ctx.stderr as { isTTY?: boolean }).isTTY);
+  const format = options.logFormat ?? (terminal ? 'pretty' : 'json');
+  return createLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr, format, colour: format === 'pretty' && wantsColour(ctx.stderr as { isTTY?: boolean }, ctx.env) });
 }
 
 async function startDetached(ctx: CommandContext, options: StartOptions, state: string): Promise<void> {

@@ -1,6 +1,7 @@
 // `mcp-auth-proxy status`: is the daemon running, where, since when, and per
 // server where it goes, whether its credential is present (never the value)
 // and how the last upstream call went. Exit 0 when running, 1 when not.
+import { existsSync } from 'node:fs';
 import { ReportedError } from '../../errors.js';
 import { print, type CommandContext } from '../context.js';
 import { daemonFetch, findDaemon, type TargetOptions } from './daemon-target.js';
@@ -41,11 +42,12 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
     throw new ReportedError(1);
   }
   if (options.json) {
-    print(ctx, JSON.stringify({ running: true, url: state.url, logFile: state.logFile, ...live }, null, 2));
+    print(ctx, JSON.stringify({ running: true, url: state.url, ...(state.logFile && existsSync(state.logFile) ? { logFile: state.logFile } : {}), ...live }, null, 2));
     return;
   }
   print(ctx, `mcp-auth-proxy ${live.version} is running at ${state.url} (pid ${live.pid}, up ${formatUptime(live.uptimeSeconds)})`);
-  if (state.logFile) print(ctx, `logs: ${state.logFile}`);
+  // A daemon in a terminal writes no log file: name one only when this daemon writes it.
+  if (state.logFile && existsSync(state.logFile)) print(ctx, `log: ${state.logFile} (\`mcp-auth-proxy logs\` shows it)`);
   for (const [name, server] of Object.entries(live.servers)) {
     print(ctx);
     print(ctx, `${name}: ${state.url}/${name}/mcp → ${server.upstream}`);
