@@ -17,9 +17,28 @@ chmod 700 "$XDG_RUNTIME_DIR"
 printf 'keychain-suite-password' | gnome-keyring-daemon --foreground --unlock --components=secrets >"$scratch/keyring.log" 2>&1 &
 keyring=$!
 trap 'kill "$keyring" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-# Wait until the Secret Service answers on the bus (bounded).
-for _ in $(seq 1 100); do
-  if secret-tool search --all service mcp-auth-proxy-probe >/dev/null 2>&1; then break; fi
+# Wait until our daemon owns the Secret Service name on the bus, asking in a way that does not start one:
+# a client call made before that makes D-Bus activate a second, locked gnome-keyring-daemon, which then
+# owns the name and fails every store (it would prompt for a password, with no display to prompt on).
+for _ in $(seq 1 150); do
+  if gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true; then break; fi
   sleep 0.1
 done
+# Then until it takes and gives back an item (bounded): its login collection may still be on its way.
+ready=""
+for _ in $(seq 1 150); do
+  if printf 'probe' | secret-tool store --label='mcp-auth-proxy probe' service mcp-auth-proxy-probe account ready >/dev/null 2>&1 \
+    && [ "$(secret-tool lookup service mcp-auth-proxy-probe account ready 2>/dev/null)" = "probe" ]; then
+    secret-tool clear service mcp-auth-proxy-probe account ready >/dev/null 2>&1 || true
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "the Secret Service did not become ready; gnome-keyring-daemon said:" >&2
+  cat "$scratch/keyring.log" >&2
+  exit 1
+fi
 node --experimental-vm-modules node_modules/jest/bin/jest.js --config jest.keychain.config.js "$@"

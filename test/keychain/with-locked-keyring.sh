@@ -10,6 +10,12 @@ chmod 700 "$XDG_RUNTIME_DIR"
 printf 'locked-suite-password' | gnome-keyring-daemon --foreground --unlock --components=secrets >"$scratch/keyring.log" 2>&1 &
 keyring=$!
 trap 'kill "$keyring" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+# First until our daemon owns the name (asked without activating another, locked one; see run.sh).
+for _ in $(seq 1 300); do
+  if gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true; then break; fi
+  sleep 0.1
+done
 ready=0
 for _ in $(seq 1 300); do
   if printf 'x' | secret-tool store --label=probe service mcp-auth-proxy-probe username probe 2>/dev/null; then ready=1; break; fi
