@@ -17,8 +17,8 @@ tarball="$work/$(node -e 'console.log(JSON.parse(require("node:fs").readFileSync
 node -e '
   const files = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))[0].files.map((f) => f.path);
   const maps = files.filter((f) => f.endsWith(".map"));
-  const missing = ["LICENSE", "README.md", "bin/mcp-auth-proxy.js", "dist/cli/main.js", "mcp-auth-proxy.config.example.json", "package.json"].filter((f) => !files.includes(f));
-  const stray = files.filter((f) => !/^(bin|dist)\//.test(f) && !["LICENSE", "README.md", "mcp-auth-proxy.config.example.json", "package.json"].includes(f));
+  const missing = ["LICENSE", "README.md", "bin/mcp-auth-proxy.js", "dist/cli/main.js", "mcp-auth-proxy.config.example.json", "mcp-auth-proxy.team.example.json", "package.json"].filter((f) => !files.includes(f));
+  const stray = files.filter((f) => !/^(bin|dist)\//.test(f) && !["LICENSE", "README.md", "mcp-auth-proxy.config.example.json", "mcp-auth-proxy.team.example.json", "package.json"].includes(f));
   if (maps.length || missing.length || stray.length) {
     console.error(`packed files wrong: source maps ${JSON.stringify(maps)}, missing ${JSON.stringify(missing)}, not meant to ship ${JSON.stringify(stray)}`);
     process.exit(1);

@@ -202,6 +202,35 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', example(['mcp-auth-proxy doctor', 'mcp-auth-proxy doctor --json | jq \'.checks[] | select(.status != "pass")\'']))
     .action(async (options) => (await import('./commands/doctor.js')).doctor(ctx, options));
 
+  const keys = program
+    .command('keys')
+    .description('API keys of team mode: each names a person (and groups); agents send it as Authorization: Bearer <key>')
+    .addHelpText('after', example(['mcp-auth-proxy keys create ann@acme.com --group eng --expires 90d', 'mcp-auth-proxy keys list', 'mcp-auth-proxy keys revoke k3x9q2m7a1b0']));
+  keys
+    .command('create')
+    .argument('<email>', 'the person the key acts for')
+    .description('Make a key and print it once (the store keeps only a keyed hash of it)')
+    .addOption(configOption())
+    .option('-g, --group <group>', 'a group the person is in (repeatable)', collect, undefined)
+    .option('--expires <when>', 'when it stops working: 90d, 12h, 4w or a date')
+    .option('--json', 'machine-readable output (the key included)')
+    .addHelpText('after', example(['mcp-auth-proxy keys create ann@acme.com', 'mcp-auth-proxy keys create bot@acme.com --group ci --expires 30d --json']))
+    .action(async (email: string, options) => (await import('./commands/keys.js')).createKey(ctx, email, options));
+  keys
+    .command('list')
+    .description('The keys: id, user, groups, created, expiry, last used (never the key)')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy keys list', 'mcp-auth-proxy keys list --json | jq ".keys[] | select(.user == \\"ann@acme.com\\")"']))
+    .action(async (options) => (await import('./commands/keys.js')).listKeys(ctx, options));
+  keys
+    .command('revoke')
+    .argument('<id>', 'the key id (from `keys list`)')
+    .description('Stop a key from working: a running proxy refuses it from the next request, no reload')
+    .addOption(configOption())
+    .addHelpText('after', example(['mcp-auth-proxy keys revoke k3x9q2m7a1b0']))
+    .action(async (id: string, options) => (await import('./commands/keys.js')).revokeKey(ctx, id, options));
+
   program
     .command('trust')
     .argument('[file]', 'the project config file (default: the one that applies in the working directory)')

@@ -20,7 +20,7 @@ export const PROJECT_SEARCH_PLACES = [
 ];
 
 /** Settings about who can reach the proxy and what it records (the audit log), refused in project files. */
-const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit'] as const;
+const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit', 'mode', 'publicUrl', 'tls', 'trustedProxies', 'identity'] as const;
 /** What a project file may not set for a server the user defined: where it goes and what credentials it carries. */
 const USER_SERVER_FIELDS = ['url', 'auth', 'headers'] as const;
 

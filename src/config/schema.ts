@@ -5,6 +5,7 @@ import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
+import { CALLER, cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
@@ -110,7 +111,14 @@ const actAsAuth = z
   .object({
     type: z.literal('act-as').describe('a global service token acting as one user (Glean style)'),
     token: secretReference.describe('reference to the global token, sent as Authorization: Bearer'),
-    user: z.email('user must be the email of the user to act as, e.g. "me@acme.com"').describe('the acting user; never taken from the agent'),
+    user: z
+      .union([z.literal(CALLER), z.email()], { error: 'user must be the email of the user to act as, e.g. "me@acme.com", or "$caller" (team mode: the verified caller)' })
+      .describe('the acting user; never taken from the agent ("$caller" in team mode: the caller the proxy verified)'),
+    allowDomains: z
+      .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as "acme.com"'))
+      .min(1)
+      .optional()
+      .describe('with "$caller": only callers whose email is in one of these domains may be acted as'),
     header: headerName
       .refine((name) => name.toLowerCase() !== 'authorization', 'the act-as user cannot go in Authorization, which carries the token')
       .default(DEFAULT_ACT_AS_HEADER)
@@ -288,6 +296,11 @@ export const configSchema = z
     daemonLog: daemonLog
       .default(() => ({ ...DAEMON_LOG_DEFAULTS }))
       .describe('the log of a daemon started with start --detach (daemon.log in the state directory), rotated by size; read at start'),
+    mode: z.enum(['local', 'team']).default('local').describe('local: one user on this machine; team: callers prove who they are (identity) and requests act as each caller'),
+    publicUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s):// URL agents reach the proxy at' }).optional().describe('team mode: the URL agents use (Host and Origin are checked against it; resource metadata names it)'),
+    tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
+    trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
+    identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
     servers: z.record(serverNameSchema, serverSchema).default({}),
   })
   .strict()
@@ -303,15 +316,42 @@ export const configSchema = z
 export function crossFieldIssues(values: Record<string, unknown>): Array<{ path: string[]; message: string }> {
   const issues: Array<{ path: string[]; message: string }> = [];
   const address = typeof values.listen === 'string' ? parseListenAddress(values.listen) : undefined;
-  if (address && !isLoopbackHost(address.host) && values.allowRemote !== true) {
+  const team = values.mode === 'team';
+  if (address && !isLoopbackHost(address.host) && values.allowRemote !== true && !team) {
     issues.push({ path: ['listen'], message: `${quoteValue(address.host)} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
   }
+  issues.push(...teamIssues(values, team, address !== undefined && !isLoopbackHost(address.host)));
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
   if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {
     issues.push({
       path: ['defaultServer'],
       message: `no server named ${quoteValue(values.defaultServer)}; configured: ${servers.length ? servers.map((name) => quoteValue(name)).join(', ') : '(none)'}`,
     });
+  }
+  return issues;
+}
+
+/** What team mode needs, and what only team mode may set. */
+function teamIssues(values: Record<string, unknown>, team: boolean, remote: boolean): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  const identity = Array.isArray(values.identity) ? (values.identity as Array<{ type?: unknown }>) : [];
+  const callerServers = Object.entries(typeof values.servers === 'object' && values.servers !== null ? (values.servers as Record<string, { auth?: { user?: unknown } }>) : {})
+    .filter(([, server]) => server?.auth?.user === CALLER)
+    .map(([name]) => name);
+  if (!team) {
+    for (const field of ['identity', 'publicUrl', 'tls', 'trustedProxies'] as const) {
+      if (values[field] !== undefined) issues.push({ path: [field], message: 'applies in team mode only; set "mode": "team", or remove it' });
+    }
+    for (const name of callerServers) issues.push({ path: ['servers', name, 'auth', 'user'], message: '"$caller" needs team mode, where callers prove who they are; set "mode": "team", or write the user\'s email' });
+    return issues;
+  }
+  if (identity.length === 0) issues.push({ path: ['identity'], message: 'team mode needs at least one identity method, e.g. [{ "type": "apiKey" }] or [{ "type": "jwt", "issuer": "https://login.acme.com" }]' });
+  if (remote && values.tls === undefined && values.trustedProxies === undefined) {
+    issues.push({ path: ['listen'], message: 'team mode on a non-loopback address needs "tls" (a certificate and key) or "trustedProxies" (the load balancer that terminates TLS): callers\' keys and tokens must not cross the network in clear' });
+  }
+  if (remote && typeof values.publicUrl !== 'string') issues.push({ path: ['publicUrl'], message: 'team mode on a non-loopback address needs the URL agents reach it at, e.g. "https://mcp-proxy.acme.com"' });
+  if (identity.some((method) => method?.type === 'trustedHeader') && values.trustedProxies === undefined) {
+    issues.push({ path: ['trustedProxies'], message: 'a trustedHeader identity is believed only from trustedProxies addresses; list them' });
   }
   return issues;
 }

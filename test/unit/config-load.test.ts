@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { authSchema, configSchema, serverSchema } from '../../src/config/schema.js';
+import { identityMethodSchema } from '../../src/config/team-schema.js';
 import { ConfigError } from '../../src/errors.js';
 import { configSandbox, writeJson } from '../helpers/config-sandbox.js';
 
@@ -20,21 +21,32 @@ function objectShape(schema: unknown): Record<string, unknown> | undefined {
   return undefined;
 }
 
-test('the example config is valid and shows every field: top level, nested objects, server fields, every auth type with all its fields', () => {
-  const example = JSON.parse(readFileSync(new URL('../../mcp-auth-proxy.config.example.json', import.meta.url), 'utf8'));
-  const parsed = configSchema.safeParse(example);
-  expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-  expect(Object.keys(example).sort()).toEqual(Object.keys(configSchema.shape).sort());
+test('the example configs (local and team) are valid and together show every field: top level, nested objects, server fields, every auth type with all its fields', () => {
+  const read = (name: string) => JSON.parse(readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8'));
+  const examples = [read('mcp-auth-proxy.config.example.json'), read('mcp-auth-proxy.team.example.json')];
+  for (const example of examples) {
+    const parsed = configSchema.safeParse(example);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  }
+  const fieldsOf = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []);
+  expect([...new Set(examples.flatMap(fieldsOf))].sort()).toEqual(Object.keys(configSchema.shape).sort());
   for (const [field, schema] of Object.entries(configSchema.shape)) {
     const shape = field === 'servers' ? undefined : objectShape(schema);
-    if (shape) expect([field, Object.keys(example[field]).sort()]).toEqual([field, Object.keys(shape).sort()]);
+    if (shape) expect([field, [...new Set(examples.flatMap((e) => fieldsOf(e[field])))].sort()]).toEqual([field, Object.keys(shape).sort()]);
   }
-  const servers = Object.values(example.servers as Record<string, { transport?: string; auth: Record<string, unknown> & { type: string } }>);
+  const servers = examples.flatMap((e) => Object.values(e.servers as Record<string, { transport?: string; auth: Record<string, unknown> & { type: string } }>));
   expect([...new Set(servers.flatMap((s) => Object.keys(s)))].sort()).toEqual(Object.keys(serverSchema.shape).sort());
   expect([...new Set(servers.map((s) => s.transport ?? 'streamable-http'))].sort()).toEqual(['sse', 'streamable-http']);
   for (const option of authSchema.options) {
     const type = option.shape.type.value;
     const fields = new Set(servers.filter((s) => s.auth.type === type).flatMap((s) => Object.keys(s.auth)));
+    expect([type, [...fields].sort()]).toEqual([type, Object.keys(option.shape).sort()]);
+  }
+  // Every identity method with all its fields, in the team example.
+  const identity = examples[1].identity as Array<Record<string, unknown> & { type: string }>;
+  for (const option of identityMethodSchema.options) {
+    const type = option.shape.type.value;
+    const fields = new Set(identity.filter((m) => m.type === type).flatMap((m) => Object.keys(m)));
     expect([type, [...fields].sort()]).toEqual([type, Object.keys(option.shape).sort()]);
   }
 });

@@ -1,0 +1,185 @@
+// API keys for team mode: `keys create` makes a key, prints it once, and
+// stores only a keyed hash of its secret (HMAC-SHA256 with a per-store pepper
+// kept in its own 0600 file), with the user, groups and expiry. A key reads
+// mapk_<id>_<secret>; the id finds the record, the secret is compared in
+// constant time, and an unknown id costs the same as a wrong secret. The
+// proxy re-reads the store when the file changes (a stat per check), so a
+// revoked key is refused at once, with no reload.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { stateDir } from '../config/paths.js';
+
+export const KEY_PREFIX = 'mapk_';
+
+export interface KeyRecord {
+  id: string;
+  user: string;
+  groups: string[];
+  created: string;
+  expires?: string;
+  /** base64url HMAC-SHA256(pepper, secret). */
+  hash: string;
+}
+
+export interface KeyView extends Omit<KeyRecord, 'hash'> {
+  lastUsed?: string;
+}
+
+export type KeyCheck = { record: KeyRecord } | { reason: 'malformed' | 'unknown-or-revoked' | 'expired' };
+
+export function defaultKeyStoreFile(env: NodeJS.ProcessEnv): string {
+  return join(stateDir(env), 'api-keys.json');
+}
+
+/** The file beside the store that says when each key was last used (written by the proxy, read by `keys list`). */
+export function usedFile(store: string): string {
+  return store.replace(/\.json$/, '') + '.used.json';
+}
+
+function pepperFile(store: string): string {
+  return store.replace(/\.json$/, '') + '.pepper';
+}
+
+const KEY = /^mapk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+/** Hashed for unknown ids too, so timing says nothing about which ids exist. */
+const DUMMY_HASH = Buffer.alloc(32);
+
+export class KeyStore {
+  private records = new Map<string, KeyRecord>();
+  private pepper: Buffer | undefined;
+  private seen: string | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a key for `user`; returns the key (shown once) and its record. */
+  create(user: string, groups: string[], expiresAt?: Date): { key: string; record: KeyRecord } {
+    this.refresh();
+    const id = randomId();
+    const secret = randomBytes(32).toString('base64url');
+    const record: KeyRecord = { id, user, groups, created: new Date(this.now()).toISOString(), ...(expiresAt ? { expires: expiresAt.toISOString() } : {}), hash: this.hash(secret, true) };
+    this.records.set(id, record);
+    this.save();
+    return { key: `${KEY_PREFIX}${id}_${secret}`, record };
+  }
+
+  /** Removes a key; false when there was none with that id. */
+  revoke(id: string): boolean {
+    this.refresh();
+    if (!this.records.delete(id)) return false;
+    this.save();
+    return true;
+  }
+
+  list(): KeyView[] {
+    this.refresh();
+    const used = readJson<Record<string, string>>(usedFile(this.file)) ?? {};
+    return [...this.records.values()].map(({ hash: _hash, ...view }) => ({ ...view, ...(used[view.id] ? { lastUsed: used[view.id] } : {}) }));
+  }
+
+  /** Checks a presented key against the store as it is on disk now. */
+  check(key: string): KeyCheck {
+    const match = KEY.exec(key);
+    if (!match) return { reason: 'malformed' };
+    this.refresh();
+    const record = this.records.get(match[1] as string);
+    const given = Buffer.from(this.hash(match[2] as string, false), 'base64url');
+    const expected = record ? Buffer.from(record.hash, 'base64url') : DUMMY_HASH;
+    const same = given.length === expected.length && timingSafeEqual(given, expected);
+    if (!record || !same) return { reason: 'unknown-or-revoked' };
+    if (record.expires && Date.parse(record.expires) <= this.now()) return { reason: 'expired' };
+    return { record };
+  }
+
+  /** Re-reads the store when the file changed (its identity, size or time); cheap enough for every request. */
+  refresh(): void {
+    let stamp: string;
+    try {
+      const stats = statSync(this.file);
+      stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+    } catch {
+      stamp = 'none';
+    }
+    if (stamp === this.seen) return;
+    this.seen = stamp;
+    const parsed = readJson<{ keys?: KeyRecord[] }>(this.file);
+    this.records = new Map((parsed?.keys ?? []).filter((r) => typeof r?.id === 'string' && typeof r.hash === 'string').map((r) => [r.id, r]));
+  }
+
+  private hash(secret: string, create: boolean): string {
+    this.pepper ??= loadPepper(pepperFile(this.file), create);
+    return createHmac('sha256', this.pepper ?? DUMMY_HASH).update(secret).digest('base64url');
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, `${JSON.stringify({ version: 1, keys: [...this.records.values()] }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temp, this.file);
+    this.seen = undefined;
+  }
+}
+
+/** Records when keys were used, written at most once a minute (a request never waits on the disk for it). */
+export class UsageRecorder {
+  private readonly pending = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: string) {}
+
+  used(id: string, at: Date): void {
+    this.pending.set(id, at.toISOString());
+    this.timer ??= setTimeout(() => this.flush(), 60_000).unref();
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const file = usedFile(this.store);
+    try {
+      const used = { ...(readJson<Record<string, string>>(file) ?? {}), ...Object.fromEntries(this.pending) };
+      this.pending.clear();
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, `${JSON.stringify(used)}\n`, { mode: 0o600 });
+      renameSync(temp, file);
+    } catch {
+      // best effort: "last used" is a convenience, never a reason to fail a request
+    }
+  }
+}
+
+function loadPepper(file: string, create: boolean): Buffer | undefined {
+  if (existsSync(file)) return readFileSync(file);
+  if (!create) return undefined;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const pepper = randomBytes(32);
+  // Exclusive: two `keys create` at once end up with one pepper.
+  try {
+    writeFileSync(file, pepper, { mode: 0o600, flag: 'wx' });
+    return pepper;
+  } catch {
+    return readFileSync(file);
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (!fstatSync(fd).isFile()) return undefined;
+    return JSON.parse(readFileSync(fd, 'utf8')) as T;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function randomId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(12)].map((b) => alphabet[b % 36]).join('');
+}
