@@ -41,7 +41,7 @@ export async function createSigner(auth: AuthConfig, context: SignerContext): Pr
       return createHeadersSigner(headers);
     }
     case 'act-as':
-      return createActAsSigner({ token: await resolve(auth.token, 'token'), user: auth.user, header: auth.header });
+      return createActAsSigner({ token: await resolve(auth.token, 'token'), user: auth.user, header: auth.header, ...(auth.allowDomains ? { allowDomains: auth.allowDomains } : {}) });
     case 'oauth': {
       // Loaded only for OAuth servers: the OAuth client is the largest part and most setups never use it.
       const settings: OAuthClientSettings = {

@@ -1,6 +1,7 @@
 // The signer contract. A scheme turns the upstream request (method, full URL
 // as sent, headers, and the body when it asks for one) into headers to add.
 // Adding a scheme is one file plus tests, registered in ./index.ts.
+import { LOCAL_PRINCIPAL, type Principal } from '../identity/principal.js';
 
 export interface SignInput {
   method: string;
@@ -9,15 +10,30 @@ export interface SignInput {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Present only when the scheme sets `needsBody`. */
   body?: Buffer;
-  /** The acting identity; today always the local user. Team mode will set it per caller. */
+  /** Who the request comes from: the local user, or in team mode the caller the identity step verified. */
   identity: Identity;
 }
 
-export interface Identity {
-  kind: 'local-user';
-}
+/** The caller a request acts for (see src/identity/principal.ts). */
+export type Identity = Principal;
 
-export const LOCAL_USER: Identity = { kind: 'local-user' };
+/** Local mode's one caller. */
+export const LOCAL_USER: Identity = LOCAL_PRINCIPAL;
+
+/**
+ * A signer refusing this request for its caller (an act-as "$caller" server
+ * and a caller it may not act as): answered with `status`, never forwarded.
+ */
+export class CallerRefused extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallerRefused';
+  }
+}
 
 export interface Signer {
   readonly type: string;

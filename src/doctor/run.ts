@@ -21,6 +21,7 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import { localCallersCheck } from './local-callers.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
+import { CALLER } from '../config/team-schema.js';
 import { proxyBase } from '../clients/proxy-url.js';
 import { clientTokenFile } from '../daemon/client-token.js';
 import { readFile } from 'node:fs/promises';
@@ -162,6 +163,12 @@ async function networkChecks(name: string, server: ServerConfig, signer: Signer 
     await signer.prepare?.();
   } catch (error) {
     add(fail(`${name}: token refresh`, error instanceof Error ? error.message : String(error), error instanceof AppError ? error.hint : undefined));
+    return;
+  }
+  if (server.auth.type === 'act-as' && server.auth.user === CALLER) {
+    // No caller here to act as: the clock is read from a plain request, and the token is proved by the first caller.
+    add(skewCheck(name, await upstreamDate(url)));
+    add(warn(`${name}: signed request`, 'not sent: this server acts as each caller (team mode), and doctor has none', 'Send one request through the proxy as a signed-in caller to prove the token.'));
     return;
   }
   // The signed request's answer carries the upstream's Date: no unsigned probe hits the gateway.
