@@ -7,7 +7,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { IdentityMethodConfig } from '../config/team-schema.js';
-import { apiKeyMethod, jwtMethod, proxyAssertionMethod, trustedHeaderMethod, type IdentityMethod } from './methods.js';
+import { apiKeyMethod } from './api-key.js';
+import { jwtMethod } from './jwt.js';
+import type { IdentityMethod } from './method.js';
+import { proxyAssertionMethod } from './proxy-assertion.js';
+import { trustedHeaderMethod } from './trusted-header.js';
 import type { Principal, Refusal } from './principal.js';
 
 export interface IdentityChain {
