@@ -106,13 +106,15 @@ const headersAuth = z
   .strict();
 
 export const DEFAULT_ACT_AS_HEADER = 'X-Glean-ActAs';
+const EMAIL = z.email();
 
 const actAsAuth = z
   .object({
     type: z.literal('act-as').describe('a global service token acting as one user (Glean style)'),
     token: secretReference.describe('reference to the global token, sent as Authorization: Bearer'),
     user: z
-      .union([z.literal(CALLER), z.email()], { error: 'user must be the email of the user to act as, e.g. "me@acme.com", or "$caller" (team mode: the verified caller)' })
+      .string({ error: 'user must be the email of the user to act as, e.g. "me@acme.com"' })
+      .refine((user) => user === CALLER || EMAIL.safeParse(user).success, 'user must be the email of the user to act as, e.g. "me@acme.com"')
       .describe('the acting user; never taken from the agent ("$caller" in team mode: the caller the proxy verified)'),
     allowDomains: z
       .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as "acme.com"'))

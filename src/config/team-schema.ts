@@ -134,3 +134,17 @@ export type JwtIdentityConfig = z.output<typeof jwt>;
 export type ProxyAssertionConfig = z.output<typeof proxyAssertion>;
 export type TrustedHeaderConfig = z.output<typeof trustedHeader>;
 export type ApiKeyIdentityConfig = z.output<typeof apiKey>;
+
+/** The headers the configured identity methods read: team mode never forwards them upstream. */
+export function identityHeaderNames(methods: readonly IdentityMethodConfig[] | undefined): string[] {
+  const names = new Set<string>();
+  for (const method of methods ?? []) {
+    if (method.type === 'apiKey' || method.type === 'jwt') names.add('authorization');
+    else if (method.type === 'proxyAssertion') names.add((method.header ?? ASSERTION_HEADERS[method.provider as keyof typeof ASSERTION_HEADERS]).toLowerCase());
+    else {
+      names.add(method.header.toLowerCase());
+      if (method.groupsHeader) names.add(method.groupsHeader.toLowerCase());
+    }
+  }
+  return [...names];
+}

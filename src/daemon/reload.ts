@@ -6,6 +6,7 @@
 // and those servers are reported as failed.
 import type { CommandContext } from '../cli/context.js';
 import { loadConfig, type FlagValues } from '../config/load.js';
+import { identityHeaderNames } from '../config/team-schema.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -29,7 +30,7 @@ export interface ReloadInput {
 }
 
 /** Settings read once at start: changing them takes a restart. */
-const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout'] as const;
+const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout', 'publicUrl', 'tls'] as const;
 
 /** Returns the config now in force when the reload took, undefined when it was refused. */
 export async function reloadProxy(input: ReloadInput): Promise<Config | undefined> {
@@ -42,6 +43,13 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     logger.error('reload refused: the new config is invalid; the running config stays', { problems });
+    proxy.info.lastReload = { at, ok: false, applied: false, problems };
+    return undefined;
+  }
+  if (next.mode !== current.mode) {
+    // Who may call, and as whom requests go: never switched under callers in flight.
+    const problems = [`mode changed from "${current.mode}" to "${next.mode}": restart the proxy to switch modes`];
+    logger.error('reload refused; the running config stays', { problems });
     proxy.info.lastReload = { at, ok: false, applied: false, problems };
     return undefined;
   }
@@ -111,7 +119,7 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
     if (!reloaded) return { status: 409, body: { server: name, error: { message: 'the reload was refused; see the daemon log' } } };
     input.onReloaded?.(reloaded);
   } else {
-    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics });
+    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity) });
     logger.info('credential read again after login/logout', { server: name, present: Boolean(current.signer) });
   }
   const upstream = proxy.upstreams.get(name);

@@ -12,6 +12,7 @@ import { VERSION } from '../version.js';
 import { AppError } from '../errors.js';
 import { isValidClientToken } from './client-token.js';
 import { onShutdownSignals } from './signals.js';
+import { loadTls } from './tls.js';
 
 export interface RunOptions {
   config: Config;
@@ -20,6 +21,8 @@ export interface RunOptions {
   clientToken?: string;
   /** Where the audit log goes when the config turns it on; the XDG state directory by default. */
   stateDir?: string;
+  /** The environment the command runs in (team mode's key store lives in its XDG state directory). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
@@ -30,6 +33,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
   const metrics = createMetrics();
   const upstreams = await buildUpstreams({ ...options, metrics });
   const audit = await openAudit(options.config, { dir: options.stateDir ?? stateDir(process.env), redactor: options.secrets.redactor, logger: options.logger });
+  const tls = await loadTls(options.config, options.secrets);
   return startProxyServer({
     config: options.config,
     upstreams,
@@ -38,6 +42,8 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     redactor: options.secrets.redactor,
     version: VERSION,
     ...(audit ? { audit } : {}),
+    ...(tls ? { tls } : {}),
+    ...(options.env ? { env: options.env } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
   });
 }

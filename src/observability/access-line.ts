@@ -20,6 +20,10 @@ export interface AccessFields {
   bytesOut: number;
   failure: string | undefined;
   upstreamRequestId: string | undefined;
+  /** Team mode: who the caller is (the verified email), how it proved it, and the API key id when it used one. */
+  caller?: string;
+  callerMethod?: string;
+  keyId?: string;
 }
 
 const q = JSON.stringify;
@@ -39,6 +43,8 @@ export function accessLine(timestamp: string, f: AccessFields): string {
   line += `,"durationMs":${f.durationMs},"bytesIn":${f.bytesIn},"bytesOut":${f.bytesOut}`;
   if (f.failure !== undefined) line += `,"failure":${q(f.failure)}`;
   if (f.upstreamRequestId !== undefined) line += `,"upstreamRequestId":${q(f.upstreamRequestId)}`;
+  if (f.caller !== undefined) line += `,"caller":${q(f.caller)},"callerMethod":${q(f.callerMethod)}`;
+  if (f.keyId !== undefined) line += `,"keyId":${q(f.keyId)}`;
   return `${line}}`;
 }
 

@@ -26,7 +26,11 @@ export interface AuditEntry {
   tool: string;
   /** Who the upstream sees acting: the act-as user, the key id, or the scheme. */
   identity: string;
+  /** The local user, or in team mode the verified caller's email. */
   caller: string;
+  /** Team mode: how the caller proved who it is, and the API key id when it used one. */
+  callerMethod?: string;
+  keyId?: string;
   outcome: string;
   status?: number;
   rpcError?: { code: number; message: string };
@@ -180,6 +184,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         tool: entry.tool,
         identity: entry.identity,
         caller: entry.caller,
+        callerMethod: entry.callerMethod,
+        keyId: entry.keyId,
         outcome: entry.outcome,
         status: entry.status,
         rpcError: entry.rpcError,

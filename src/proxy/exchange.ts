@@ -3,6 +3,7 @@
 // access log, metrics and audit record when it ends. Times are
 // performance.now() milliseconds.
 import type { ClientRequest, OutgoingHttpHeaders } from 'node:http';
+import type { Principal } from '../identity/principal.js';
 import type { RpcPeek } from '../observability/rpc-peek.js';
 import type { Upstream } from './upstreams.js';
 
@@ -14,6 +15,10 @@ export interface Exchange {
   startedAt: number;
   /** Set once the route names a server. */
   upstream?: Upstream;
+  /** Team mode: the caller the identity step verified (local mode: unset, the local user). */
+  principal?: Principal;
+  /** Team mode: records that the caller owns the MCP session the upstream just issued. */
+  claimSession?: (sessionId: string) => void;
   rpc?: RpcPeek;
   /** Body bytes received from the agent. */
   bytesIn: number;

@@ -91,7 +91,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     refreshing.then(
       () => {
         if (res.destroyed) return;
-        Object.assign(exchange.headers, signer.sign({ method: exchange.method, url: exchange.target, headers: exchange.headers as Record<string, string>, identity: LOCAL_USER }));
+        Object.assign(exchange.headers, signer.sign({ method: exchange.method, url: exchange.target, headers: exchange.headers as Record<string, string>, identity: exchange.principal ?? LOCAL_USER }));
         logger.info('retrying after a token refresh', { requestId: exchange.requestId, server: upstream.name });
         forward(req, res, exchange);
       },

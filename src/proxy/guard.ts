@@ -33,6 +33,14 @@ export interface GuardOptions {
   clientToken?: string;
   /** A Unix socket listener: no browser can reach it, so the Host names no network address. */
   socket?: boolean;
+  /** The listener serves HTTPS (team mode's own TLS): its origins are https://. */
+  https?: boolean;
+  /**
+   * Team mode: the URL agents reach the proxy at is a name of this proxy too
+   * (Host and Origin); health and readiness probes (GET /healthz, /readyz)
+   * come from load balancers and orchestrators with any Host.
+   */
+  team?: { publicUrl: string };
 }
 
 export const CLIENT_TOKEN_HEADER = 'x-mcp-proxy-token';
@@ -54,7 +62,13 @@ const FOREIGN_SITES = new Set(['cross-site', 'same-site']);
 
 export function createGuard(boundHost: string, port: number, options: GuardOptions = {}): Guard {
   const hosts = allowedHosts(boundHost, port);
-  const origins = new Set([...hosts].map((h) => `http://${h}`));
+  const origins = new Set([...hosts].map((h) => `${options.https ? 'https' : 'http'}://${h}`));
+  if (options.team) {
+    const url = new URL(options.team.publicUrl);
+    hosts.add(url.host.toLowerCase());
+    origins.add(url.origin.toLowerCase());
+  }
+  const probesFromAnywhere = options.team !== undefined;
   const token = options.clientToken === undefined ? undefined : Buffer.from(options.clientToken);
   return {
     hosts,
@@ -67,8 +81,8 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
         return { status: 400, code: 'DUPLICATE_HOST', message: 'The request has more than one Host header; send exactly one' };
       }
       const host = req.headers.host?.toLowerCase();
-      if (!options.socket && (!host || !hosts.has(host))) {
-        return { status: 403, code: 'FORBIDDEN_HOST', message: `Host "${host ?? ''}" is not this proxy; connect to http://127.0.0.1:${port}` };
+      if (!options.socket && (!host || !hosts.has(host)) && !(probesFromAnywhere && isProbe(req.method, url))) {
+        return { status: 403, code: 'FORBIDDEN_HOST', message: `Host "${host ?? ''}" is not this proxy; connect to ${options.team ? options.team.publicUrl : `http://127.0.0.1:${port}`}` };
       }
       const origin = req.headers.origin;
       if (origin !== undefined && (options.socket || !origins.has(origin.toLowerCase()))) {
@@ -87,6 +101,11 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
       return undefined;
     },
   };
+}
+
+/** A health or readiness probe: answers nothing about upstreams to a caller beyond this machine. */
+function isProbe(method: string | undefined, url: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && (url === '/healthz' || url === '/readyz');
 }
 
 /** Host headers in the raw list, any letter case; per request, so lengths first. */

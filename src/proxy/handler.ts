@@ -1,9 +1,11 @@
 // The request path as a short list of named steps:
-// guard → route → confine → read body → strip → sign → forward (→ relay in forward.ts).
+// guard → route (local routes answer here) → confine → identify (team mode)
+// → read body → strip → sign → forward (→ relay in forward.ts).
 // Each step either hands on or answers the request itself.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
+import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -12,11 +14,15 @@ import { confinedTarget } from './confine.js';
 import type { Exchange, ForwardedExchange } from './exchange.js';
 import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
+import { asRefusal, refusalError, type TeamAccess, type Verdict } from './identify.js';
 import type { LegacySse } from './legacy-sse.js';
-import { RPC, requestIdOf, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { createLocalRoutes, type CredentialReport, type StatusInfo } from './local-routes.js';
 import type { Recorder } from './record.js';
-import { createRouter, type RouteTable } from './routes.js';
-import { credentialState, type Upstream } from './upstreams.js';
+import { createRouter, type Route, type RouteTable } from './routes.js';
+import type { Upstream } from './upstreams.js';
+
+export type { CredentialReport } from './local-routes.js';
 
 export interface HandlerOptions {
   guard: Guard;
@@ -33,21 +39,14 @@ export interface HandlerOptions {
   /** Legacy HTTP+SSE streams and their message endpoints. */
   legacy: LegacySse;
   /** What /statusz reports about this process (read at each request: a reload updates it). */
-  info: { version: string; startedAt: string; lastReload?: unknown };
+  info: StatusInfo;
   /** Takes known secret values out of every answer the proxy writes itself (error messages can quote them). */
   redact?: Redact;
   /** Reads one server's credential again (POST /credentialz, sent by login and logout); absent: not offered. */
   refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
+  /** Team mode: who the caller is (read at each request: a reload may replace it). Absent: local mode. */
+  team?: () => TeamAccess | undefined;
 }
-
-/** What /credentialz answers: the HTTP status and the server's credential state. */
-export interface CredentialReport {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** What /statusz reports: process info, per-server state, the headline counters. */
-type StatusInfo = HandlerOptions['info'];
 
 const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
@@ -64,6 +63,21 @@ export function createHandler(options: HandlerOptions): Handler {
   let upstreams = options.upstreams;
   let route = createRouter(options.routes);
   let maxBodyBytes = options.maxBodyBytes;
+  const team = options.team ?? (() => undefined);
+  const local = createLocalRoutes({
+    upstreams: () => upstreams,
+    isReady: options.isReady,
+    info: options.info,
+    metrics: options.metrics,
+    logger,
+    redact,
+    team,
+    isEndpoint: (path) => {
+      const matched = route(path);
+      return (matched.kind === 'mcp' && matched.suffix === '') || matched.kind === 'legacy-sse';
+    },
+    ...(options.refreshCredential ? { refreshCredential: options.refreshCredential } : {}),
+  });
 
   const handle = function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
@@ -101,22 +115,12 @@ export function createHandler(options: HandlerOptions): Handler {
     }
     switch (matched.kind) {
       case 'healthz':
-        return sendJson(res, 200, { status: 'ok' }, redact);
       case 'readyz':
-        return sendReadiness(res, upstreams, options.isReady(), redact);
       case 'statusz':
-        return sendJson(res, 200, statusOf(upstreams, options.info, options.metrics), redact);
       case 'metrics':
-        return sendMetrics(res, options.metrics, logger);
       case 'credentialz':
-        return credentialz(req, res);
       case 'discovery':
-        return answerError(res, {
-          status: 404,
-          rpcCode: RPC.routeNotFound,
-          code: 'NOT_AN_AUTHORIZATION_SERVER',
-          message: 'mcp-auth-proxy handles authorization itself; agents need no OAuth against it',
-        });
+        return local(matched.kind, req, res, path);
       case 'no-default':
         return answerError(res, {
           status: 404,
@@ -168,39 +172,76 @@ export function createHandler(options: HandlerOptions): Handler {
         }, null, idHeader);
       }
       target = confined;
-    } else if (matched.kind === 'legacy-message') {
-      target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream);
-      if (!target) {
-        return answerError(res, {
-          status: 404,
-          rpcCode: RPC.routeNotFound,
-          code: 'UNKNOWN_SSE_SESSION',
-          server: upstream.name,
-          message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
-          hint: 'Open the SSE stream again to get a new message endpoint',
-        }, null, idHeader);
-      }
     }
 
-    readBody(req, maxBodyBytes, (error, body) => {
-      if (error) {
-        exchange.failure = error instanceof BodyTooLargeError ? 'body-too-large' : 'client-aborted';
-        return refuseBody(res, error, upstream.name, idHeader, redact);
+    const access = team();
+    if (!access) return afterIdentity(undefined);
+    access.identify(req, endpointOf(matched, path)).then(
+      (verdict) => (res.destroyed ? undefined : callerKnown(access, verdict)),
+      (error: unknown) => failRequest(res, logger, error, exchange.requestId),
+    );
+
+    /** Team mode: the verdict of the identity step; a refusal is answered here (slowed after repeated ones), never forwarded. */
+    function callerKnown(access: TeamAccess, verdict: Verdict): void {
+      if ('refusal' in verdict) {
+        exchange.failure = 'caller-refused';
+        const answer = () => {
+          if (res.destroyed) return;
+          answerError(res, refusalError(verdict.refusal, upstream.name), null, { ...idHeader, ...(verdict.challenge ? { 'www-authenticate': verdict.challenge } : {}) });
+        };
+        if (verdict.delayMs === 0) return answer();
+        setTimeout(answer, verdict.delayMs).unref();
+        return;
       }
-      exchange.bytesIn = body.length;
-      exchange.body = body.length > 0 ? body : undefined;
-      options.recorder.inspect(exchange, req, body);
-      const step: DispatchInput = {
-        upstream,
-        body,
-        target: target ?? upstream.base,
-        ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
-      };
-      // Most schemes sign at once; OAuth may first wait for a refresh in progress.
-      const pending = upstream.signer?.prepare?.();
-      if (!pending) return run(step);
-      awaitCredential(pending, step);
-    });
+      const { principal } = verdict;
+      exchange.principal = principal;
+      const session = req.headers['mcp-session-id'];
+      const sessionId = typeof session === 'string' ? session : undefined;
+      const refusal = access.sessionRefusal(upstream.name, sessionId, principal);
+      if (refusal) {
+        exchange.failure = 'caller-refused';
+        return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
+      }
+      if (sessionId !== undefined && method === 'DELETE') res.once('finish', () => access.endSession(upstream.name, sessionId));
+      exchange.claimSession = (id) => access.claimSession(upstream.name, id, principal);
+      afterIdentity(principal);
+    }
+
+    /** The legacy message endpoint (its session belongs to one caller), then the body. */
+    function afterIdentity(principal: Principal | undefined): void {
+      if (matched.kind === 'legacy-message') {
+        target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
+        if (!target) {
+          return answerError(res, {
+            status: 404,
+            rpcCode: RPC.routeNotFound,
+            code: 'UNKNOWN_SSE_SESSION',
+            server: upstream.name,
+            message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
+            hint: 'Open the SSE stream again to get a new message endpoint',
+          }, null, idHeader);
+        }
+      }
+      readBody(req, maxBodyBytes, (error, body) => {
+        if (error) {
+          exchange.failure = error instanceof BodyTooLargeError ? 'body-too-large' : 'client-aborted';
+          return refuseBody(res, error, upstream.name, idHeader, redact);
+        }
+        exchange.bytesIn = body.length;
+        exchange.body = body.length > 0 ? body : undefined;
+        options.recorder.inspect(exchange, req, body);
+        const step: DispatchInput = {
+          upstream,
+          body,
+          target: target ?? upstream.base,
+          ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
+        };
+        // Most schemes sign at once; OAuth may first wait for a refresh in progress.
+        const pending = upstream.signer?.prepare?.();
+        if (!pending) return run(step);
+        awaitCredential(pending, step);
+      });
+    }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */
     function awaitCredential(pending: Promise<void>, step: DispatchInput): void {
@@ -254,31 +295,6 @@ export function createHandler(options: HandlerOptions): Handler {
       }
     }
   } as Handler;
-  /** POST {"server": NAME}: the credential of that server is read again; its new state is the answer. */
-  function credentialz(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method !== 'POST') {
-      return answerError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', message: '/credentialz takes POST only' }, null, { allow: 'POST' });
-    }
-    readBody(req, 4096, (error, body) => {
-      if (error) return refuseBody(res, error, 'credentialz', {}, redact);
-      let server: unknown;
-      try {
-        server = (JSON.parse(body.toString('utf8')) as { server?: unknown }).server;
-      } catch {
-        server = undefined;
-      }
-      if (typeof server !== 'string') {
-        return answerError(res, { status: 400, rpcCode: RPC.invalidRequest, code: 'BAD_REQUEST', message: 'send {"server": "<name>"}' });
-      }
-      const pending = options.refreshCredential?.(server);
-      if (!pending) return answerError(res, { status: 501, rpcCode: RPC.routeNotFound, code: 'NOT_OFFERED', message: 'this proxy does not re-read credentials on request; restart it' });
-      pending.then(
-        (report) => sendJson(res, report.status, report.body, redact),
-        (failure: unknown) => failRequest(res, logger, failure),
-      );
-    });
-  }
-
   handle.update = (next, routes, bodyLimit) => {
     upstreams = next;
     route = createRouter(routes);
@@ -306,11 +322,17 @@ export function createHandler(options: HandlerOptions): Handler {
         method,
         url: target,
         headers: headers as Record<string, string>,
-        identity: LOCAL_USER,
+        identity: exchange.principal ?? LOCAL_USER,
         ...(upstream.signer.needsBody ? { body } : {}),
       });
       for (const name in signed) headers[name] = signed[name];
     } catch (error) {
+      const refusal = asRefusal(error);
+      if (refusal) {
+        // A server that acts as its caller refused this one (not signed in, or outside allowDomains): never forwarded.
+        exchange.failure = 'caller-refused';
+        return answerError(res, refusalError(refusal, server), requestIdOf(body), { [REQUEST_ID_HEADER]: exchange.requestId });
+      }
       exchange.failure = 'cannot-sign';
       options.metrics.signingFailure(server);
       answerError(res, {
@@ -389,50 +411,9 @@ function refuseBody(res: ServerResponse, error: Error, server: string, headers: 
   );
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown, redact: Redact): void {
-  sendOwnAnswer(res, status, { 'content-type': 'application/json', 'cache-control': 'no-store' }, redact(JSON.stringify(value)));
-}
-
-/** For `mcp-auth-proxy status`: per server, where it goes and how it went; never a secret. */
-function statusOf(upstreams: Map<string, Upstream>, info: StatusInfo, metrics: ProxyMetrics) {
-  const counters = metrics.headline();
-  const servers: Record<string, unknown> = {};
-  for (const [name, upstream] of upstreams) {
-    servers[name] = {
-      upstream: upstream.base.href,
-      auth: upstream.config.auth.type,
-      credential: upstream.signer ? 'present' : 'missing',
-      ...(credentialDetails(upstream)),
-      ...(upstream.credentialError ? { credentialError: { code: upstream.credentialError.code, message: upstream.credentialError.message, hint: upstream.credentialError.hint } } : {}),
-      last: upstream.last ?? null,
-      ...(counters[name] ? { counters: counters[name] } : {}),
-    };
-  }
-  return { status: 'running', pid: process.pid, ...info, uptimeSeconds: Math.round((Date.now() - Date.parse(info.startedAt)) / 1000), servers };
-}
-
-/** Scheme details such as OAuth expiry and last refresh. */
-function credentialDetails(upstream: Upstream): Record<string, unknown> {
-  const details = upstream.signer?.state?.().details;
-  return details ? { [upstream.config.auth.type]: details } : {};
-}
-
-function sendMetrics(res: ServerResponse, metrics: ProxyMetrics, logger: Logger): void {
-  metrics.render().then(
-    ({ contentType, body }) => {
-      sendOwnAnswer(res, 200, { 'content-type': contentType, 'cache-control': 'no-store' }, body);
-    },
-    (error: unknown) => failRequest(res, logger, error),
-  );
-}
-
-function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean, redact: Redact): void {
-  const servers: Record<string, { ready: boolean; reason?: string }> = {};
-  let ready = accepting && upstreams.size > 0;
-  for (const [name, upstream] of upstreams) {
-    const state = credentialState(upstream);
-    servers[name] = state.ready ? { ready: true } : { ready: false, reason: state.reason ?? 'no credential' };
-    if (!state.ready) ready = false;
-  }
-  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', accepting, servers }, redact);
+/** The local path of the MCP endpoint a request is for (e.g. /glean/mcp): the resource a caller's token names. */
+function endpointOf(matched: Extract<Route, { kind: 'mcp' | 'legacy-sse' | 'legacy-message' }>, path: string): string {
+  if (matched.kind === 'mcp') return path.slice(0, path.length - matched.suffix.length);
+  if (matched.kind === 'legacy-sse') return path;
+  return `${path.slice(0, path.length - 'messages'.length)}sse`;
 }

@@ -19,6 +19,8 @@ export type Redact = (text: string) => string;
 const unchanged: Redact = (text) => text;
 
 export const RPC = {
+  /** Team mode: the caller did not prove who it is. */
+  unauthenticated: -32001,
   routeNotFound: -32601,
   invalidRequest: -32600,
   upstreamUnreachable: -32002,

@@ -9,6 +9,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { LOCAL_USER } from '../auth/scheme.js';
+import { asRefusal, refusalError } from './identify.js';
 import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import { pathProblem } from './confine.js';
@@ -37,14 +38,14 @@ export interface LegacySseOptions {
 export interface LegacySse {
   /** Serves the agent's GET /{server}/sse; `prefix` is the local path before /sse ("" or "/name"). */
   open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void;
-  /** The upstream message URL behind a session token, if the stream that issued it is still open. */
-  target(token: string | null, upstream: Upstream): URL | undefined;
+  /** The upstream message URL behind a session token, if the stream that issued it is still open (and, in team mode, was opened by `caller`). */
+  target(token: string | null, upstream: Upstream, caller?: string): URL | undefined;
 }
 
 export function createLegacySse(options: LegacySseOptions): LegacySse {
   const { logger } = options;
   const answerError = (res: ServerResponse, error: ProxyErrorBody, id?: unknown, headers?: Record<string, string>) => sendProxyError(res, error, id, headers, options.redact);
-  const sessions = new Map<string, { upstream: string; url: URL }>();
+  const sessions = new Map<string, { upstream: string; url: URL; owner: string | undefined }>();
 
   function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void {
     if (!upstream.signer) return;
@@ -70,7 +71,14 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         [REQUEST_ID_HEADER]: requestId,
         ...(typeof lastEventId === 'string' ? { 'last-event-id': lastEventId } : {}),
       };
-      Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: LOCAL_USER }));
+      try {
+        Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: exchange.principal ?? LOCAL_USER }));
+      } catch (error) {
+        const refusal = asRefusal(error);
+        if (!refusal) throw error;
+        exchange.failure = 'caller-refused';
+        return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
+      }
       const client = upstream.base.protocol === 'https:' ? https : http;
       const sent = client.request(upstream.base, { method: 'GET', headers, agent: upstream.agent });
       request = sent;
@@ -189,7 +197,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
           // A new endpoint replaces the old one: earlier tokens of this stream stop working.
           for (const old of tokens.splice(0)) sessions.delete(old);
           const token = randomBytes(16).toString('hex');
-          sessions.set(token, { upstream: upstream.name, url });
+          sessions.set(token, { upstream: upstream.name, url, owner: exchange.principal?.user });
           tokens.push(token);
           write(serialize({ ...event, data: `${prefix}/messages?session=${token}` }));
         },
@@ -236,10 +244,11 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
 
   return {
     open,
-    target(token, upstream) {
+    target(token, upstream, caller) {
       const session = token ? sessions.get(token) : undefined;
       // After a reload the server may point elsewhere: a session is only good for the origin that issued it.
-      return session && session.upstream === upstream.name && session.url.origin === upstream.base.origin ? session.url : undefined;
+      // In team mode, only for the caller whose stream it is: anyone else is told it does not exist.
+      return session && session.upstream === upstream.name && session.url.origin === upstream.base.origin && session.owner === caller ? session.url : undefined;
     },
   };
 }

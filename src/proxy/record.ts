@@ -4,6 +4,7 @@
 // (2026-07-28), else from the body; the audit always reads the body, since a
 // header is only the agent's word for what the body says.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CALLER } from '../config/team-schema.js';
 import { accessLine, isoNow } from '../observability/access-line.js';
 import type { AuditEntry, AuditLog } from '../observability/audit.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -101,6 +102,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
           bytesOut: bytesOutOf(exchange, res),
           failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
           upstreamRequestId: exchange.upstreamRequestId,
+          ...(exchange.principal ? { caller: exchange.principal.user, callerMethod: exchange.principal.method, ...(exchange.principal.keyId ? { keyId: exchange.principal.keyId } : {}) } : {}),
         }),
       );
       metrics.request(server ?? '(none)', rpcMethod, status, ttfb === undefined ? undefined : ttfb / 1000, exchange.method === 'GET' ? undefined : total / 1000);
@@ -151,8 +153,9 @@ function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: Upst
   const base = {
     requestId: exchange.requestId,
     server: upstream.name,
-    identity: identityOf(upstream),
-    caller: 'local-user',
+    identity: identityOf(upstream, exchange.principal?.user),
+    caller: exchange.principal?.user ?? 'local-user',
+    ...(exchange.principal ? { callerMethod: exchange.principal.method, ...(exchange.principal.keyId ? { keyId: exchange.principal.keyId } : {}) } : {}),
     ...(status === undefined ? {} : { status }),
     durationMs: ms(totalMs),
   };
@@ -172,10 +175,10 @@ function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: Upst
   log.recordAll(call ? [entry(call, 0, body.length)][Symbol.iterator]() : batchEntries());
 }
 
-/** Who the upstream sees acting: the act-as user, or the key id; other schemes name themselves. */
-export function identityOf(upstream: Upstream): string {
+/** Who the upstream sees acting: the act-as user (the caller, for "$caller"), or the key id; other schemes name themselves. */
+export function identityOf(upstream: Upstream, caller?: string): string {
   const auth = upstream.config.auth;
-  if (auth.type === 'act-as') return auth.user;
+  if (auth.type === 'act-as') return auth.user === CALLER && caller !== undefined ? caller : auth.user;
   if (auth.type === 'hmac') return auth.keyId;
   return auth.type;
 }

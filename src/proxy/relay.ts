@@ -94,6 +94,10 @@ export function createRelay(options: RelayOptions): Relay {
     const theirs = headers[REQUEST_ID_HEADER];
     if (theirs !== undefined && theirs !== exchange.requestId) exchange.upstreamRequestId = String(theirs);
     headers[REQUEST_ID_HEADER] = exchange.requestId;
+    if (exchange.claimSession && status < 400) {
+      const session = headers['mcp-session-id'];
+      if (typeof session === 'string') exchange.claimSession(session);
+    }
     if (refused) {
       metrics.credentialRejected(upstream.name, status);
       logger.warn('upstream refused the credential', {

@@ -6,6 +6,7 @@
 import { chmod, lstat, rm } from 'node:fs/promises';
 import net from 'node:net';
 import http, { type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatHostPort, parseListenAddress } from '../config/listen-address.js';
 import type { Config } from '../config/schema.js';
@@ -14,8 +15,10 @@ import { infoLineWriter, type Logger } from '../observability/logger.js';
 import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import type { Redactor } from '../observability/redact.js';
 import { createForwarder } from './forward.js';
+import type { TlsMaterial } from '../daemon/tls.js';
 import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
+import { createTeamAccess, type TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
@@ -33,6 +36,10 @@ export interface ProxyServerOptions {
   metrics?: ProxyMetrics;
   /** The secrets' redactor: every answer the proxy writes itself goes through it. */
   redactor?: Redactor;
+  /** Team mode's HTTPS certificate and key (config `tls`, loaded by src/daemon/tls.ts). */
+  tls?: TlsMaterial;
+  /** Where team mode's key store is by default (the XDG state directory). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningProxy {
@@ -101,16 +108,27 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
   const connections = new Set<Socket>();
-  const tcp = createListener(config, connections);
+  const tcp = createListener(config, connections, options.tls);
   await listenTcp(tcp, address.host, address.port);
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact };
-  const token = options.clientToken === undefined ? {} : { clientToken: options.clientToken };
-  const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, token) })];
+  const scheme = options.tls ? 'https' : 'http';
+  const listenUrl = `${scheme}://${formatHostPort(address.host, bound.port)}`;
+  // Team mode: callers prove who they are; rebuilt when a reload changes the identity methods or trusted proxies.
+  let team: TeamAccess | undefined;
+  const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
+  team = buildTeam(config);
+  let teamConfig = config;
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
+  const guardOptions = {
+    ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
+    ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
+    ...(options.tls ? { https: true } : {}),
+  };
+  const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, guardOptions) })];
   serve(tcp, handlers[0] as Handler, logger);
   const servers = [tcp];
   let socketIno: number | undefined;
@@ -124,12 +142,12 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       throw error;
     }
     socketIno = (await lstat(config.socket)).ino;
-    const handler = createHandler({ ...shared, guard: createGuard(address.host, bound.port, { ...token, socket: true }) });
+    const handler = createHandler({ ...shared, guard: createGuard(address.host, bound.port, { ...guardOptions, socket: true }) });
     handlers.push(handler);
     serve(unix, handler, logger);
     servers.push(unix);
   }
-  const url = `http://${formatHostPort(address.host, bound.port)}`;
+  const url = listenUrl;
 
   // A replaced audit log stays open a while for tool calls still in flight (they recorded to it at their start).
   const closingAudits = new Set<Audit>();
@@ -178,6 +196,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       clearInterval(sweep);
       clearTimeout(force);
       for (const old of [...retired, upstreams]) destroyUpstreams(old);
+      team?.close();
       // Lines of requests that finished while draining are in the queue: write them out.
       await Promise.all([...closingAudits, audit].map((a) => a?.log.close()));
       // Only our own socket: the inode bound at start, not whatever replaced it since.
@@ -209,6 +228,13 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     },
     reload(next, nextUpstreams, nextAudit) {
       if (audit && audit !== nextAudit) retireAudit(audit);
+      if (team && (JSON.stringify(next.identity) !== JSON.stringify(teamConfig.identity) || JSON.stringify(next.trustedProxies) !== JSON.stringify(teamConfig.trustedProxies))) {
+        // New identity methods for new requests; the sessions' owners carry over.
+        const old = team;
+        team = buildTeam(next);
+        old.close();
+        teamConfig = next;
+      }
       audit = nextAudit;
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
@@ -236,16 +262,18 @@ function busy(socket: Socket): boolean {
   return (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
 }
 
-function createListener(config: Config, connections: Set<Socket>): http.Server {
+function createListener(config: Config, connections: Set<Socket>, tls?: TlsMaterial): http.Server {
   // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by default):
   // check often enough that a slow-loris connection goes at about headersTimeout, not 30 s later.
   const checkEvery = Math.max(100, Math.min(5_000, Math.floor(config.headersTimeout / 4)));
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: checkEvery });
+  const settings = { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: checkEvery };
+  // https.Server is an http.Server underneath (same request events and timeouts); TLS 1.2 at least.
+  const server: http.Server = tls ? https.createServer({ ...settings, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }) : http.createServer(settings);
   server.headersTimeout = config.headersTimeout;
   server.requestTimeout = Math.max(config.headersTimeout, 30_000);
   server.keepAliveTimeout = config.idleTimeout;
   server.maxConnections = config.maxConnections;
-  server.on('connection', (socket: Socket) => {
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });

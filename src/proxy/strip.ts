@@ -56,6 +56,7 @@ export const IDENTITY_HEADERS = [
   'x-ssl-client-cert',
   'x-ssl-client-verify',
   'x-ssl-client-dn',
+  'x-pomerium-jwt-assertion',
 ] as const;
 
 /** Rewrites of the target or method that some servers and frameworks honour over the request line. */

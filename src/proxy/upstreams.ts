@@ -9,6 +9,7 @@ import type { Config, ServerConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
+import { identityHeaderNames } from '../config/team-schema.js';
 import { isSecretReference } from '../secrets/reference.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { createStripper } from './strip.js';
@@ -81,14 +82,14 @@ async function buildUpstream(name: string, server: ServerConfig, options: BuildO
     credentialHeaders: [],
     strip: (headers) => headers,
   };
-  Object.assign(upstream, await resolveCredential(name, server, options));
+  Object.assign(upstream, await resolveCredential(name, server, { ...options, identityHeaders: identityHeaderNames(options.config.identity) }));
   return upstream;
 }
 
 /** What a server's auth resolves to: its signer, static headers and strip step, or why it has none. */
 type CredentialParts = Pick<Upstream, 'signer' | 'credentialError' | 'staticHeaders' | 'credentialHeaders' | 'strip'>;
 
-async function resolveCredential(name: string, server: ServerConfig, options: Omit<BuildOptions, 'config'>): Promise<CredentialParts> {
+async function resolveCredential(name: string, server: ServerConfig, options: Omit<BuildOptions, 'config'> & { identityHeaders: readonly string[] }): Promise<CredentialParts> {
   try {
     const staticHeaders = await resolveStaticHeaders(name, server, options.secrets);
     const kept = reusableSigner(options.previous?.get(name), server);
@@ -107,7 +108,7 @@ async function resolveCredential(name: string, server: ServerConfig, options: Om
       staticHeaders,
       credentialHeaders: [...new Set([...signer.headerNames, ...secretStatic])],
       // An agent's copy of any header the proxy sets goes, in every spelling; the proxy's own is set after the strip.
-      strip: createStripper([...signer.headerNames, ...Object.keys(staticHeaders)]),
+      strip: createStripper([...signer.headerNames, ...Object.keys(staticHeaders), ...options.identityHeaders]),
     };
   } catch (error) {
     const credentialError = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
@@ -117,7 +118,7 @@ async function resolveCredential(name: string, server: ServerConfig, options: Om
       error: credentialError.message,
       hint: credentialError.hint,
     });
-    return { signer: undefined, credentialError, staticHeaders: {}, credentialHeaders: [], strip: createStripper() };
+    return { signer: undefined, credentialError, staticHeaders: {}, credentialHeaders: [], strip: createStripper(options.identityHeaders) };
   }
 }
 
@@ -133,8 +134,8 @@ function reusableSigner(before: Upstream | undefined, server: ServerConfig): Sig
  * 503 that names the fix when it is gone. The old signer stops its timers; an
  * OAuth token it held in memory is not sent again.
  */
-export async function refreshCredential(upstream: Upstream, server: ServerConfig, options: Omit<BuildOptions, 'config' | 'previous'>): Promise<void> {
-  const parts = await resolveCredential(upstream.name, server, options);
+export async function refreshCredential(upstream: Upstream, server: ServerConfig, options: Omit<BuildOptions, 'config' | 'previous'> & { identityHeaders?: readonly string[] }): Promise<void> {
+  const parts = await resolveCredential(upstream.name, server, { ...options, identityHeaders: options.identityHeaders ?? [] });
   const old = upstream.signer;
   Object.assign(upstream, parts, { config: server });
   if (old !== parts.signer) old?.close?.();

@@ -70,16 +70,18 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   const sources = loaded.layers.filter((l) => l.found).map((l) => (l.file ? `${l.kind} ${l.file}` : l.kind));
   logger.info('config loaded', { sources: sources.length ? sources : ['defaults only'] });
   const host = parseListenAddress(config.listen)?.host ?? '127.0.0.1';
-  if (!isLoopbackHost(host)) {
+  if (config.mode === 'team') {
+    logger.info('team mode: every caller proves who it is, and servers with "$caller" act as that caller', { identity: (config.identity ?? []).map((m) => m.type), publicUrl: config.publicUrl });
+  } else if (!isLoopbackHost(host)) {
     logger.warn('listening on a non-loopback address: anyone who can reach it can use your credentials', { listen: config.listen });
   }
   const openSecrets = () =>
     openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
   if (tokenNote) logger.warn(tokenNote, { file: clientTokenFile(ctx.env) });
-  if (!config.clientToken) {
+  if (!config.clientToken && config.mode !== 'team') {
     logger.info('any local program can use this proxy; set "clientToken": true to require a per-install token (see SECURITY in the README)');
   }
-  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), ...(token ? { clientToken: token } : {}) });
+  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), env: ctx.env, ...(token ? { clientToken: token } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   // The start time /statusz reports, so stop and status can tell this process from one that got its pid later;
@@ -90,8 +92,9 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
     url: proxy.url,
     servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
   });
-  print(ctx, `mcp-auth-proxy listening on ${proxy.url}`);
-  for (const name of proxy.upstreams.keys()) print(ctx, `  ${proxy.url}/${name}/mcp`);
+  print(ctx, `mcp-auth-proxy listening on ${proxy.url}${config.mode === 'team' ? ' (team mode)' : ''}`);
+  const agentsUse = config.mode === 'team' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : proxy.url;
+  for (const name of proxy.upstreams.keys()) print(ctx, `  ${agentsUse}/${name}/mcp`);
   const reloadInput = () => ({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env), onReloaded: (next: typeof config) => void (config = next) });
   const reload = () => reloadProxy(reloadInput()).then((next) => void (next && (config = next)));
   // login and logout tell the daemon which server's credential changed: no reload needed for that.

@@ -1,0 +1,167 @@
+// Team mode's identify step, between confine and reading the body: the
+// identity chain names the caller (the principal rides on the Exchange and
+// the signer acts as it) or the request is refused here, never forwarded.
+// A 401 points at this proxy's protected resource metadata (RFC 9728), which
+// names the company identity provider, so an agent that does MCP
+// authorization by itself signs its user in there. An MCP session belongs
+// to the caller who opened it: another caller presenting its id is refused.
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { addressList, type JwtIdentityConfig } from '../config/team-schema.js';
+import { createIdentityChain, type IdentityChain } from '../identity/chain.js';
+import type { Principal, Refusal } from '../identity/principal.js';
+import { CallerRefused } from '../auth/scheme.js';
+import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
+
+export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
+
+export type Verdict = { principal: Principal } | { refusal: Refusal; delayMs: number; challenge: string | undefined };
+
+export interface TeamAccess {
+  /** The URL agents reach the proxy at, without a trailing slash. */
+  readonly publicBase: string;
+  /** Headers the identity methods read: never forwarded upstream. */
+  readonly identityHeaders: readonly string[];
+  /** Names the caller of a request to the MCP endpoint at local path `endpoint` (e.g. /glean/mcp), or refuses it. */
+  identify(req: IncomingMessage, endpoint: string): Promise<Verdict>;
+  /** The protected resource metadata served at `path`, when it is one of this proxy's (a jwt method is configured). */
+  metadata(path: string, isEndpoint: (endpoint: string) => boolean): Record<string, unknown> | undefined;
+  /** Whether the request comes from this machine (by the address believed: a trusted proxy's X-Forwarded-For counts). */
+  isLocal(req: IncomingMessage): boolean;
+  /** Refuses a request that presents an MCP session another caller opened; records the owner of a new one. */
+  sessionRefusal(server: string, sessionId: string | undefined, principal: Principal): Refusal | undefined;
+  claimSession(server: string, sessionId: string, principal: Principal): void;
+  endSession(server: string, sessionId: string): void;
+  /** Who owns each MCP session (server and session id → user): kept across a reload. */
+  readonly sessions: Map<string, string>;
+  /** The identity methods and what they depend on, for status and doctor. */
+  describe(): Promise<Array<{ type: string; ok: boolean; detail: string }>>;
+  close(): void;
+}
+
+export interface TeamAccessOptions {
+  config: Config;
+  /** The listener's own URL, when no publicUrl is configured (team mode on loopback). */
+  listenUrl: string;
+  env: NodeJS.ProcessEnv;
+  onResult?: (method: string, result: 'ok' | 'refused') => void;
+  /** The session owners of the access this one replaces (a reload). */
+  sessions?: Map<string, string>;
+}
+
+/** MCP sessions remembered per proxy at most: the oldest are forgotten first (the upstream expires them too). */
+const MAX_SESSIONS = 100_000;
+
+export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
+  const { config } = options;
+  const publicUrl = new URL(config.publicUrl ?? options.listenUrl);
+  const publicBase = publicUrl.href.replace(/\/+$/, '');
+  const publicPath = publicUrl.pathname.replace(/\/+$/, '');
+  const chain: IdentityChain = createIdentityChain({
+    methods: config.identity ?? [],
+    env: options.env,
+    ...(config.trustedProxies ? { trustedProxies: addressList(config.trustedProxies) } : {}),
+    ...(options.onResult ? { onResult: options.onResult } : {}),
+  });
+  const jwts = (config.identity ?? []).filter((m): m is JwtIdentityConfig => m.type === 'jwt');
+  const scopes = [...new Set(jwts.flatMap((m) => m.scopes ?? []))];
+  const metadataUrl = (endpoint: string) => `${publicUrl.origin}${METADATA_PREFIX}${publicPath}${endpoint}`;
+  /** Who owns each MCP session, by server and session id (insertion order: oldest first). */
+  const sessions = options.sessions ?? new Map<string, string>();
+
+  const challenge = (endpoint: string, refusal: Refusal, presented: boolean): string | undefined => {
+    if (refusal.status !== 401) return undefined;
+    const parts = jwts.length > 0 ? [`resource_metadata="${metadataUrl(endpoint)}"`] : ['realm="mcp-auth-proxy"'];
+    if (scopes.length > 0) parts.push(`scope="${scopes.join(' ')}"`);
+    // A token was sent and refused: say so (RFC 6750), so the agent signs in again instead of retrying it.
+    if (presented) parts.push('error="invalid_token"', `error_description="${quotable(refusal.message)}"`);
+    return `Bearer ${parts.join(', ')}`;
+  };
+
+  return {
+    publicBase,
+    sessions,
+    identityHeaders: chain.headers,
+    async identify(req, endpoint) {
+      const resources = [publicBase + endpoint, publicBase, `${publicBase}/`];
+      const verdict = await chain.authenticate(req, resources);
+      if ('principal' in verdict) return verdict;
+      const presented = verdict.refusal.code !== 'CALLER_UNKNOWN';
+      return { ...verdict, challenge: challenge(endpoint, verdict.refusal, presented) };
+    },
+    metadata(path, isEndpoint) {
+      if (jwts.length === 0 || !path.startsWith(METADATA_PREFIX)) return undefined;
+      let endpoint = path.slice(METADATA_PREFIX.length);
+      if (endpoint !== '' && !endpoint.startsWith('/')) return undefined;
+      if (publicPath !== '' && endpoint.startsWith(`${publicPath}/`)) endpoint = endpoint.slice(publicPath.length);
+      if (endpoint !== '' && !isEndpoint(endpoint)) return undefined;
+      return {
+        resource: publicBase + endpoint,
+        authorization_servers: [...new Set(jwts.map((m) => m.issuer))],
+        bearer_methods_supported: ['header'],
+        ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
+        resource_name: 'mcp-auth-proxy',
+      };
+    },
+    isLocal(req) {
+      return isLoopbackAddress(chain.clientAddress(req));
+    },
+    sessionRefusal(server, sessionId, principal) {
+      if (sessionId === undefined) return undefined;
+      const owner = sessions.get(`${server}\n${sessionId}`);
+      if (owner === undefined || owner === principal.user) return undefined;
+      return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
+    },
+    claimSession(server, sessionId, principal) {
+      const key = `${server}\n${sessionId}`;
+      if (sessions.has(key)) return;
+      if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+      sessions.set(key, principal.user);
+    },
+    endSession(server, sessionId) {
+      sessions.delete(`${server}\n${sessionId}`);
+    },
+    async describe() {
+      return Promise.all(
+        chain.methods.map(async (method) => {
+          const checked = method.check ? await method.check() : { ok: true, detail: describeMethod(method.type, config) };
+          return { type: method.type, ...checked };
+        }),
+      );
+    },
+    close: () => chain.close(),
+  };
+}
+
+/** The JSON-RPC error for a refused caller (the identity step, or a signer that acts as the caller). */
+export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
+  return {
+    status: refusal.status,
+    rpcCode: refusal.status === 401 ? RPC.unauthenticated : RPC.forbidden,
+    code: refusal.code,
+    message: refusal.message,
+    ...(server ? { server } : {}),
+  };
+}
+
+/** A signer's refusal to act as this caller, as a Refusal; undefined for any other error. */
+export function asRefusal(error: unknown): Refusal | undefined {
+  return error instanceof CallerRefused ? { status: error.status, code: error.code, message: error.message } : undefined;
+}
+
+function describeMethod(type: string, config: Config): string {
+  if (type === 'trustedHeader') return `believed from ${config.trustedProxies?.join(', ') ?? 'no address'}`;
+  return 'configured';
+}
+
+function isLoopbackAddress(address: string): boolean {
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(plain) === 4) return plain.startsWith('127.');
+  return plain === '::1';
+}
+
+/** A text safe inside a quoted-string of an HTTP header. */
+function quotable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, ' ').replace(/["\\]/g, "'");
+}
