@@ -2,7 +2,7 @@
 // guard → route → confine → read body → strip → sign → forward (→ relay in forward.ts).
 // Each step either hands on or answers the request itself.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { LOCAL_USER } from '../auth/scheme.js';
+import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -301,18 +301,12 @@ export function createHandler(options: HandlerOptions): Handler {
     headers.host = target.host;
     headers[REQUEST_ID_HEADER] = exchange.requestId;
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
-    try {
-      const signed = upstream.signer.sign({
-        method,
-        url: target,
-        headers: headers as Record<string, string>,
-        identity: LOCAL_USER,
-        ...(upstream.signer.needsBody ? { body } : {}),
-      });
-      for (const name in signed) headers[name] = signed[name];
-    } catch (error) {
+    exchange.target = target;
+    exchange.headers = headers;
+    const cannotSign = (error: unknown) => {
       exchange.failure = 'cannot-sign';
       options.metrics.signingFailure(server);
+      if (error instanceof AppError && error.code !== 'BAD_PATH') return noCredential(res, exchange, error, redact);
       answerError(res, {
         status: 400,
         rpcCode: RPC.invalidRequest,
@@ -320,11 +314,29 @@ export function createHandler(options: HandlerOptions): Handler {
         server,
         message: error instanceof Error ? error.message : String(error),
       }, requestIdOf(body), { [REQUEST_ID_HEADER]: exchange.requestId });
-      return;
+    };
+    let signed: ReturnType<Signer['sign']>;
+    try {
+      signed = upstream.signer.sign({
+        method,
+        url: target,
+        headers: headers as Record<string, string>,
+        identity: LOCAL_USER,
+        ...(upstream.signer.needsBody ? { body } : {}),
+      });
+    } catch (error) {
+      return cannotSign(error);
     }
-    exchange.target = target;
-    exchange.headers = headers;
-    forwarder.forward(req, res, exchange as ForwardedExchange);
+    if (signedNow(signed)) {
+      for (const name in signed) headers[name] = signed[name];
+      return forwarder.forward(req, res, exchange as ForwardedExchange);
+    }
+    // SigV4's library signs asynchronously: the request goes once its headers are in.
+    signed.then((later) => {
+      if (res.destroyed) return;
+      for (const name in later) headers[name] = later[name];
+      forwarder.forward(req, res, exchange as ForwardedExchange);
+    }, cannotSign);
   }
 }
 
