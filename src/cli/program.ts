@@ -224,6 +224,28 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
     .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
 
+  const service = program
+    .command('service')
+    .description('Run the daemon as a per-user service that starts at login and after a crash (systemd user unit, macOS LaunchAgent, Windows logon task); no root');
+  service
+    .command('install')
+    .description('Install and start the service (again: unchanged, still running)')
+    .addOption(configOption())
+    .option('--socket', 'systemd: also a socket unit, so the daemon starts on the first agent connection')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', example(['mcp-auth-proxy service install', 'mcp-auth-proxy service install --socket', 'mcp-auth-proxy service install --config ~/team.json']))
+    .action(async (options) => (await import('./commands/service.js')).serviceInstall(ctx, options));
+  service
+    .command('uninstall')
+    .description('Stop and remove the service (nothing installed: nothing to do)')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/service.js')).serviceUninstall(ctx, options));
+  service
+    .command('status')
+    .description('Whether the service is installed, enabled and running')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/service.js')).serviceStatusCommand(ctx, options));
+
   program
     .command('completion')
     .addArgument(new Argument('[shell]', 'the shell').choices(['bash', 'zsh', 'fish']))

@@ -20,6 +20,8 @@ export interface RunOptions {
   clientToken?: string;
   /** Where the audit log goes when the config turns it on; the XDG state directory by default. */
   stateDir?: string;
+  /** The listening socket systemd passed (socket activation), served instead of binding `listen`. */
+  listenFd?: number;
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
@@ -39,6 +41,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     version: VERSION,
     ...(audit ? { audit } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
+    ...(options.listenFd !== undefined ? { listenFd: options.listenFd } : {}),
   });
 }
 

@@ -48,7 +48,7 @@ test('bash: commands, options, option values and server names complete', () => {
 
 test('every command in --help is completed, and nothing that is not one', async () => {
   const help = await runCli(['--help'], { env });
-  const listed = [...help.stdout.matchAll(/^ {2}([a-z-]+)(?: \[options\]| <| \[|$)/gm)].map((m) => m[1]).filter((name) => name !== 'help');
+  const listed = [...help.stdout.matchAll(/^ {2}([a-z-]+)(?: \[options\]| <| \[| {2,}|$)/gm)].map((m) => m[1]).filter((name) => name !== 'help');
   expect(listed.length).toBeGreaterThan(10);
   expect(bashComplete(['mcp-auth-proxy', ''])).toEqual([...listed, '--help', '--version'].sort());
 });
