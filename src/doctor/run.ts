@@ -21,6 +21,8 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import { localCallersCheck } from './local-callers.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
+import { schemeChecks } from './scheme-checks.js';
+import { serviceChecks } from './service.js';
 import { proxyBase } from '../clients/proxy-url.js';
 import { clientTokenFile } from '../daemon/client-token.js';
 import { readFile } from 'node:fs/promises';
@@ -78,7 +80,15 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 
   const secrets = openResolver(options.env, options.redactor);
   for (const [name, server] of Object.entries(config.servers)) {
-    const signer = await credentialCheck(name, server, secrets, add);
+    let signer = await credentialCheck(name, server, secrets, add);
+    if (signer) {
+      const extra = await schemeChecks(name, server, signer);
+      for (const result of extra) add(result);
+      if (extra.some((r) => r.status === 'fail')) {
+        signer.close?.();
+        signer = undefined;
+      }
+    }
     try {
       await networkChecks(name, server, signer, add);
     } finally {
@@ -97,6 +107,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     const stale = found.foreign ? ` (its state file named pid ${found.foreign.pid}, which is another program: the file was removed, the program left alone)` : '';
     add(warn('daemon', `not running${stale}`, 'Start it with `mcp-auth-proxy start --detach`.'));
   }
+
+  for (const result of await serviceChecks(options.env)) add(result);
 
   const { agentConfigChecks } = await import('./agent-configs.js');
   const token = config.clientToken ? await readClientToken(options.env) : undefined;
