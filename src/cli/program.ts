@@ -231,27 +231,19 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
     .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
 
-  const service = program
+  program
     .command('service')
-    .description('Run the daemon as a per-user service that starts at login and after a crash (systemd user unit, macOS LaunchAgent, Windows logon task); no root');
-  service
-    .command('install')
-    .description('Install and start the service (again: unchanged, still running)')
+    .addArgument(new Argument('<action>', 'what to do').choices(['install', 'uninstall', 'status']))
+    .description('Run the daemon as a per-user service that starts at login and after a crash (systemd user unit, macOS LaunchAgent, Windows logon task); no root')
     .addOption(configOption())
-    .option('--socket', 'systemd: also a socket unit, so the daemon starts on the first agent connection')
+    .option('--socket', 'install, systemd: also a socket unit, so the daemon starts on the first agent connection')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', example(['mcp-auth-proxy service install', 'mcp-auth-proxy service install --socket', 'mcp-auth-proxy service install --config ~/team.json']))
-    .action(async (options) => (await import('./commands/service.js')).serviceInstall(ctx, options));
-  service
-    .command('uninstall')
-    .description('Stop and remove the service (nothing installed: nothing to do)')
-    .option('--json', 'machine-readable output')
-    .action(async (options) => (await import('./commands/service.js')).serviceUninstall(ctx, options));
-  service
-    .command('status')
-    .description('Whether the service is installed, enabled and running')
-    .option('--json', 'machine-readable output')
-    .action(async (options) => (await import('./commands/service.js')).serviceStatusCommand(ctx, options));
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy service install', 'mcp-auth-proxy service install --socket', 'mcp-auth-proxy service status --json', 'mcp-auth-proxy service uninstall']) +
+        '\nEach action is idempotent: installing again changes nothing unless the command changed; uninstalling twice is fine.\n',
+    )
+    .action(async (action: string, options) => (await import('./commands/service.js')).service(ctx, action, options));
 
   program
     .command('completion')

@@ -18,6 +18,13 @@ export interface ServiceOptions {
   json?: boolean;
 }
 
+export async function service(ctx: CommandContext, action: string, options: ServiceOptions): Promise<void> {
+  if (action !== 'install' && (options.socket || options.config)) throw new UsageError(`${options.socket ? '--socket' : '--config'} applies to \`service install\` only`);
+  if (action === 'install') return serviceInstall(ctx, options);
+  if (action === 'uninstall') return serviceUninstall(ctx, options);
+  return serviceStatusCommand(ctx, options);
+}
+
 function serviceContext(ctx: CommandContext): ServiceContext {
   return { env: ctx.env, platform: process.platform, run: runCommand };
 }
