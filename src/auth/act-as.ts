@@ -6,7 +6,7 @@
 // whose copies of the header are stripped.
 import { CALLER } from '../config/team-schema.js';
 import { isEmail } from '../identity/principal.js';
-import { CallerRefused, fixedHeaderSigner, type Signer } from './scheme.js';
+import { CallerRefused, fixedHeaderSigner, type Identity, type Signer } from './scheme.js';
 
 export interface ActAsOptions {
   token: string;
@@ -20,20 +20,29 @@ export function createActAsSigner(options: ActAsOptions): Signer {
   if (options.user !== CALLER) return fixedHeaderSigner('act-as', { authorization: `Bearer ${options.token}`, [options.header]: options.user });
   const header = options.header.toLowerCase();
   const authorization = `Bearer ${options.token}`;
-  const domains = options.allowDomains?.map((d) => `@${d.toLowerCase()}`);
+  const acting = callerActing(options.allowDomains);
   return {
     type: 'act-as',
     needsBody: false,
     headerNames: Object.freeze(['authorization', header]),
-    sign({ identity }) {
-      if (identity.method === 'local' || !isEmail(identity.user)) {
-        throw new CallerRefused(401, 'CALLER_REQUIRED', 'this server acts as its caller: sign in to the proxy first');
-      }
-      const user = identity.user.toLowerCase();
-      if (domains && !domains.some((domain) => user.endsWith(domain))) {
-        throw new CallerRefused(403, 'CALLER_NOT_ALLOWED', `${user} may not be acted as on this server (allowed: ${options.allowDomains?.join(', ')})`);
-      }
-      return { authorization, [header]: user };
-    },
+    sign: ({ identity }) => ({ authorization, [header]: acting(identity) }),
+  };
+}
+
+/**
+ * For "$caller": the email to act as, the verified caller's; refused (never
+ * signed) for the local user or a caller outside `allowDomains`.
+ */
+export function callerActing(allowDomains: readonly string[] | undefined): (identity: Identity) => string {
+  const domains = allowDomains?.map((d) => `@${d.toLowerCase()}`);
+  return (identity) => {
+    if (identity.method === 'local' || !isEmail(identity.user)) {
+      throw new CallerRefused(401, 'CALLER_REQUIRED', 'this server acts as its caller: sign in to the proxy first');
+    }
+    const user = identity.user.toLowerCase();
+    if (domains && !domains.some((domain) => user.endsWith(domain))) {
+      throw new CallerRefused(403, 'CALLER_NOT_ALLOWED', `${user} may not be acted as on this server (allowed: ${allowDomains?.join(', ')})`);
+    }
+    return user;
   };
 }

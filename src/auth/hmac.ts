@@ -5,7 +5,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { goPathBytes } from './go-path.js';
-import type { SignInput, Signer } from './scheme.js';
+import type { SignInput, SyncSigner } from './scheme.js';
 
 export interface HmacOptions {
   keyId: string;
@@ -29,7 +29,7 @@ export function hmacSignature(secret: string | KeyObject, method: string, path: 
     .digest('hex');
 }
 
-export function createHmacSigner(options: HmacOptions): Signer {
+export function createHmacSigner(options: HmacOptions): SyncSigner {
   const now = options.now ?? Date.now;
   // Signing runs for every request: import the key once, and format the timestamp once per second.
   const key = createSecretKey(Buffer.from(options.secret, 'utf8'));

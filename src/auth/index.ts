@@ -1,6 +1,7 @@
 // Builds the signer for a server's `auth` block, resolving its secret
 // references first (which registers them with the redactor).
-import type { AuthConfig } from '../config/schema.js';
+import type { AuthConfig, SigV4Config } from '../config/schema.js';
+import type { AwsCredentialProvider } from './aws-credentials.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { TokenManager } from '../oauth/token-manager.js';
@@ -23,6 +24,10 @@ export interface SignerContext {
   onTokenRefresh?: (ok: boolean) => void;
   /** Set where the process runs in the user's session (the stdio bridge): OAuth may open the browser for a step-up. */
   interactiveLogin?: { env: NodeJS.ProcessEnv; progress: (text: string) => void };
+  /** Where AWS credentials come from for SigV4 servers without stored keys; the AWS provider chain by default (tests hand in their own provider). */
+  awsCredentials?: (profile: string | undefined) => AwsCredentialProvider;
+  /** The environment for AWS_REGION and AWS_PROFILE; process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const NONE: Signer = { type: 'none', needsBody: false, headerNames: [], sign: () => ({}) };
@@ -61,9 +66,50 @@ export async function createSigner(auth: AuthConfig, context: SignerContext): Pr
       }
       return signer;
     }
+    case 'sigv4':
+      return createSigV4(auth, context, resolve);
+    case 'httpsig': {
+      const { createHttpSigSigner } = await import('./httpsig.js');
+      return createHttpSigSigner({ server: context.server, auth, key: await resolve(auth.key, 'key'), ...(context.now ? { now: context.now } : {}) });
+    }
     case 'none':
       return NONE;
   }
+}
+
+/** SigV4 with stored keys (resolved now) or the AWS credential chain (read on first use); its modules load only for SigV4 servers. */
+async function createSigV4(auth: SigV4Config, context: SignerContext, resolve: (reference: string, name: string) => Promise<string>): Promise<Signer> {
+  const { createSigV4Signer } = await import('./sigv4.js');
+  const env = context.env ?? process.env;
+  const profile = auth.profile ?? env.AWS_PROFILE;
+  let provider: AwsCredentialProvider;
+  if (auth.accessKeyId && auth.secretAccessKey) {
+    const keys = {
+      accessKeyId: await resolve(auth.accessKeyId, 'accessKeyId'),
+      secretAccessKey: await resolve(auth.secretAccessKey, 'secretAccessKey'),
+      ...(auth.sessionToken ? { sessionToken: await resolve(auth.sessionToken, 'sessionToken') } : {}),
+    };
+    provider = async () => keys;
+  } else if (context.awsCredentials) {
+    provider = context.awsCredentials(profile);
+  } else {
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+    provider = fromNodeProviderChain(auth.profile ? { profile: auth.profile } : {});
+  }
+  return createSigV4Signer({
+    server: context.server,
+    url: new URL(context.url ?? ''),
+    ...(auth.service ? { service: auth.service } : {}),
+    ...(auth.region ? { region: auth.region } : {}),
+    ...(profile ? { profile } : {}),
+    provider,
+    renewable: !auth.accessKeyId,
+    env,
+    ...(context.now ? { now: context.now } : {}),
+    onCredentials: (secrets) => {
+      for (const secret of secrets) context.secrets.redactor.add(secret);
+    },
+  });
 }
 
 interface OAuthClientSettings {

@@ -37,11 +37,16 @@ export class CallerRefused extends Error {
 
 export interface Signer {
   readonly type: string;
-  /** Whether sign() needs the request body bytes (e.g. future SigV4). */
+  /** Whether sign() needs the request body bytes (SigV4 and httpsig hash it). */
   readonly needsBody: boolean;
   /** Header names (lower case) this scheme sets; agent-sent copies are always stripped. */
   readonly headerNames: readonly string[];
-  sign(input: SignInput): Record<string, string>;
+  /**
+   * The headers to add. Synchronous for every scheme that can be (the hot
+   * path stays free of promises); a promise where the signing library is
+   * asynchronous (SigV4): callers handle both, see `signedNow`.
+   */
+  sign(input: SignInput): SignedHeaders | Promise<SignedHeaders>;
   /**
    * For credentials that go stale (OAuth): null when sign() can run now, else
    * a promise that settles once it can, or rejects with an AppError saying
@@ -54,6 +59,14 @@ export interface Signer {
    * credential is in place (retry once), or rejects with what the user must do.
    */
   refreshAfterUnauthorized?(sentAuthorization: string | undefined): Promise<void> | null;
+  /**
+   * The upstream answered 403 with this body (the first bytes of it, as text).
+   * null: the 403 stands. A promise: the credential it names as expired was
+   * read again (SigV4 `ExpiredToken`); re-send once it resolves.
+   */
+  refreshAfterForbidden?(headers: Readonly<Record<string, string | string[] | undefined>>, body: string): Promise<void> | null;
+  /** What `doctor` shows about how this scheme signs a sample request (never a secret), e.g. the httpsig signature base. */
+  explain?(input: SignInput): Promise<string[]>;
   /** The upstream accepted a request re-sent after a refresh (so that credential works). */
   acceptedAfterRefresh?(sentAuthorization: string | undefined): void;
   /**
@@ -74,6 +87,18 @@ export interface Signer {
   close?(): void;
 }
 
+export type SignedHeaders = Record<string, string>;
+
+/** A scheme that signs synchronously (all but SigV4): its headers come back at once. */
+export interface SyncSigner extends Signer {
+  sign(input: SignInput): SignedHeaders;
+}
+
+/** Whether a sign() result is already in hand (every scheme but SigV4), without a promise on the hot path. */
+export function signedNow(result: SignedHeaders | Promise<SignedHeaders>): result is SignedHeaders {
+  return typeof (result as Promise<SignedHeaders>).then !== 'function';
+}
+
 export interface CredentialState {
   ready: boolean;
   reason?: string;
@@ -81,7 +106,7 @@ export interface CredentialState {
 }
 
 /** A scheme whose headers never change per request (bearer, headers, act-as): built once, returned as is. */
-export function fixedHeaderSigner(type: string, headers: Record<string, string>): Signer {
+export function fixedHeaderSigner(type: string, headers: Record<string, string>): SyncSigner {
   const lowered: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) lowered[name.toLowerCase()] = value;
   const headerNames = Object.freeze(Object.keys(lowered));

@@ -23,7 +23,7 @@ export function keychainSecrets(server: ServerConfig): WantedSecret[] {
 export async function enterSecrets(ctx: CommandContext, name: string, wanted: WantedSecret[], options: { stdin?: boolean }, stdin: NodeJS.ReadableStream): Promise<Map<string, string>> {
   const values = await readSecrets(
     { stdin, useStdin: Boolean(options.stdin) },
-    wanted.map((ref) => ({ prompt: `${ref.label[0]?.toUpperCase()}${ref.label.slice(1)} for ${name} (input hidden): `, multiline: ref.field === 'auth.privateKey' })),
+    wanted.map((ref) => ({ prompt: `${ref.label[0]?.toUpperCase()}${ref.label.slice(1)} for ${name} (input hidden): `, multiline: ref.label.includes('(PEM)') })),
   );
   values.forEach((value) => ctx.redactor.add(value));
   return new Map(wanted.map((ref, i) => [ref.account, values[i] as string]));

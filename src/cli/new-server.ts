@@ -12,6 +12,14 @@ export interface NewServerFlags {
   header?: string[];
   clientId?: string;
   scope?: string;
+  /** sigv4: signing region and service (else read from the host name), or an AWS profile instead of stored keys. */
+  region?: string;
+  service?: string;
+  profile?: string;
+  /** sigv4: also ask for a session token (temporary keys). */
+  sessionToken?: boolean;
+  /** httpsig: the signature algorithm. */
+  alg?: string;
 }
 
 const EXAMPLES: Record<string, string> = {
@@ -20,6 +28,8 @@ const EXAMPLES: Record<string, string> = {
   headers: '--type headers --header X-Api-Key',
   'act-as': '--type act-as --user me@acme.com [--header X-Scio-Actas]',
   oauth: '--type oauth [--client-id ID] [--scope "read write"]',
+  sigv4: '--type sigv4 [--region us-east-1] [--service execute-api] [--profile NAME | --session-token]',
+  httpsig: '--type httpsig --key-id KEY_ID --alg ed25519',
   none: '--type none',
 };
 
@@ -49,6 +59,20 @@ function authFor(name: string, type: string, flags: NewServerFlags): Record<stri
     }
     case 'oauth':
       return { type, ...(flags.clientId ? { clientId: flags.clientId } : {}), ...(flags.scope ? { scope: flags.scope } : {}) };
+    case 'sigv4': {
+      const scope = { ...(flags.service ? { service: flags.service } : {}), ...(flags.region ? { region: flags.region } : {}) };
+      // With a profile the AWS CLI's credentials are used; without, access keys go to the keychain.
+      if (flags.profile) return { type, ...scope, profile: flags.profile };
+      return {
+        type,
+        ...scope,
+        accessKeyId: `keychain:${name}.aws-access-key-id`,
+        secretAccessKey: `keychain:${name}.aws-secret-access-key`,
+        ...(flags.sessionToken ? { sessionToken: `keychain:${name}.aws-session-token` } : {}),
+      };
+    }
+    case 'httpsig':
+      return { type, keyId: flags.keyId, alg: flags.alg ?? 'ed25519', key: secret };
     default:
       return { type };
   }
@@ -60,6 +84,12 @@ export function serverEntry(server: ServerConfig): Record<string, unknown> {
   if (auth.type === 'act-as' && auth.header === DEFAULT_ACT_AS_HEADER) {
     const { header: _default, ...rest } = auth;
     return { url: server.url, auth: rest };
+  }
+  if (auth.type === 'httpsig') {
+    // login sets none of these: the entry stays as short as the user would write it.
+    const { keyEncoding, label, created, nonce, digest, ...rest } = auth;
+    const kept = { ...(keyEncoding !== 'base64' ? { keyEncoding } : {}), ...(label !== 'sig1' ? { label } : {}), ...(!created ? { created } : {}), ...(nonce ? { nonce } : {}), ...(digest !== 'sha-256' ? { digest } : {}) };
+    return { url: server.url, auth: { ...rest, ...kept } };
   }
   return { url: server.url, auth };
 }

@@ -149,13 +149,18 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(configOption())
     .option('--stdin', 'read the secret from standard input (one line per secret when the scheme needs several)')
     .option('--url <url>', 'create or replace the server entry in your user config with this upstream URL')
-    .addOption(new Option('--type <type>', 'auth type for a new server').choices(['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none']).default('hmac'))
-    .option('--key-id <id>', 'hmac: the key id')
+    .addOption(new Option('--type <type>', 'auth type for a new server').choices(['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'sigv4', 'httpsig', 'none']).default('hmac'))
+    .option('--key-id <id>', 'hmac, httpsig: the key id')
     .option('--user <email>', 'act-as: the user to act as (also changes it for an existing act-as server)')
     .option('--header <name>', 'act-as: the header carrying the user (default X-Glean-ActAs); headers: a credential header (repeatable)', collect, undefined)
     .option('--client-id <id>', 'oauth: a pre-registered client id')
     .option('--scope <scopes>', 'oauth: scopes to request (space-separated)')
     .option('--no-browser', 'oauth: print the sign-in URL instead of opening a browser (SSH sessions)')
+    .option('--region <region>', 'sigv4: the signing region (default: from the host name, else AWS_REGION)')
+    .option('--service <name>', 'sigv4: the signing service, e.g. execute-api, lambda, bedrock-agentcore (default: from the host name)')
+    .option('--profile <name>', 'sigv4: use this AWS CLI profile (SSO, roles) instead of storing access keys')
+    .option('--session-token', 'sigv4: the stored keys are temporary: also ask for the session token')
+    .option('--alg <alg>', 'httpsig: ed25519 (default), ecdsa-p256-sha256, rsa-pss-sha512 or hmac-sha256')
     .addOption(new Option('--timeout <duration>', 'oauth: how long to wait for the browser sign-in').default(300_000, '5m').argParser(durationArg))
     .option('--no-verify', 'skip the check request upstream')
     .option('--insecure-storage', 'no keychain here: keep the secret in a 0600 file under your config dir instead')
@@ -167,6 +172,8 @@ export function buildProgram(ctx: CommandContext): Command {
         'mcp-auth-proxy login glean --url https://acme-be.glean.com/mcp/default --type act-as --user me@acme.com',
         'mcp-auth-proxy login linear --url https://mcp.linear.app/mcp --type oauth',
         'mcp-auth-proxy login linear --no-browser',
+        'mcp-auth-proxy login agentcore --url https://gw-1.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp --type sigv4',
+        'mcp-auth-proxy login partner --url https://mcp.partner.example/mcp --type httpsig --key-id laptop-1 --alg ed25519 --stdin < key.pem',
         'mcp-auth-proxy login gateway --stdin --insecure-storage < ./secret.txt',
       ]),
     )
@@ -252,6 +259,20 @@ export function buildProgram(ctx: CommandContext): Command {
     .option('--json', 'machine-readable output')
     .addHelpText('after', example(['mcp-auth-proxy config', 'mcp-auth-proxy config --json | jq .sources']))
     .action(async (options) => (await import('./commands/config.js')).showConfig(ctx, options));
+
+  program
+    .command('service')
+    .addArgument(new Argument('<action>', 'what to do').choices(['install', 'uninstall', 'status']))
+    .description('Run the daemon as a per-user service that starts at login and after a crash (systemd user unit, macOS LaunchAgent, Windows logon task); no root')
+    .addOption(configOption())
+    .option('--socket', 'install, systemd: also a socket unit, so the daemon starts on the first agent connection')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy service install', 'mcp-auth-proxy service install --socket', 'mcp-auth-proxy service status --json', 'mcp-auth-proxy service uninstall']) +
+        '\nEach action is idempotent: installing again changes nothing unless the command changed; uninstalling twice is fine.\n',
+    )
+    .action(async (action: string, options) => (await import('./commands/service.js')).service(ctx, action, options));
 
   program
     .command('completion')

@@ -24,6 +24,14 @@ export function credentialReferences(auth: AuthConfig): CredentialReference[] {
     case 'oauth':
       if (auth.privateKey) return [{ field: 'auth.privateKey', reference: auth.privateKey, label: 'OAuth client private key (PEM)' }];
       return auth.clientSecret ? [{ field: 'auth.clientSecret', reference: auth.clientSecret, label: 'OAuth client secret' }] : [];
+    case 'sigv4':
+      return [
+        ...(auth.accessKeyId ? [{ field: 'auth.accessKeyId', reference: auth.accessKeyId, label: 'AWS access key id' }] : []),
+        ...(auth.secretAccessKey ? [{ field: 'auth.secretAccessKey', reference: auth.secretAccessKey, label: 'AWS secret access key' }] : []),
+        ...(auth.sessionToken ? [{ field: 'auth.sessionToken', reference: auth.sessionToken, label: 'AWS session token' }] : []),
+      ];
+    case 'httpsig':
+      return [{ field: 'auth.key', reference: auth.key, label: auth.alg === 'hmac-sha256' ? 'HTTP signature shared secret' : 'HTTP signature private key (PEM)' }];
     case 'none':
       return [];
   }

@@ -6,6 +6,7 @@ import { parseDuration } from './duration.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
 import { CALLER, cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
+import { scopeFromHost } from '../auth/aws-host.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
@@ -170,10 +171,84 @@ const oauthAuth = z
   });
 
 
-const AUTH_TYPES = ['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'none'] as const;
+const sigv4Auth = z
+  .object({
+    type: z.literal('sigv4').describe('AWS Signature Version 4 (Bedrock AgentCore, API Gateway, Lambda function URLs)'),
+    service: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'service is an AWS signing name such as "bedrock-agentcore", "execute-api" or "lambda"')
+      .optional()
+      .describe('the signing name; read from AWS host names (bedrock-agentcore, execute-api, lambda-url) when not set'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'region is an AWS region such as "us-east-1"')
+      .optional()
+      .describe('the signing region; read from AWS host names, else AWS_REGION'),
+    profile: z.string().min(1).optional().describe('AWS profile for the credential chain (SSO, assumed roles); default AWS_PROFILE, then "default"'),
+    accessKeyId: secretReference.optional().describe('reference to a stored access key id (what `login` stores); otherwise the AWS credential chain'),
+    secretAccessKey: secretReference.optional().describe('reference to the secret access key that goes with accessKeyId'),
+    sessionToken: secretReference.optional().describe('reference to a session token for temporary keys'),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (Boolean(auth.accessKeyId) !== Boolean(auth.secretAccessKey)) {
+      ctx.addIssue({ code: 'custom', path: [auth.accessKeyId ? 'secretAccessKey' : 'accessKeyId'], message: 'accessKeyId and secretAccessKey go together; set both or neither (neither: the AWS credential chain)' });
+    }
+    if (auth.sessionToken && !auth.accessKeyId) ctx.addIssue({ code: 'custom', path: ['sessionToken'], message: 'sessionToken goes with accessKeyId and secretAccessKey' });
+    if (auth.profile && auth.accessKeyId) ctx.addIssue({ code: 'custom', path: ['profile'], message: 'profile picks credentials from the AWS chain; remove it or the stored keys' });
+  });
+
+export const HTTPSIG_ALGORITHMS = ['ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512', 'hmac-sha256'] as const;
+
+/** RFC 9421 component identifiers the signer can cover: derived components and (lower-case) header fields. */
+const COMPONENT = /^(?:@(?:method|target-uri|authority|scheme|request-target|path|query)|@query-param;name="[^"\\]*"|[a-z0-9!#$%&'*+.^_`|~-]+)$/;
+/** An sf-string (RFC 8941): printable ASCII; quotes and backslashes would need escapes no verifier expects in a key id. */
+const sfString = (what: string) => z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/, `${what} is printable ASCII without " or \\`);
+
+const httpsigAuth = z
+  .object({
+    type: z.literal('httpsig').describe('HTTP Message Signatures (RFC 9421), with Content-Digest (RFC 9530) on bodies'),
+    keyId: sfString('keyId').min(1, 'keyId is required: the key id the server knows your key by').describe('sent as the keyid parameter'),
+    alg: z
+      .enum(HTTPSIG_ALGORITHMS, { error: `alg must be one of: ${HTTPSIG_ALGORITHMS.join(', ')}` })
+      .describe('signature algorithm; the key must be of its kind'),
+    key: secretReference.describe('reference to the PEM private key (ed25519, ecdsa-p256-sha256, rsa-pss-sha512) or the shared secret (hmac-sha256)'),
+    keyEncoding: z
+      .enum(['base64', 'utf8'])
+      .default('base64')
+      .describe('hmac-sha256 only: whether the shared secret is base64 (as in RFC 9421) or the text itself'),
+    components: z
+      .array(z.string().regex(COMPONENT, 'a component is a derived one ("@method", "@target-uri", "@authority", "@path", "@query", "@query-param;name=\"x\"", ...) or a lower-case header name'))
+      .min(1)
+      .optional()
+      .describe('covered components; default "@method", "@target-uri", "content-digest" and, when the request has them, "mcp-session-id" and the act-as header. Headers a request lacks are left out of its signature'),
+    label: z.string().regex(/^[a-z*][a-z0-9_\-.*]*$/, 'label is a structured-field key such as "sig1"').default('sig1').describe('the signature label in Signature-Input and Signature'),
+    created: z.boolean().default(true).describe('include the created parameter (the signing time)'),
+    expires: duration.optional().describe('include expires = created + this, e.g. "5m"'),
+    nonce: z.boolean().default(false).describe('include a random nonce parameter per request'),
+    tag: sfString('tag').min(1).optional().describe('the tag parameter the server expects for this application'),
+    digest: z.enum(['sha-256', 'sha-512']).default('sha-256').describe('Content-Digest algorithm for request bodies'),
+    actAs: z
+      .object({
+        user: z
+          .string({ error: 'actAs.user must be the email of the user to act as' })
+          .refine((user) => user === CALLER || EMAIL.safeParse(user).success, 'actAs.user must be the email of the user to act as, or "$caller" (team mode)'),
+        allowDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as "acme.com"')).min(1).optional().describe('with "$caller": only callers in these domains'),
+        header: headerName.default(DEFAULT_ACT_AS_HEADER),
+      })
+      .strict()
+      .optional()
+      .describe('send the acting user in a header (default X-Glean-ActAs), covered by the signature'),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (auth.keyEncoding !== 'base64' && auth.alg !== 'hmac-sha256') ctx.addIssue({ code: 'custom', path: ['keyEncoding'], message: 'keyEncoding applies to hmac-sha256 only; remove it' });
+  });
+
+const AUTH_TYPES = ['hmac', 'bearer', 'headers', 'act-as', 'oauth', 'sigv4', 'httpsig', 'none'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 
-export const authSchema = z.discriminatedUnion('type', [hmacAuth, bearerAuth, headersAuth, actAsAuth, oauthAuth, noAuth], {
+export const authSchema = z.discriminatedUnion('type', [hmacAuth, bearerAuth, headersAuth, actAsAuth, oauthAuth, sigv4Auth, httpsigAuth, noAuth], {
   error: (issue) =>
     issue.code === 'invalid_union' ? `auth.type must be one of: ${AUTH_TYPES.map((t) => `"${t}"`).join(', ')}` : undefined,
 });
@@ -324,6 +399,12 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
   }
   issues.push(...teamIssues(values, team, address !== undefined && !isLoopbackHost(address.host)));
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
+  for (const [name, server] of Object.entries((values.servers ?? {}) as Record<string, { url?: unknown; auth?: { type?: unknown; service?: unknown } }>)) {
+    if (server?.auth?.type !== 'sigv4' || server.auth.service !== undefined || typeof server.url !== 'string' || !URL.canParse(server.url)) continue;
+    if (!scopeFromHost(new URL(server.url).hostname).service) {
+      issues.push({ path: ['servers', name, 'auth', 'service'], message: `${quoteValue(new URL(server.url).hostname)} is not an AWS host name the signing service can be read from; set service, e.g. "execute-api", "lambda" or "bedrock-agentcore"` });
+    }
+  }
   if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {
     issues.push({
       path: ['defaultServer'],
@@ -337,14 +418,16 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
 function teamIssues(values: Record<string, unknown>, team: boolean, remote: boolean): Array<{ path: string[]; message: string }> {
   const issues: Array<{ path: string[]; message: string }> = [];
   const identity = Array.isArray(values.identity) ? (values.identity as Array<{ type?: unknown }>) : [];
-  const callerServers = Object.entries(typeof values.servers === 'object' && values.servers !== null ? (values.servers as Record<string, { auth?: { user?: unknown } }>) : {})
-    .filter(([, server]) => server?.auth?.user === CALLER)
-    .map(([name]) => name);
+  // act-as servers with "$caller", and httpsig servers whose signed actAs is "$caller".
+  const callerPaths = Object.entries(typeof values.servers === 'object' && values.servers !== null ? (values.servers as Record<string, { auth?: { user?: unknown; actAs?: { user?: unknown } } }>) : {}).flatMap(([name, server]) => [
+    ...(server?.auth?.user === CALLER ? [['servers', name, 'auth', 'user']] : []),
+    ...(server?.auth?.actAs?.user === CALLER ? [['servers', name, 'auth', 'actAs', 'user']] : []),
+  ]);
   if (!team) {
     for (const field of ['identity', 'publicUrl', 'tls', 'trustedProxies'] as const) {
       if (values[field] !== undefined) issues.push({ path: [field], message: 'applies in team mode only; set "mode": "team", or remove it' });
     }
-    for (const name of callerServers) issues.push({ path: ['servers', name, 'auth', 'user'], message: '"$caller" needs team mode, where callers prove who they are; set "mode": "team", or write the user\'s email' });
+    for (const path of callerPaths) issues.push({ path, message: '"$caller" needs team mode, where callers prove who they are; set "mode": "team", or write the user\'s email' });
     return issues;
   }
   if (identity.length === 0) issues.push({ path: ['identity'], message: 'team mode needs at least one identity method, e.g. [{ "type": "apiKey" }] or [{ "type": "jwt", "issuer": "https://login.acme.com" }]' });
@@ -362,5 +445,7 @@ export type Config = z.output<typeof configSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
 export type OAuthConfig = z.output<typeof oauthAuth>;
+export type SigV4Config = z.output<typeof sigv4Auth>;
+export type HttpSigConfig = z.output<typeof httpsigAuth>;
 export type LogLevel = z.output<typeof logLevel>;
 export type AuditConfig = z.output<typeof audit>;

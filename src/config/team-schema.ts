@@ -148,3 +148,8 @@ export function identityHeaderNames(methods: readonly IdentityMethodConfig[] | u
   }
   return [...names];
 }
+
+/** Whether a server acts as each verified caller ("$caller" as the act-as user, or as httpsig's signed actAs user). */
+export function actsAsCaller(auth: { type: string; user?: unknown; actAs?: { user?: unknown } }): boolean {
+  return (auth.type === 'act-as' && auth.user === CALLER) || (auth.type === 'httpsig' && auth.actAs?.user === CALLER);
+}

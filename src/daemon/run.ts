@@ -23,6 +23,8 @@ export interface RunOptions {
   stateDir?: string;
   /** The environment the command runs in (team mode's key store lives in its XDG state directory). */
   env?: NodeJS.ProcessEnv;
+  /** The listening socket systemd passed (socket activation), served instead of binding `listen`. */
+  listenFd?: number;
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
@@ -45,6 +47,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     ...(tls ? { tls } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
+    ...(options.listenFd !== undefined ? { listenFd: options.listenFd } : {}),
   });
 }
 

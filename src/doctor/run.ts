@@ -21,7 +21,9 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import { localCallersCheck } from './local-callers.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
-import { CALLER } from '../config/team-schema.js';
+import { actsAsCaller } from '../config/team-schema.js';
+import { schemeChecks } from './scheme-checks.js';
+import { serviceChecks } from './service.js';
 import { proxyBase } from '../clients/proxy-url.js';
 import { clientTokenFile } from '../daemon/client-token.js';
 import { readFile } from 'node:fs/promises';
@@ -79,7 +81,15 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 
   const secrets = openResolver(options.env, options.redactor);
   for (const [name, server] of Object.entries(config.servers)) {
-    const signer = await credentialCheck(name, server, secrets, add);
+    let signer = await credentialCheck(name, server, secrets, add);
+    if (signer) {
+      const extra = await schemeChecks(name, server, signer);
+      for (const result of extra) add(result);
+      if (extra.some((r) => r.status === 'fail')) {
+        signer.close?.();
+        signer = undefined;
+      }
+    }
     try {
       await networkChecks(name, server, signer, add);
     } finally {
@@ -98,6 +108,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     const stale = found.foreign ? ` (its state file named pid ${found.foreign.pid}, which is another program: the file was removed, the program left alone)` : '';
     add(warn('daemon', `not running${stale}`, 'Start it with `mcp-auth-proxy start --detach`.'));
   }
+
+  for (const result of await serviceChecks(options.env)) add(result);
 
   const { agentConfigChecks } = await import('./agent-configs.js');
   const token = config.clientToken ? await readClientToken(options.env) : undefined;
@@ -165,7 +177,7 @@ async function networkChecks(name: string, server: ServerConfig, signer: Signer 
     add(fail(`${name}: token refresh`, error instanceof Error ? error.message : String(error), error instanceof AppError ? error.hint : undefined));
     return;
   }
-  if (server.auth.type === 'act-as' && server.auth.user === CALLER) {
+  if (actsAsCaller(server.auth)) {
     // No caller here to act as: the clock is read from a plain request, and the token is proved by the first caller.
     add(skewCheck(name, await upstreamDate(url)));
     add(warn(`${name}: signed request`, 'not sent: this server acts as each caller (team mode), and doctor has none', 'Send one request through the proxy as a signed-in caller to prove the token.'));

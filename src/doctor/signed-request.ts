@@ -47,13 +47,14 @@ export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
   // What the signer sent (a live signature and its timestamp, tokens) is cut out of any answer we show:
   // an upstream that echoes request headers in its error body must not put them on the screen.
   const sent = new Redactor();
-  const send = (method: string, extra: Record<string, string>, body?: string) => {
-    const signed = signer.sign({ method, url, headers: {}, identity: LOCAL_USER });
+  const send = async (method: string, extra: Record<string, string>, body?: string) => {
+    const headers = { ...plainHeaders, ...extra, host: url.host, ...(body !== undefined || method === 'POST' ? { 'content-length': String(Buffer.byteLength(body ?? '')) } : {}) };
+    const signed = await signer.sign({ method, url, headers, identity: LOCAL_USER, ...(signer.needsBody ? { body: Buffer.from(body ?? '', 'utf8') } : {}) });
     for (const value of credentialValues(signed, input.server)) sent.add(value);
     return httpRequest(url, {
       method,
       timeoutMs: input.timeoutMs ?? 15_000,
-      headers: { ...plainHeaders, ...extra, ...signed },
+      headers: { ...headers, ...signed },
       ...(body ? { body } : {}),
     });
   };

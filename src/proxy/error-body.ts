@@ -28,6 +28,8 @@ export interface ErrorAnswer {
   sent: string[];
   /** Sees each chunk as it goes to the agent (byte counts, the audit). */
   observe(chunk: Buffer): void;
+  /** Shown the whole held body (not one past the cap): true when the caller sends the request again instead (SigV4 ExpiredToken). */
+  retryInstead?(text: string): boolean;
 }
 
 export function relayErrorAnswer(source: IncomingMessage, res: ServerResponse, answer: ErrorAnswer): void {
@@ -81,6 +83,7 @@ export function relayErrorAnswer(source: IncomingMessage, res: ServerResponse, a
       return;
     }
     const text = Buffer.concat(held, size).toString('latin1');
+    if (answer.retryInstead?.(text)) return;
     const redacted = redactAll(text, needles);
     if (redacted !== text) for (const name of DIGESTS) delete headers[name];
     const bytes = Buffer.from(redacted, 'latin1');

@@ -88,31 +88,38 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     const signer = upstream.signer as NonNullable<typeof upstream.signer>;
     exchange.retried = true;
     exchange.proxyReq = undefined;
-    refreshing.then(
-      () => {
-        if (res.destroyed) return;
-        Object.assign(exchange.headers, signer.sign({ method: exchange.method, url: exchange.target, headers: exchange.headers as Record<string, string>, identity: exchange.principal ?? LOCAL_USER }));
-        logger.info('retrying after a token refresh', { requestId: exchange.requestId, server: upstream.name });
-        forward(req, res, exchange);
-      },
-      (error: unknown) => {
-        const cause = error instanceof AppError ? error : undefined;
-        exchange.failure = cause?.code === 'LOGIN_REQUIRED' ? 'login-required' : 'refresh-failed';
-        answerError(
-          res,
-          {
-            status: 503,
-            rpcCode: RPC.noCredential,
-            code: cause?.code ?? 'CREDENTIAL_UNAVAILABLE',
-            server: upstream.name,
-            message: `Upstream "${upstream.name}" refused the token and it could not be refreshed: ${cause?.message ?? String(error)}`,
-            hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
-          },
-          requestIdOf(exchange.body),
-          { [REQUEST_ID_HEADER]: exchange.requestId },
-        );
-      },
-    );
+    refreshing
+      .then(() => {
+        if (res.destroyed) return undefined;
+        // What the first signing set goes first: a fresher credential may not set it at all (a session token).
+        for (const name of signer.headerNames) delete exchange.headers[name];
+        // A retry is rare: one promise for both kinds of scheme keeps it to one path.
+        return Promise.resolve(signer.sign({ method: exchange.method, url: exchange.target, headers: exchange.headers as Record<string, string>, identity: exchange.principal ?? LOCAL_USER, ...(signer.needsBody ? { body: exchange.body ?? Buffer.alloc(0) } : {}) })).then((signed) => {
+          if (res.destroyed) return;
+          Object.assign(exchange.headers, signed);
+          logger.info('retrying after a credential refresh', { requestId: exchange.requestId, server: upstream.name });
+          forward(req, res, exchange);
+        });
+      })
+      .catch(
+        (error: unknown) => {
+          const cause = error instanceof AppError ? error : undefined;
+          exchange.failure = cause?.code === 'LOGIN_REQUIRED' ? 'login-required' : 'refresh-failed';
+          answerError(
+            res,
+            {
+              status: 503,
+              rpcCode: RPC.noCredential,
+              code: cause?.code ?? 'CREDENTIAL_UNAVAILABLE',
+              server: upstream.name,
+              message: `Upstream "${upstream.name}" refused the token and it could not be refreshed: ${cause?.message ?? String(error)}`,
+              hint: cause?.hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
+            },
+            requestIdOf(exchange.body),
+            { [REQUEST_ID_HEADER]: exchange.requestId },
+          );
+        },
+      );
   }
 
   function onError(error: Error, req: IncomingMessage, res: ServerResponse, exchange: ForwardedExchange): void {

@@ -3,7 +3,7 @@
 // → read body → strip → sign → forward (→ relay in forward.ts).
 // Each step either hands on or answers the request itself.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { LOCAL_USER } from '../auth/scheme.js';
+import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
 import type { Principal } from '../identity/principal.js';
 import type { Logger } from '../observability/logger.js';
@@ -317,16 +317,9 @@ export function createHandler(options: HandlerOptions): Handler {
     headers.host = target.host;
     headers[REQUEST_ID_HEADER] = exchange.requestId;
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
-    try {
-      const signed = upstream.signer.sign({
-        method,
-        url: target,
-        headers: headers as Record<string, string>,
-        identity: exchange.principal ?? LOCAL_USER,
-        ...(upstream.signer.needsBody ? { body } : {}),
-      });
-      for (const name in signed) headers[name] = signed[name];
-    } catch (error) {
+    exchange.target = target;
+    exchange.headers = headers;
+    const cannotSign = (error: unknown) => {
       const refusal = asRefusal(error);
       if (refusal) {
         // A server that acts as its caller refused this one (not signed in, or outside allowDomains): never forwarded.
@@ -335,6 +328,7 @@ export function createHandler(options: HandlerOptions): Handler {
       }
       exchange.failure = 'cannot-sign';
       options.metrics.signingFailure(server);
+      if (error instanceof AppError && error.code !== 'BAD_PATH') return noCredential(res, exchange, error, redact);
       answerError(res, {
         status: 400,
         rpcCode: RPC.invalidRequest,
@@ -342,11 +336,29 @@ export function createHandler(options: HandlerOptions): Handler {
         server,
         message: error instanceof Error ? error.message : String(error),
       }, requestIdOf(body), { [REQUEST_ID_HEADER]: exchange.requestId });
-      return;
+    };
+    let signed: ReturnType<Signer['sign']>;
+    try {
+      signed = upstream.signer.sign({
+        method,
+        url: target,
+        headers: headers as Record<string, string>,
+        identity: exchange.principal ?? LOCAL_USER,
+        ...(upstream.signer.needsBody ? { body } : {}),
+      });
+    } catch (error) {
+      return cannotSign(error);
     }
-    exchange.target = target;
-    exchange.headers = headers;
-    forwarder.forward(req, res, exchange as ForwardedExchange);
+    if (signedNow(signed)) {
+      for (const name in signed) headers[name] = signed[name];
+      return forwarder.forward(req, res, exchange as ForwardedExchange);
+    }
+    // SigV4's library signs asynchronously: the request goes once its headers are in.
+    signed.then((later) => {
+      if (res.destroyed) return;
+      for (const name in later) headers[name] = later[name];
+      forwarder.forward(req, res, exchange as ForwardedExchange);
+    }, cannotSign);
   }
 }
 

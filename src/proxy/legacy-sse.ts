@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { LOCAL_USER } from '../auth/scheme.js';
+import { LOCAL_USER, signedNow } from '../auth/scheme.js';
 import { asRefusal, refusalError } from './identify.js';
 import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
@@ -71,14 +71,35 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         [REQUEST_ID_HEADER]: requestId,
         ...(typeof lastEventId === 'string' ? { 'last-event-id': lastEventId } : {}),
       };
+      let signed: ReturnType<typeof signer.sign>;
       try {
-        Object.assign(headers, signer.sign({ method: 'GET', url: upstream.base, headers, identity: exchange.principal ?? LOCAL_USER }));
+        signed = signer.sign({ method: 'GET', url: upstream.base, headers, identity: exchange.principal ?? LOCAL_USER, ...(signer.needsBody ? { body: Buffer.alloc(0) } : {}) });
       } catch (error) {
         const refusal = asRefusal(error);
         if (!refusal) throw error;
         exchange.failure = 'caller-refused';
         return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
       }
+      if (signedNow(signed)) return open(Object.assign(headers, signed), retried);
+      signed.then(
+        (later) => open(Object.assign(headers, later), retried),
+        (error: unknown) => {
+          exchange.failure = 'cannot-sign';
+          answerError(res, {
+            status: 503,
+            rpcCode: RPC.noCredential,
+            code: (error as { code?: string }).code ?? 'CREDENTIAL_UNAVAILABLE',
+            server: upstream.name,
+            message: `mcp-auth-proxy cannot sign for "${upstream.name}": ${(error as Error).message}`,
+            hint: (error as { hint?: string }).hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
+          }, null, idHeader);
+        },
+      );
+    }
+
+    function open(headers: Record<string, string>, retried: boolean): void {
+      const signer = upstream.signer;
+      if (!signer || res.destroyed) return;
       const client = upstream.base.protocol === 'https:' ? https : http;
       const sent = client.request(upstream.base, { method: 'GET', headers, agent: upstream.agent });
       request = sent;

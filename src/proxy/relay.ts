@@ -29,7 +29,7 @@ export interface RelayOptions {
   metrics: ProxyMetrics;
   trackStream: StreamTracker;
   redact?: Redact;
-  /** A 401 the signer can refresh for: re-send once the refresh settles. */
+  /** A 401 (or an expired-credential 403) the signer can refresh for: re-send once the refresh settles. */
   retryAfterRefresh(exchange: ForwardedExchange, req: IncomingMessage, res: ServerResponse, refreshing: Promise<void>): void;
 }
 
@@ -143,9 +143,21 @@ export function createRelay(options: RelayOptions): Relay {
         };
     if (failed) {
       const sent = credentialsSent(exchange);
-      relayErrorAnswer(proxyRes, res, { server: upstream.name, status, statusMessage: proxyRes.statusMessage ?? '', headers, sent, observe });
+      const retryInstead = status === 403 && !exchange.retried && upstream.signer?.refreshAfterForbidden ? expiredCredentialRetry(exchange, req, res, proxyRes, options) : undefined;
+      relayErrorAnswer(proxyRes, res, { server: upstream.name, status, statusMessage: proxyRes.statusMessage ?? '', headers, sent, observe, ...(retryInstead ? { retryInstead } : {}) });
     } else if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observe);
     else pump(proxyRes, res, observe);
+  };
+}
+
+/** A 403 whose body says the credential expired (SigV4 `ExpiredToken`): the signer reads it again and the request goes once more. */
+function expiredCredentialRetry(exchange: ForwardedExchange, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, options: RelayOptions): (text: string) => boolean {
+  return (text) => {
+    const refreshing = exchange.upstream.signer?.refreshAfterForbidden?.(proxyRes.headers, text);
+    if (!refreshing) return false;
+    options.logger.info('upstream says the credential expired; reading it again and retrying once', { requestId: exchange.requestId, server: exchange.upstream.name });
+    options.retryAfterRefresh(exchange, req, res, refreshing);
+    return true;
   };
 }
 

@@ -8,7 +8,7 @@ import net from 'node:net';
 import http, { type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { formatHostPort, parseListenAddress } from '../config/listen-address.js';
+import { formatHostPort, isLoopbackHost, parseListenAddress } from '../config/listen-address.js';
 import type { Config } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { infoLineWriter, type Logger } from '../observability/logger.js';
@@ -40,6 +40,8 @@ export interface ProxyServerOptions {
   tls?: TlsMaterial;
   /** Where team mode's key store is by default (the XDG state directory). */
   env?: NodeJS.ProcessEnv;
+  /** A listening socket passed by systemd socket activation (fd 3), served instead of binding `listen`. */
+  listenFd?: number;
 }
 
 export interface RunningProxy {
@@ -109,7 +111,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   // Every open connection, so a stop can close the ones with nothing in progress.
   const connections = new Set<Socket>();
   const tcp = createListener(config, connections, options.tls);
-  await listenTcp(tcp, address.host, address.port);
+  // Socket activation: systemd already bound the address and passed the listening socket (see src/service/).
+  if (options.listenFd === undefined) await listenTcp(tcp, address.host, address.port);
+  else await adoptListener(tcp, options.listenFd, config.allowRemote || config.mode === 'team');
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
@@ -298,6 +302,23 @@ function serve(server: http.Server, handle: Handler, logger: Logger): void {
   // Not an open proxy: CONNECT tunnels are refused.
   server.on('connect', (_req, socket: Socket) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, POST, DELETE\r\nconnection: close\r\n\r\n');
+  });
+}
+
+/** Serves on a listening socket this process inherited; a non-loopback one needs allowRemote, as a configured address would. */
+function adoptListener(server: http.Server, fd: number, allowRemote: boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new AppError('LISTEN_FAILED', `Cannot serve on the socket passed as fd ${fd}: ${error.code ?? error.message}`, { hint: 'Check the socket unit (`systemctl --user status mcp-auth-proxy.socket`)', cause: error })));
+    server.listen({ fd }, () => {
+      const bound = server.address() as AddressInfo | null;
+      if (!bound || typeof bound !== 'object' || (!allowRemote && !isLoopbackHost(bound.address))) {
+        server.close();
+        reject(new AppError('LISTEN_FAILED', `The socket passed as fd ${fd} is not a loopback TCP socket (${bound ? bound.address : 'unknown'})`, { hint: 'ListenStream in the socket unit must be a loopback address such as 127.0.0.1:8787 (or set allowRemote).' }));
+        return;
+      }
+      server.removeAllListeners('error');
+      resolve();
+    });
   });
 }
 

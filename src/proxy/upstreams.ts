@@ -3,7 +3,7 @@
 // result `status` reports. Built once at start from the validated config.
 import http from 'node:http';
 import https from 'node:https';
-import { createSigner } from '../auth/index.js';
+import { createSigner, type SignerContext } from '../auth/index.js';
 import type { Signer } from '../auth/scheme.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
@@ -56,6 +56,8 @@ export interface BuildOptions {
    * store that may hold an older, already rotated refresh token.
    */
   previous?: Map<string, Upstream>;
+  /** Where SigV4 servers without stored keys get AWS credentials (the AWS chain by default). */
+  awsCredentials?: SignerContext['awsCredentials'];
 }
 
 export async function buildUpstreams(options: BuildOptions): Promise<Map<string, Upstream>> {
@@ -99,6 +101,7 @@ async function resolveCredential(name: string, server: ServerConfig, options: Om
       secrets: options.secrets,
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.awsCredentials ? { awsCredentials: options.awsCredentials } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
     const secretStatic = Object.keys(server.headers).filter((header) => isSecretReference(server.headers[header] as string)).map((header) => header.toLowerCase());

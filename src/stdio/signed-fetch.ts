@@ -17,7 +17,7 @@ export interface SignedFetchOptions {
 export function createSignedFetch(options: SignedFetchOptions): typeof fetch {
   const { signer, staticHeaders, modern } = options;
   const send = options.fetch ?? fetch;
-  const build = (input: string | URL | Request, init: RequestInit | undefined): { url: URL; init: RequestInit } => {
+  const build = async (input: string | URL | Request, init: RequestInit | undefined): Promise<{ url: URL; init: RequestInit }> => {
     const url = new URL(input instanceof Request ? input.url : input);
     const method = (init?.method ?? 'GET').toUpperCase();
     const headers = new Headers(init?.headers);
@@ -25,20 +25,21 @@ export function createSignedFetch(options: SignedFetchOptions): typeof fetch {
     if (typeof init?.body === 'string') {
       for (const [name, value] of Object.entries(modern.headersFor(parse(init.body)))) if (!headers.has(name)) headers.set(name, value);
     }
-    const signed = signer.sign({ method, url, headers: Object.fromEntries(headers), identity: LOCAL_USER });
+    const body = signer.needsBody ? bodyBytes(init?.body) : undefined;
+    const signed = await signer.sign({ method, url, headers: Object.fromEntries(headers), identity: LOCAL_USER, ...(body ? { body } : {}) });
     for (const [name, value] of Object.entries(signed)) headers.set(name, value);
     return { url, init: { ...init, method, headers } };
   };
   return async (input, init) => {
     await signer.prepare?.();
-    let request = build(input as string | URL | Request, init);
+    let request = await build(input as string | URL | Request, init);
     let response = await send(request.url, request.init);
     if (response.status === 401 && signer.refreshAfterUnauthorized) {
       const refreshing = signer.refreshAfterUnauthorized(new Headers(request.init.headers).get('authorization') ?? undefined);
       if (refreshing) {
         await response.body?.cancel();
         await refreshing;
-        request = build(input as string | URL | Request, init);
+        request = await build(input as string | URL | Request, init);
         response = await send(request.url, request.init);
         if (response.ok) signer.acceptedAfterRefresh?.(new Headers(request.init.headers).get('authorization') ?? undefined);
       }
@@ -48,12 +49,21 @@ export function createSignedFetch(options: SignedFetchOptions): typeof fetch {
       if (scope) {
         await response.body?.cancel();
         await signer.stepUp(scope);
-        request = build(input as string | URL | Request, init);
+        request = await build(input as string | URL | Request, init);
         response = await send(request.url, request.init);
       }
     }
     return response;
   };
+}
+
+/** The bytes a body-hashing scheme signs: the SDK's transports send JSON text (or nothing). */
+function bodyBytes(body: RequestInit['body']): Buffer {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw new Error('cannot sign a streamed request body');
 }
 
 function parse(body: string): unknown {

@@ -6,7 +6,7 @@ import { openAudit } from '../../src/daemon/audit.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
-import { buildUpstreams } from '../../src/proxy/upstreams.js';
+import { buildUpstreams, type BuildOptions } from '../../src/proxy/upstreams.js';
 import { SecretResolver } from '../../src/secrets/resolve.js';
 import type { SecretStore } from '../../src/secrets/store.js';
 import { Capture } from './net.js';
@@ -31,6 +31,8 @@ export interface TestProxyOptions {
   processMetrics?: boolean;
   /** The state directory for the audit log (when the config turns it on). */
   stateDir?: string;
+  /** The AWS credential provider SigV4 servers without stored keys use (a test's own, never the machine's AWS chain). */
+  awsCredentials?: BuildOptions['awsCredentials'];
 }
 
 export async function startTestProxy(input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestProxyOptions = {}): Promise<TestProxy> {
@@ -42,11 +44,12 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   const secrets = new SecretResolver({ env, redactor, ...(options.stores ? { store: options.stores.keychain, fallback: options.stores.file } : {}) });
   // Process metrics watch GC and the event loop for the life of the process: only for tests that read them.
   const metrics = createMetrics({ processMetrics: options.processMetrics === true });
-  const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...(options.now ? { now: options.now } : {}) });
+  const aws = options.awsCredentials ? { awsCredentials: options.awsCredentials } : {};
+  const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...aws, ...(options.now ? { now: options.now } : {}) });
   const audit = await openAudit(config, { dir: options.stateDir ?? '/nonexistent-test-state-dir', redactor, logger });
   const proxy = await startProxyServer({ config, upstreams, logger, metrics, redactor, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
   const reload = async () => {
-    const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...(options.now ? { now: options.now } : {}) });
+    const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...aws, ...(options.now ? { now: options.now } : {}) });
     proxy.reload(config, next, proxy.audit);
   };
   return { proxy, url: proxy.url, logs, config, reload, close: () => proxy.close() };

@@ -92,7 +92,7 @@ describe('schema', () => {
 
   test('an unknown auth type lists every type', () => {
     expect(messages(parse({ type: 'basic', token: 'env:T' }))).toEqual([
-      'servers.s.auth.type: auth.type must be one of: "hmac", "bearer", "headers", "act-as", "oauth", "none"',
+      'servers.s.auth.type: auth.type must be one of: "hmac", "bearer", "headers", "act-as", "oauth", "sigv4", "httpsig", "none"',
     ]);
   });
 

@@ -11,7 +11,7 @@ import { userConfigFile } from '../../config/paths.js';
 import { serverNameSchema, serverSchema, type ServerConfig } from '../../config/schema.js';
 import { setServerField, upsertServer } from '../../config/user-file.js';
 import { tellDaemons } from '../notify-daemons.js';
-import { CALLER } from '../../config/team-schema.js';
+import { actsAsCaller } from '../../config/team-schema.js';
 import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
 import { openStores } from '../../secrets/stores.js';
@@ -71,7 +71,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
 
   const entered = await enterSecrets(ctx, name, wanted, options, stdin);
   // A server that acts as each caller has no user to check with here: its first caller's request is the check.
-  const perCaller = server.auth.type === 'act-as' && server.auth.user === CALLER;
+  const perCaller = actsAsCaller(server.auth);
   if (perCaller && options.verify !== false) progress(`Not checking it upstream: "${name}" acts as each caller (team mode), so there is no user to check with here; \`mcp-auth-proxy doctor\` and the first request will.`);
   if (options.verify !== false && !perCaller) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);

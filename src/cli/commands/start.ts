@@ -19,6 +19,7 @@ import { createLogger, type LogFormat, type Logger } from '../../observability/l
 import { wantsColour } from '../../observability/pretty.js';
 import { openResolver } from '../../secrets/stores.js';
 import { VERSION } from '../../version.js';
+import { inheritedListenFd } from '../../service/socket-activation.js';
 import { configWarnings, print, type CommandContext } from '../context.js';
 
 export interface StartOptions extends FlagValues {
@@ -81,7 +82,10 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   if (!config.clientToken && config.mode !== 'team') {
     logger.info('any local program can use this proxy; set "clientToken": true to require a per-install token (see SECURITY in the README)');
   }
-  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), env: ctx.env, ...(token ? { clientToken: token } : {}) });
+  // Started by a systemd socket unit: serve the socket it passed (fd 3) instead of binding the address.
+  const listenFd = inheritedListenFd(process.env, process.pid);
+  if (listenFd !== undefined) logger.info('serving the listening socket passed by systemd (socket activation)', { fd: listenFd });
+  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), env: ctx.env, ...(token ? { clientToken: token } : {}), ...(listenFd !== undefined ? { listenFd } : {}) });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   // The start time /statusz reports, so stop and status can tell this process from one that got its pid later;
