@@ -4,12 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChecksResult } from './checks.js';
 import type { SigningResult } from './signing.js';
+import type { TeamResult } from './team.js';
 import type { LoadResult } from './load.js';
 import type { ScenariosResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
 import type { StdioResult } from './stdio.js';
 
-export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'load'] as const;
+export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'load'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchResults {
@@ -23,6 +24,7 @@ export interface BenchResults {
   stdio?: StdioResult;
   checks?: ChecksResult;
   signing?: SigningResult;
+  team?: TeamResult;
   load?: LoadResult;
   /** Files written before the scenarios section existed hold other keys (rows, summary); compare reads a few. */
   [legacy: string]: unknown;

@@ -8,12 +8,14 @@
 // stdio (bench/stdio.ts): tool-call round trips through `mcp-auth-proxy stdio` and through mcp-remote.
 // checks (bench/checks.ts): in-process cost of the per-request path confinement check and header strip.
 // signing (bench/signing.ts): CPU per signed request of sigv4 and httpsig against hmac, in-process, same run.
+// team (bench/team.ts): the proxy's CPU per request in team mode (API key; JWT with cached keys) against local mode.
 // load (bench/load.ts): mixed JSON/SSE at c=64 with RSS over time, then BENCH_STREAMS held SSE streams.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { benchChecks, printChecks } from './checks.js';
 import { benchSigning, printSigning } from './signing.js';
+import { benchTeam, printTeam } from './team.js';
 import { root, start, stopAll } from './children.js';
 import { printCompare } from './compare.js';
 import { printHeadlines, summarize } from './headline.js';
@@ -57,6 +59,10 @@ async function main(): Promise<void> {
   if (options.sections.includes('signing')) {
     fresh.signing = await benchSigning();
     printSigning(fresh.signing);
+  }
+  if (options.sections.includes('team')) {
+    fresh.team = await benchTeam(options.rounds, log);
+    printTeam(fresh.team);
   }
   if (options.sections.includes('load')) {
     fresh.load = await benchLoad({ start, keyId: KEY_ID, secret: SECRET, seconds: options.loadSeconds, streams: options.streams, log });

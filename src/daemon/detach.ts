@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
+import { daemonRequest } from './identity.js';
 import { readLiveState, type DaemonState } from './state.js';
 
 /** V8 flags the detached daemon runs with (also measured by the bench). */
@@ -63,7 +64,7 @@ export async function detach(options: DetachOptions): Promise<DaemonState> {
         });
       }
       const state = await readLiveState(options.stateFile);
-      if (state && state.pid === child.pid && (await healthy(state.url))) return state;
+      if (state && state.pid === child.pid && (await healthy(state))) return state;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 50);
@@ -85,9 +86,9 @@ async function stopStarting(child: ChildProcess, signal: NodeJS.Signals, gone: (
   return new AppError('DAEMON_INTERRUPTED', `Interrupted (${signal}): stopped the daemon that was starting (pid ${child.pid}); nothing is left running`, { exitCode: 130 });
 }
 
-async function healthy(url: string): Promise<boolean> {
+async function healthy(state: DaemonState): Promise<boolean> {
   try {
-    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+    return (await daemonRequest(process.env, state, '/healthz', { token: false, timeoutMs: 1000 })).ok;
   } catch {
     return false;
   }

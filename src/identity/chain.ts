@@ -98,7 +98,7 @@ export function createIdentityChain(options: ChainOptions): IdentityChain {
           failures.delete(clientAddress(req));
           return result;
         }
-        return { refusal: result.refusal, delayMs: penalty(clientAddress(req)) };
+        return { refusal: result.refusal, delayMs: result.refusal.status === 503 ? 0 : penalty(clientAddress(req)) };
       }
       options.onResult?.('none', 'refused');
       return {

@@ -6,9 +6,11 @@
 // proxy re-reads the store when the file changes (a stat per check), so a
 // revoked key is refused at once, with no reload.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { describeUnsafe, unsafeFile } from '../config/file-safety.js';
 import { stateDir } from '../config/paths.js';
+import { AppError } from '../errors.js';
 
 export const KEY_PREFIX = 'mapk_';
 
@@ -49,6 +51,16 @@ export class KeyStore {
   private records = new Map<string, KeyRecord>();
   private pepper: Buffer | undefined;
   private seen: string | undefined;
+  /**
+   * Why the store is not used, when it is not: a file someone else could
+   * write (they could add a key of their own), or one that is not a valid
+   * store. Every key is refused then (fail closed); status and doctor say why.
+   */
+  get problem(): string | undefined {
+    return this.storeProblem ?? this.pepperProblem;
+  }
+  private storeProblem: string | undefined;
+  private pepperProblem: string | undefined;
 
   constructor(
     readonly file: string,
@@ -58,6 +70,7 @@ export class KeyStore {
   /** Creates a key for `user`; returns the key (shown once) and its record. */
   create(user: string, groups: string[], expiresAt?: Date): { key: string; record: KeyRecord } {
     this.refresh();
+    this.usable();
     const id = randomId();
     const secret = randomBytes(32).toString('base64url');
     const record: KeyRecord = { id, user, groups, created: new Date(this.now()).toISOString(), ...(expiresAt ? { expires: expiresAt.toISOString() } : {}), hash: this.hash(secret, true) };
@@ -69,6 +82,7 @@ export class KeyStore {
   /** Removes a key; false when there was none with that id. */
   revoke(id: string): boolean {
     this.refresh();
+    this.usable();
     if (!this.records.delete(id)) return false;
     this.save();
     return true;
@@ -76,6 +90,7 @@ export class KeyStore {
 
   list(): KeyView[] {
     this.refresh();
+    this.usable();
     const used = readJson<Record<string, string>>(usedFile(this.file)) ?? {};
     return [...this.records.values()].map(({ hash: _hash, ...view }) => ({ ...view, ...(used[view.id] ? { lastUsed: used[view.id] } : {}) }));
   }
@@ -86,7 +101,14 @@ export class KeyStore {
     if (!match) return { reason: 'malformed' };
     this.refresh();
     const record = this.records.get(match[1] as string);
-    const given = Buffer.from(this.hash(match[2] as string, false), 'base64url');
+    let given: Buffer;
+    try {
+      given = Buffer.from(this.hash(match[2] as string, false), 'base64url');
+      this.pepperProblem = undefined;
+    } catch (error) {
+      this.pepperProblem = (error as Error).message;
+      return { reason: 'unknown-or-revoked' };
+    }
     const expected = record ? Buffer.from(record.hash, 'base64url') : DUMMY_HASH;
     const same = given.length === expected.length && timingSafeEqual(given, expected);
     if (!record || !same) return { reason: 'unknown-or-revoked' };
@@ -97,16 +119,34 @@ export class KeyStore {
   /** Re-reads the store when the file changed (its identity, size or time); cheap enough for every request. */
   refresh(): void {
     let stamp: string;
+    let stats: Stats | undefined;
     try {
-      const stats = statSync(this.file);
-      stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+      stats = statSync(this.file);
+      stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.mode}:${stats.uid}`;
     } catch {
       stamp = 'none';
     }
     if (stamp === this.seen) return;
     this.seen = stamp;
+    this.storeProblem = undefined;
+    this.records = new Map();
+    if (!stats) return;
+    const unsafe = unsafeFile(this.file, stats, { secret: true });
+    if (unsafe) {
+      this.storeProblem = `${this.file} ${describeUnsafe(unsafe)}`;
+      return;
+    }
     const parsed = readJson<{ keys?: KeyRecord[] }>(this.file);
-    this.records = new Map((parsed?.keys ?? []).filter((r) => typeof r?.id === 'string' && typeof r.hash === 'string').map((r) => [r.id, r]));
+    if (!parsed || !Array.isArray(parsed.keys)) {
+      this.storeProblem = `${this.file} is not a key store (expected {"keys": [...]}); restore it from a backup, or move it away and create the keys again`;
+      return;
+    }
+    this.records = new Map(parsed.keys.filter((r) => typeof r?.id === 'string' && typeof r.hash === 'string').map((r) => [r.id, r]));
+  }
+
+  /** Writing or listing a store that is not used would hide why keys fail: say so instead. */
+  private usable(): void {
+    if (this.problem) throw new AppError('KEY_STORE_UNSAFE', this.problem, { hint: 'The proxy refuses every key while this lasts.' });
   }
 
   private hash(secret: string, create: boolean): string {
@@ -153,7 +193,12 @@ export class UsageRecorder {
 }
 
 function loadPepper(file: string, create: boolean): Buffer | undefined {
-  if (existsSync(file)) return readFileSync(file);
+  if (existsSync(file)) {
+    // Whoever reads the pepper can test guesses offline against the hashes; whoever writes it can make every key fail.
+    const unsafe = unsafeFile(file, statSync(file), { secret: true });
+    if (unsafe) throw new Error(`${file} ${describeUnsafe(unsafe)}`);
+    return readFileSync(file);
+  }
   if (!create) return undefined;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const pepper = randomBytes(32);

@@ -138,7 +138,7 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
 export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
   return {
     status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : RPC.forbidden,
+    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : RPC.forbidden,
     code: refusal.code,
     message: refusal.message,
     ...(server ? { server } : {}),

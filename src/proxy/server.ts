@@ -3,6 +3,7 @@
 // new servers on reload without touching requests in flight, and shuts down
 // in stages: stop accepting, end held streams, let in-flight requests finish
 // for a bounded time, then force. close() is safe to call more than once.
+import { X509Certificate } from 'node:crypto';
 import { chmod, lstat, rm } from 'node:fs/promises';
 import net from 'node:net';
 import http, { type ServerResponse } from 'node:http';
@@ -49,6 +50,8 @@ export interface RunningProxy {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /** The HTTPS listener's certificate (SHA-256 fingerprint), recorded so the CLI can pin it. */
+  readonly tlsFingerprint: string | undefined;
   readonly upstreams: Map<string, Upstream>;
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
@@ -222,6 +225,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     url,
     port: bound.port,
     host: address.host,
+    tlsFingerprint: options.tls ? new X509Certificate(options.tls.cert).fingerprint256 : undefined,
     info,
     metrics,
     get upstreams() {

@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { KeyStore } from '../../src/identity/key-store.js';
 import { ACT_AS_HEADER, GLOBAL_TOKEN, startActAsUpstream, type ActAsUpstream } from '../helpers/act-as-upstream.js';
-import { request } from '../helpers/net.js';
+import { refusingPort, request } from '../helpers/net.js';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp.js';
 import { idpAccessToken } from '../helpers/oidc-token.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -41,7 +41,10 @@ beforeEach(async () => {
   storeFile = join(mkdtempSync(join(tmpdir(), 'team-keys-')), 'api-keys.json');
   keys = new KeyStore(storeFile);
 });
+/** Cleanups a test registers (a held port). */
+const afterTest: Array<() => void> = [];
 afterEach(async () => {
+  for (const cleanup of afterTest.splice(0)) cleanup();
   await proxy?.close();
   proxy = undefined;
   await upstream.close();
@@ -154,6 +157,20 @@ describe('MCP authorization against the company identity provider', () => {
     }
     expect(upstream.received).toHaveLength(0);
   });
+});
+
+test("the identity provider's keys out of reach: 503 naming it (the agent retries; no sign-in loop), nothing forwarded", async () => {
+  const closed = await refusingPort();
+  afterTest.push(closed.release);
+  const { url } = await startTeam({ identity: [{ type: 'jwt', issuer: idp.issuer, jwksUri: `http://127.0.0.1:${closed.port}/jwks` }] });
+  const token = await idpAccessToken(idp, `${url}/glean/mcp`, ALICE);
+  const res = await request(`${url}/glean/mcp`, { method: 'POST', headers: { ...JSON_POST, authorization: `Bearer ${token}` }, body: JSON.stringify(INIT) });
+  expect(res.status).toBe(503);
+  expect(res.headers['www-authenticate']).toBeUndefined();
+  const body = JSON.parse(res.body) as { error: { code: number; data: { code: string } } };
+  expect(body.error.data.code).toBe('IDENTITY_PROVIDER_UNREACHABLE');
+  expect(body.error.code).toBe(-32008);
+  expect(upstream.received).toHaveLength(0);
 });
 
 describe('API keys', () => {
