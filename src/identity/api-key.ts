@@ -20,7 +20,7 @@ export function apiKeyMethod(config: ApiKeyIdentityConfig, env: NodeJS.ProcessEn
         // The same answer for an unknown id and a wrong secret: nothing tells which ids exist.
         return checked.reason === 'expired' ? refuse('KEY_EXPIRED', 'this API key has expired; ask for a new one (`mcp-auth-proxy keys create`)') : refuse('KEY_UNKNOWN', 'this API key is not valid (unknown, revoked or mistyped)');
       }
-      usage.used(checked.record.id, new Date(now()));
+      usage.used(checked.record.id, now());
       return { principal: { user: checked.record.user, groups: checked.record.groups, method: 'apiKey', keyId: checked.record.id } };
     },
     async check() {

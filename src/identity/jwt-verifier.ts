@@ -14,6 +14,8 @@ export interface VerifierOptions {
   /** Accepted audiences for this request (any one must be in the token's `aud`). */
   clockToleranceMs: number;
   algorithms?: readonly string[];
+  /** The clock exp and nbf are checked against (tests move it). */
+  now?: () => number;
 }
 
 export type Verified = { payload: JWTPayload } | { reason: string; code: string };
@@ -52,6 +54,7 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
           audience: [...(typeof audience === 'string' ? [audience] : audience)],
           algorithms: [...(options.algorithms ?? JWT_ALGORITHMS)],
           clockTolerance: Math.round(options.clockToleranceMs / 1000),
+          ...(options.now ? { currentDate: new Date(options.now()) } : {}),
         });
         return { payload };
       } catch (error) {

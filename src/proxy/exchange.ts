@@ -4,6 +4,7 @@
 // performance.now() milliseconds.
 import type { ClientRequest, OutgoingHttpHeaders } from 'node:http';
 import type { Principal } from '../identity/principal.js';
+import type { TeamAccess } from './identify.js';
 import type { RpcPeek } from '../observability/rpc-peek.js';
 import type { Upstream } from './upstreams.js';
 
@@ -17,8 +18,8 @@ export interface Exchange {
   upstream?: Upstream;
   /** Team mode: the caller the identity step verified (local mode: unset, the local user). */
   principal?: Principal;
-  /** Team mode: records that the caller owns the MCP session the upstream just issued. */
-  claimSession?: (sessionId: string) => void;
+  /** Team mode: where the relay records that the caller owns the MCP session the upstream just issued. */
+  sessions?: Pick<TeamAccess, 'claimSession'>;
   rpc?: RpcPeek;
   /** Body bytes received from the agent. */
   bytesIn: number;

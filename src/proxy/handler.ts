@@ -176,8 +176,10 @@ export function createHandler(options: HandlerOptions): Handler {
 
     const access = team();
     if (!access) return afterIdentity(undefined);
-    access.identify(req, endpointOf(matched, path)).then(
-      (verdict) => (res.destroyed ? undefined : callerKnown(access, verdict)),
+    const verdict = access.identify(req, endpointOf(matched, path));
+    if (!(verdict instanceof Promise)) return callerKnown(access, verdict);
+    verdict.then(
+      (settled) => (res.destroyed ? undefined : callerKnown(access, settled)),
       (error: unknown) => failRequest(res, logger, error, exchange.requestId),
     );
 
@@ -203,7 +205,8 @@ export function createHandler(options: HandlerOptions): Handler {
         return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
       }
       if (sessionId !== undefined && method === 'DELETE') res.once('finish', () => access.endSession(upstream.name, sessionId));
-      exchange.claimSession = (id) => access.claimSession(upstream.name, id, principal);
+      // The relay records who owns a session the upstream issues in its answer.
+      exchange.sessions = access;
       afterIdentity(principal);
     }
 

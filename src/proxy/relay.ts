@@ -94,9 +94,9 @@ export function createRelay(options: RelayOptions): Relay {
     const theirs = headers[REQUEST_ID_HEADER];
     if (theirs !== undefined && theirs !== exchange.requestId) exchange.upstreamRequestId = String(theirs);
     headers[REQUEST_ID_HEADER] = exchange.requestId;
-    if (exchange.claimSession && status < 400) {
+    if (exchange.sessions && exchange.principal && status < 400) {
       const session = headers['mcp-session-id'];
-      if (typeof session === 'string') exchange.claimSession(session);
+      if (typeof session === 'string') exchange.sessions.claimSession(upstream.name, session, exchange.principal);
     }
     if (refused) {
       metrics.credentialRejected(upstream.name, status);
