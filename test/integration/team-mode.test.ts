@@ -308,6 +308,14 @@ describe('identity from a proxy in front', () => {
     expect(seen?.actAs).toEqual(['dave@acme.example']);
     expect(seen?.headers['x-auth-request-email']).toBeUndefined();
     await trusted.close();
+    // A header of the operator's choosing (not one of the families the proxy always strips) is not forwarded either.
+    const custom = await startTestProxy(teamConfig({ identity: [{ type: 'trustedHeader', header: 'X-Sso-Mail', groupsHeader: 'X-Sso-Teams' }], trustedProxies: ['127.0.0.1', '::1'] }), { GLEAN_TOKEN: GLOBAL_TOKEN });
+    const viaCustom = await request(`${custom.url}/glean/mcp`, { method: 'POST', headers: { ...JSON_POST, 'X-Sso-Mail': 'erin@acme.example', 'X-Sso-Teams': 'ops', 'X_Sso_Mail': 'erin@acme.example' }, body: JSON.stringify(INIT) });
+    expect(viaCustom.status).toBe(200);
+    const customSeen = upstream.received.at(-1);
+    expect(customSeen?.actAs).toEqual(['erin@acme.example']);
+    expect(Object.keys(customSeen?.headers ?? {}).filter((h) => h.replaceAll('_', '-').startsWith('x-sso-'))).toEqual([]);
+    await custom.close();
     // The load balancer is elsewhere: this connection (loopback) is not it, so the header is a claim anyone could make.
     proxy = await startTestProxy(teamConfig({ identity: [{ type: 'trustedHeader' }], trustedProxies: ['10.0.0.0/8'] }), { GLEAN_TOKEN: GLOBAL_TOKEN });
     const before = upstream.received.length;
