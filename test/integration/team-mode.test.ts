@@ -4,7 +4,7 @@
 // global token. Agents sign in by MCP authorization (the SDK client's own
 // OAuth flow, following the proxy's 401 and resource metadata) or with an API
 // key; every request goes upstream as its own caller, never as another.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { KeyStore } from '../../src/identity/key-store.js';
 import { ACT_AS_HEADER, GLOBAL_TOKEN, startActAsUpstream, type ActAsUpstream } from '../helpers/act-as-upstream.js';
-import { refusingPort, request } from '../helpers/net.js';
+import { eventually, refusingPort, request } from '../helpers/net.js';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp.js';
 import { idpAccessToken } from '../helpers/oidc-token.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -227,6 +227,20 @@ describe('each request acts as its own caller', () => {
     expect(echoes).toHaveLength(300);
     // Zero cross-over: the act-as of each call is the caller whose text it carries.
     for (const seen of echoes) expect(seen.actAs).toEqual([(seen.text as string).split('#')[0]]);
+  });
+
+  test('the audit line names the caller, how it proved itself, and the user the upstream acted as', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'team-audit-'));
+    proxy = await startTestProxy(teamConfig({ audit: true }), { GLEAN_TOKEN: GLOBAL_TOKEN }, { stateDir });
+    const bob = keys.create(BOB.email, []);
+    const client = await keyClient(`${proxy.url}/glean/mcp`, bob.key);
+    await client.callTool({ name: 'whoami', arguments: {} });
+    await client.close();
+    const file = join(stateDir, 'audit.jsonl');
+    await eventually(() => existsSync(file) && readFileSync(file, 'utf8').includes('whoami'));
+    const [line] = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ server: 'glean', tool: 'whoami', caller: BOB.email, callerMethod: 'apiKey', keyId: bob.record.id, identity: BOB.email, outcome: 'ok' });
+    expect(readFileSync(file, 'utf8')).not.toContain(GLOBAL_TOKEN);
   });
 
   test('a caller that sends an act-as header for someone else (any spelling) is acted as itself', async () => {
