@@ -22,7 +22,13 @@ export interface AccessFields {
   upstreamRequestId: string | undefined;
 }
 
-const q = JSON.stringify;
+/** Printable ASCII but `"` and `\\`: what JSON.stringify writes as it is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string; most (ids, paths, method and tool names) need no escape, and a test is cheaper than the call. */
+function q(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
 
 /** `{"level":"info","message":"request","timestamp":…,…}` without a newline. */
 export function accessLine(timestamp: string, f: AccessFields): string {
