@@ -6,7 +6,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rssTrend, runMixed, type MixedRun, type RssTrend } from './load-mixed.js';
 import { runStreams, type StreamsRun } from './load-streams.js';
-import { openFilesLimit } from './proc.js';
+import { memoryOf, openFilesLimit } from './proc.js';
 import { SSE_PER_TEN } from './targets/mixed-plan.js';
 
 export type Start = (args: string[], env: NodeJS.ProcessEnv, ready: RegExp) => Promise<{ child: ChildProcess; match: RegExpExecArray }>;
@@ -17,6 +17,10 @@ export interface LoadInput {
   secret: string;
   seconds: number;
   streams: number;
+  /** Quiet time after start before the idle RSS is read. */
+  idleSeconds: number;
+  /** How long RSS is followed after the load. */
+  settleSeconds: number;
   log: (line: string) => void;
 }
 
@@ -35,6 +39,20 @@ export interface MixedResult extends MixedRun {
   failed: number;
   rss: RssTrend;
   upstream: UpstreamStats;
+  /** The proxy's VmRSS after idleSeconds with no traffic, before the load. */
+  idleRssMb?: number;
+  settle?: Settle;
+}
+
+/** VmRSS after the load, with no traffic: does the daemon give the memory back? */
+export interface Settle {
+  seconds: number;
+  /** One sample every SETTLE_SAMPLE_SECONDS from the end of the load. */
+  samplesMb: number[];
+  /** The last sample. */
+  lastMb?: number;
+  /** Seconds after the load until RSS was first within RETURN_MB of the idle RSS; absent when it never was. */
+  returnedAfterSeconds?: number;
 }
 
 export interface StreamsResult extends StreamsRun {
@@ -70,6 +88,23 @@ const SETTLE_MS = 30_000;
 const PROXY_UPSTREAM_SOCKETS = 256;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** "Back to idle": within this much of the idle RSS. */
+export const RETURN_MB = 10;
+const SETTLE_SAMPLE_SECONDS = 5;
+
+/** Samples VmRSS every few seconds for `seconds`, noting when it first came within RETURN_MB of `idleMb`. */
+async function settle(pid: number | undefined, idleMb: number | undefined, seconds: number): Promise<Settle> {
+  const samplesMb: number[] = [];
+  let returnedAfterSeconds: number | undefined;
+  for (let t = 0; t <= seconds; t += SETTLE_SAMPLE_SECONDS) {
+    if (t > 0) await sleep(SETTLE_SAMPLE_SECONDS * 1000);
+    const rss = memoryOf(pid)?.rssMb;
+    if (rss === undefined) break;
+    samplesMb.push(rss);
+    if (returnedAfterSeconds === undefined && idleMb !== undefined && rss <= idleMb + RETURN_MB) returnedAfterSeconds = t;
+  }
+  return { seconds, samplesMb, lastMb: samplesMb[samplesMb.length - 1], ...(returnedAfterSeconds === undefined ? {} : { returnedAfterSeconds }) };
+}
 
 async function upstreamStats(base: string): Promise<UpstreamStats> {
   return (await (await fetch(`${base}/stats`)).json()) as UpstreamStats;
@@ -112,14 +147,18 @@ function stopProxy(child: ChildProcess): Promise<void> {
 
 async function mixedPhase(input: LoadInput, upstreamBase: string): Promise<MixedResult> {
   const proxy = await startProxy(input, upstreamBase);
+  input.log(`load mixed: ${input.idleSeconds}s idle first, then ${input.seconds}s of load, then RSS followed for ${input.settleSeconds}s`);
+  await sleep(input.idleSeconds * 1000);
+  const idleRssMb = memoryOf(proxy.child.pid)?.rssMb;
   const before = await upstreamStats(upstreamBase);
   const run = await runMixed(proxy.urls[0] as URL, proxy.child.pid, CONCURRENCY, input.seconds);
   const after = await upstreamStats(upstreamBase);
+  const settled = await settle(proxy.child.pid, idleRssMb, input.settleSeconds);
   await stopProxy(proxy.child);
   const failed = Object.values(run.failures).reduce((a, b) => a + b, 0);
   const upstream = { ...after, requests: after.requests - before.requests, signed: after.signed - before.signed, rejected: after.rejected - before.rejected };
-  input.log(`load mixed: ${Math.round(run.rps)} req/s, ${failed} failed, ${upstream.rejected} rejected signatures`);
-  return { concurrency: CONCURRENCY, seconds: input.seconds, ...run, failed, rss: rssTrend(run.rssMb), upstream };
+  input.log(`load mixed: ${Math.round(run.rps)} req/s, ${failed} failed, ${upstream.rejected} rejected signatures; RSS idle ${idleRssMb ?? '-'} MB, ${input.settleSeconds}s after ${settled.lastMb ?? '-'} MB`);
+  return { concurrency: CONCURRENCY, seconds: input.seconds, ...run, failed, rss: rssTrend(run.rssMb), upstream, idleRssMb, settle: settled };
 }
 
 /** `servers` > 1: spread the streams over that many configured servers instead of the default one. */
@@ -184,6 +223,11 @@ function printMixed(mixed: MixedResult): void {
   );
   console.log(`failures by kind: ${JSON.stringify(mixed.failures)}   upstream answered ${upstream.json} JSON, ${upstream.sse} SSE, ${upstream.signed} signed`);
   console.log(`RSS mean ${fixed(rss.earlyMeanMb)} MB (first ${rss.windowSeconds}s after warm-up) vs ${fixed(rss.lateMeanMb)} MB (last ${rss.windowSeconds}s); VmHWM ${megs(mixed.hwmMb)}`);
+  const s = mixed.settle;
+  if (s) {
+    const back = s.returnedAfterSeconds === undefined ? `not within ${RETURN_MB} MB of idle in ${s.seconds}s` : `within ${RETURN_MB} MB of idle ${s.returnedAfterSeconds}s after the load`;
+    console.log(`RSS idle before the load ${megs(mixed.idleRssMb)}; after it, every 5 s: ${s.samplesMb.join(' ')} MB: ${back}`);
+  }
 }
 
 function printStreams(streams: StreamsResult[], limits: LoadResult['openFilesLimit']): void {
