@@ -36,7 +36,8 @@ The small-JSON load runs under wrk when it is installed (Debian/Ubuntu: apt-get 
 Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, each concurrent run), BENCH_LATENCY_SECONDS (3, c=1 under wrk),
 BENCH_LATENCY_REQUESTS (3000, c=1 without wrk),
 BENCH_BIG_REQUESTS (200), BENCH_BIG_CONCURRENCY (8), BENCH_CONCURRENCY (32), BENCH_SSE_REQUESTS (100),
-BENCH_GET_STREAMS (10), BENCH_GET_EVENTS (2000, burst), BENCH_GET_PACED_EVENTS (200), BENCH_IDLE_SECONDS (5),
+BENCH_GET_STREAMS (10), BENCH_GET_EVENTS (2000, burst), BENCH_GET_PACED_EVENTS (200), BENCH_IDLE_SECONDS (15: V8 gives
+start-up memory back about 10 s after start, so idle RSS is read once it has),
 BENCH_STARTUP_RUNS (10), BENCH_STDIO_CALLS (500), BENCH_LOAD_SECONDS (30), BENCH_SETTLE_SECONDS (60, RSS followed
 after the load), BENCH_STREAMS (1000);
 BENCH_ONLY works like --only (BENCH_ONLY=load: the load section alone); BENCH_BASELINE=path/to/bin/mcp-auth-proxy.js
@@ -90,7 +91,7 @@ export function readOptions(argv = process.argv.slice(2)): Options {
     ...(values.compare ? { compare: resolve(cwd, values.compare) } : {}),
     out: values.out ? resolve(cwd, values.out) : `${root}/bench/results/latest.json`,
     rounds: knob('BENCH_ROUNDS', 3),
-    idleSeconds: knob('BENCH_IDLE_SECONDS', 5),
+    idleSeconds: knob('BENCH_IDLE_SECONDS', 15),
     startupRuns: knob('BENCH_STARTUP_RUNS', 10),
     stdioCalls: knob('BENCH_STDIO_CALLS', 500),
     loadSeconds: knob('BENCH_LOAD_SECONDS', 30),
