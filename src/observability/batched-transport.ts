@@ -1,11 +1,13 @@
-// A winston transport that batches: lines logged in the same turn of the
+// A winston transport that batches: lines logged in the same turns of the
 // event loop leave in one write. Under load the proxy logs a line per
-// request, and one syscall per line costs more than the line; nothing is
-// held across turns (setImmediate, no timer: a line is in the file by the
-// time anything can look), a burst past MAX_PENDING_BYTES goes out at once,
-// and nothing is lost at exit: flush() empties the batch, and a process 'exit'
-// hook flushes every transport still holding lines (process.exit() in the
-// turn that logged them, an uncaught exception).
+// request, and one syscall per line costs more than the line. The write waits
+// one more turn than it must (two setImmediates, no timer), so I/O that came
+// in meanwhile is served first: with one client, the next request goes
+// upstream before the previous request's access line is written, instead of
+// waiting ~20 µs for it (measured at c=1). A burst past MAX_PENDING_BYTES
+// goes out at once, and nothing is lost at exit: flush() empties the batch,
+// and a process 'exit' hook flushes every transport still holding lines
+// (process.exit() in the turn that logged them, an uncaught exception).
 import TransportStream from 'winston-transport';
 
 const MESSAGE = Symbol.for('message');
@@ -31,6 +33,8 @@ export class BatchedTransport extends TransportStream {
   private pendingBytes = 0;
   private scheduled = false;
   private readonly flushNow = () => this.flush();
+  /** One more turn first: the I/O that came in meanwhile (the next request at c=1) is served before the write. */
+  private readonly flushNext = () => void setImmediate(this.flushNow);
 
   /**
    * `target` receives the joined lines; `render`, when given, turns each
@@ -56,7 +60,7 @@ export class BatchedTransport extends TransportStream {
     if (this.pendingBytes >= MAX_PENDING_BYTES) return this.flush();
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushNow);
+      setImmediate(this.flushNext);
       flushAtExit(this);
     }
   }
