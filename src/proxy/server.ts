@@ -109,7 +109,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const redact = (text: string) => options.redactor?.redact(text) ?? text;
   const forwarder = createForwarder({ logger, metrics, trackStream, redact });
   const legacy = createLegacySse({ logger, trackStream, redact });
-  const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
+  const recorder = createRecorder({ metrics, accessLog: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
   const connections = new Set<Socket>();
