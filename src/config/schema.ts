@@ -5,7 +5,8 @@ import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
-import { CALLER, cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
+import { cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
+import { CALLER } from './team-values.js';
 import { scopeFromHost } from '../auth/aws-host.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';

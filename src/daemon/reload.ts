@@ -6,7 +6,7 @@
 // and those servers are reported as failed.
 import type { CommandContext } from '../cli/context.js';
 import { loadConfig, type FlagValues } from '../config/load.js';
-import { identityHeaderNames } from '../config/team-schema.js';
+import { identityHeaderNames } from '../config/team-values.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';

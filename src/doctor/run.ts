@@ -21,7 +21,7 @@ import { fail, pass, warn, type CheckResult } from './check.js';
 import { localCallersCheck } from './local-callers.js';
 import { dnsCheck, skewCheck, tcpCheck, tlsCheck, upstreamDate } from './network.js';
 import { verifyServer } from './signed-request.js';
-import { actsAsCaller } from '../config/team-schema.js';
+import { actsAsCaller } from '../config/team-values.js';
 import { schemeChecks } from './scheme-checks.js';
 import { serviceChecks } from './service.js';
 import { teamChecks } from './team.js';

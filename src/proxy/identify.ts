@@ -8,7 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
-import { addressList, type JwtIdentityConfig } from '../config/team-schema.js';
+import type { JwtIdentityConfig } from '../config/team-schema.js';
+import { addressList } from '../config/team-values.js';
 import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
 import type { Principal, Refusal } from '../identity/principal.js';
 import { CallerRefused } from '../auth/scheme.js';

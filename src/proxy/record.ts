@@ -4,7 +4,7 @@
 // (2026-07-28), else from the body; the audit always reads the body, since a
 // header is only the agent's word for what the body says.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CALLER } from '../config/team-schema.js';
+import { CALLER } from '../config/team-values.js';
 import { accessLine, isoNow } from '../observability/access-line.js';
 import type { AuditEntry, AuditLog } from '../observability/audit.js';
 import type { InfoLineWriter } from '../observability/logger.js';

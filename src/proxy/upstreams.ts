@@ -9,7 +9,7 @@ import type { Config, ServerConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
-import { identityHeaderNames } from '../config/team-schema.js';
+import { identityHeaderNames } from '../config/team-values.js';
 import { isSecretReference } from '../secrets/reference.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { createStripper } from './strip.js';

@@ -11,7 +11,7 @@ import { userConfigFile } from '../../config/paths.js';
 import { serverNameSchema, serverSchema, type ServerConfig } from '../../config/schema.js';
 import { setServerField, upsertServer } from '../../config/user-file.js';
 import { tellDaemons } from '../notify-daemons.js';
-import { actsAsCaller } from '../../config/team-schema.js';
+import { actsAsCaller } from '../../config/team-values.js';
 import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
 import { openStores } from '../../secrets/stores.js';

@@ -6,7 +6,7 @@
 import { createSigner } from '../../auth/index.js';
 import type { Signer } from '../../auth/scheme.js';
 import { loadConfig } from '../../config/load.js';
-import { actsAsCaller } from '../../config/team-schema.js';
+import { actsAsCaller } from '../../config/team-values.js';
 import { AppError } from '../../errors.js';
 import { resolveStaticHeaders } from '../../proxy/upstreams.js';
 import { openResolver } from '../../secrets/stores.js';
