@@ -5,7 +5,8 @@
 // A valid one whose servers cannot all sign (no usable credential) is applied,
 // and those servers are reported as failed.
 import type { CommandContext } from '../cli/context.js';
-import { loadConfig, type FlagValues } from '../config/load.js';
+import type { FlagValues } from '../config/load.js';
+import { loadConfigIsolated } from '../config/load-isolated.js';
 import { identityHeaderNames } from '../config/team-values.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -39,7 +40,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   logger.info('reloading: reading the config and secrets again');
   let next: Config;
   try {
-    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, warn: (m) => logger.warn(m) })).config;
+    next = (await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, warn: (m) => logger.warn(m) })).config;
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     logger.error('reload refused: the new config is invalid; the running config stays', { problems });
@@ -105,7 +106,7 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
   const { ctx, options, proxy, logger } = input;
   let next: Config;
   try {
-    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
+    next = (await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     return { status: 409, body: { server: name, error: { message: `the config is invalid now, so nothing changed: ${problems.join('; ')}` } } };

@@ -2,7 +2,8 @@
 // with --detach as a background daemon that this command waits for.
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, isLoopbackHost, parseListenAddress } from '../../config/listen-address.js';
-import { loadConfig, type FlagValues } from '../../config/load.js';
+import type { FlagValues } from '../../config/load.js';
+import { loadConfigIsolated } from '../../config/load-isolated.js';
 import { detach } from '../../daemon/detach.js';
 import { clientToken, clientTokenFile } from '../../daemon/client-token.js';
 import { readOurDaemon } from '../../daemon/identity.js';
@@ -33,7 +34,8 @@ export interface StartOptions extends FlagValues {
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
   // Detached, the daemon's log gets the warnings; the terminal that started it should see them too.
-  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, ...(options.detach ? { warn: configWarnings(ctx) } : {}) });
+  // Validated in a worker thread: the validator's modules go with it instead of staying in the daemon for its life.
+  const loaded = await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, ...(options.detach ? { warn: configWarnings(ctx) } : {}) });
   let { config } = loaded;
   if (Object.keys(config.servers).length === 0) {
     throw new AppError('NO_SERVERS', 'No MCP servers are configured', {
