@@ -12,8 +12,6 @@ import type { JwtIdentityConfig } from '../config/team-schema.js';
 import { addressList } from '../config/team-values.js';
 import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
 import type { Principal, Refusal } from '../identity/principal.js';
-import { CallerRefused } from '../auth/scheme.js';
-import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
@@ -142,22 +140,6 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     },
     close: () => chain.close(),
   };
-}
-
-/** The JSON-RPC error for a refused caller (the identity step, or a signer that acts as the caller). */
-export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
-  return {
-    status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : RPC.forbidden,
-    code: refusal.code,
-    message: refusal.message,
-    ...(server ? { server } : {}),
-  };
-}
-
-/** A signer's refusal to act as this caller, as a Refusal; undefined for any other error. */
-export function asRefusal(error: unknown): Refusal | undefined {
-  return error instanceof CallerRefused ? { status: error.status, code: error.code, message: error.message } : undefined;
 }
 
 function describeMethod(type: string, config: Config): string {

@@ -9,7 +9,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { LOCAL_USER, signedNow } from '../auth/scheme.js';
-import { asRefusal, refusalError } from './identify.js';
+import { asRefusal, refusalError } from './refusal.js';
 import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import { pathProblem } from './confine.js';

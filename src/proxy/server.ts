@@ -19,7 +19,7 @@ import { createForwarder } from './forward.js';
 import type { TlsMaterial } from '../daemon/tls.js';
 import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
-import { createTeamAccess, type TeamAccess } from './identify.js';
+import type { TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
@@ -126,7 +126,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const listenUrl = `${scheme}://${formatHostPort(address.host, bound.port)}`;
   // Team mode: callers prove who they are; rebuilt when a reload changes the identity methods or trusted proxies.
   let team: TeamAccess | undefined;
-  const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
+  // Loaded in team mode only (a reload cannot switch modes): a local daemon never holds the identity methods.
+  const { createTeamAccess } = config.mode === 'team' ? await import('./identify.js') : { createTeamAccess: undefined };
+  const buildTeam = (from: Config) => (from.mode === 'team' && createTeamAccess ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
   const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };

@@ -1,7 +1,7 @@
 // The daemon holds only what its request path needs: in local mode it never
 // loads the config validator (zod) or the config file parsers (they run in a
-// short-lived loader process, at start and at each reload), the JWT library,
-// OAuth or prom-client (until /metrics is scraped). Each module stays in a
+// short-lived loader process, at start and at each reload), team mode's
+// identity methods, the JWT library, OAuth or prom-client (until /metrics is scraped). Each module stays in a
 // process's memory once loaded, so this is what keeps the daemon small.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,8 @@ test('a local-mode daemon serves, reloads and answers /metrics without loading t
     expect(before.some((u) => u.endsWith('/dist/proxy/handler.js'))).toBe(true);
     expect(before.some((u) => u.endsWith('/dist/daemon/reload.js'))).toBe(true);
     expect([...packagesIn(before)].filter((name) => NOT_IN_LOCAL_DAEMON.includes(name))).toEqual([]);
+    // Team mode's identity step and methods, and the config validator of our own.
+    expect(before.filter((u) => /\/dist\/(proxy\/identify|identity\/chain|config\/(schema|team-schema|load))\.js$/.test(u))).toEqual([]);
 
     const metrics = await request(`${url}/metrics`);
     expect(metrics.status).toBe(200);
