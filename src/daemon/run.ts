@@ -25,6 +25,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** The listening socket systemd passed (socket activation), served instead of binding `listen`. */
   listenFd?: number;
+  /** Told once, at the first request that is not a health or status probe. */
+  onFirstAgentRequest?: () => void;
 }
 
 export async function runProxy(options: RunOptions): Promise<RunningProxy> {
@@ -48,6 +50,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     ...(options.env ? { env: options.env } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
     ...(options.listenFd !== undefined ? { listenFd: options.listenFd } : {}),
+    ...(options.onFirstAgentRequest ? { onFirstAgentRequest: options.onFirstAgentRequest } : {}),
   });
 }
 

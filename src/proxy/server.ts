@@ -43,6 +43,8 @@ export interface ProxyServerOptions {
   env?: NodeJS.ProcessEnv;
   /** A listening socket passed by systemd socket activation (fd 3), served instead of binding `listen`. */
   listenFd?: number;
+  /** Told once, at the first request that is not a local probe (the readiness check of `start --detach`, `status`). */
+  onFirstAgentRequest?: () => void;
 }
 
 export interface RunningProxy {
@@ -157,6 +159,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     servers.push(unix);
   }
   const url = listenUrl;
+  if (options.onFirstAgentRequest) whenAgentsCome(servers, options.onFirstAgentRequest);
 
   // A replaced audit log stays open a while for tool calls still in flight (they recorded to it at their start).
   const closingAudits = new Set<Audit>();
@@ -288,6 +291,19 @@ function createListener(config: Config, connections: Set<Socket>, tls?: TlsMater
     socket.once('close', () => connections.delete(socket));
   });
   return server;
+}
+
+/** Requests that only look at the daemon (health, status), not agents' traffic. */
+const PROBES = new Set(['/healthz', '/readyz', '/statusz']);
+
+/** Calls `told` at the first agent request; the listener then leaves, so later requests pay nothing for it. */
+function whenAgentsCome(servers: http.Server[], told: () => void): void {
+  const first = (req: http.IncomingMessage) => {
+    if (PROBES.has(req.url ?? '')) return;
+    for (const server of servers) server.off('request', first);
+    told();
+  };
+  for (const server of servers) server.prependListener('request', first);
 }
 
 function serve(server: http.Server, handle: Handler, logger: Logger): void {

@@ -12,6 +12,7 @@ import { refreshServerCredential, reloadProxy } from '../../daemon/reload.js';
 import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { keepInspectorClosed } from '../../daemon/signals.js';
+import { resumeOptimizingCompiler } from '../../daemon/startup-compiler.js';
 import { logFile, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
@@ -33,6 +34,14 @@ export interface StartOptions extends FlagValues {
 }
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
+  try {
+    await startProxy(ctx, options);
+  } finally {
+    resumeOptimizingCompiler();
+  }
+}
+
+async function startProxy(ctx: CommandContext, options: StartOptions): Promise<void> {
   // Detached, the daemon's log gets the warnings; the terminal that started it should see them too.
   // Validated in a worker thread: the validator's modules go with it instead of staying in the daemon for its life.
   const loaded = await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, ...(options.detach ? { warn: configWarnings(ctx) } : {}) });
@@ -87,7 +96,17 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   // Started by a systemd socket unit: serve the socket it passed (fd 3) instead of binding the address.
   const listenFd = inheritedListenFd(process.env, process.pid);
   if (listenFd !== undefined) logger.info('serving the listening socket passed by systemd (socket activation)', { fd: listenFd });
-  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), env: ctx.env, ...(token ? { clientToken: token } : {}), ...(listenFd !== undefined ? { listenFd } : {}) });
+  const proxy = await runProxy({
+    config,
+    secrets: openSecrets(),
+    logger,
+    stateDir: stateDir(ctx.env),
+    env: ctx.env,
+    ...(token ? { clientToken: token } : {}),
+    ...(listenFd !== undefined ? { listenFd } : {}),
+    // main.ts held the optimizing compiler off for the start-up; agents' requests are the hot code it is for.
+    onFirstAgentRequest: resumeOptimizingCompiler,
+  });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   // The start time /statusz reports, so stop and status can tell this process from one that got its pid later;
