@@ -36,7 +36,7 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
   const keySet = () => {
     if (keys) return Promise.resolve(keys);
     finding ??= Promise.all([options.jwksUri(), import('jose')]).then(
-      ([uri, jose]) => (keys = { jose, jwks: jose.createRemoteJWKSet(uri, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 }) }),
+      ([uri, jose]) => (keys = { jose, jwks: jose.createRemoteJWKSet(uri, { cooldownDuration: 30_000, cacheMaxAge: 5 * 60_000, timeoutDuration: 5_000 }) }),
       (error: unknown) => {
         finding = undefined; // try again at the next request
         throw error;

@@ -8,7 +8,7 @@ import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
 export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
   return {
     status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : RPC.forbidden,
+    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : refusal.status === 404 ? RPC.sessionUnknown : RPC.forbidden,
     code: refusal.code,
     message: refusal.message,
     ...(server ? { server } : {}),
