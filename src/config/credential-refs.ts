@@ -1,7 +1,8 @@
 // The secret references an `auth` block holds, with what each one is for, so
 // login knows what to prompt for, logout what to delete and doctor what to
 // check, whatever the scheme.
-import type { AuthConfig } from './schema.js';
+import { isCommandServer, type AuthConfig, type ServerConfig } from './schema.js';
+import { isSecretReference } from '../secrets/reference.js';
 
 export interface CredentialReference {
   /** Field path under the server, e.g. `auth.secret` or `auth.headers.X-Api-Key`. */
@@ -37,7 +38,16 @@ export function credentialReferences(auth: AuthConfig): CredentialReference[] {
   }
 }
 
-/** Whether the scheme keeps anything in the keychain (OAuth always does: its tokens). */
-export function usesKeychain(auth: AuthConfig): boolean {
-  return auth.type === 'oauth' || credentialReferences(auth).some((r) => r.reference.startsWith('keychain:'));
+/** The secret references of any server: its auth's, or a command server's env references (`env.NAME`). */
+export function serverCredentialReferences(server: ServerConfig): CredentialReference[] {
+  if (!isCommandServer(server)) return credentialReferences(server.auth);
+  return Object.entries(server.env)
+    .filter(([, value]) => isSecretReference(value))
+    .map(([name, reference]) => ({ field: `env.${name}`, reference, label: `value of ${name}` }));
+}
+
+/** Whether the server keeps anything in the keychain (OAuth always does: its tokens). */
+export function usesKeychain(server: ServerConfig): boolean {
+  if (!isCommandServer(server) && server.auth.type === 'oauth') return true;
+  return serverCredentialReferences(server).some((r) => r.reference.startsWith('keychain:'));
 }

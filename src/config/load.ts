@@ -245,7 +245,7 @@ function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>,
 
 function valueAt(values: unknown, path: string[]): unknown {
   let value = values;
-  for (const key of path) value = isPlainObject(value) ? value[key] : undefined;
+  for (const key of path) value = isPlainObject(value) ? value[key] : Array.isArray(value) ? value[Number(key)] : undefined;
   return value;
 }
 

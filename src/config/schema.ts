@@ -2,35 +2,18 @@
 // descriptions all come from here; the example config is checked against it.
 import { z } from 'zod';
 import { parseByteSize } from './byte-size.js';
-import { parseDuration } from './duration.js';
+import { duration, quoteValue } from './fields.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
 import { CALLER, cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 import { scopeFromHost } from '../auth/aws-host.js';
+import { commandIssues, commandServerSchema, isCommandEntry, type CommandServerConfig } from './command-schema.js';
+
+export { quoteValue } from './fields.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
-/**
- * A value as it may appear in an error message: JSON-quoted, with control and
- * invisible characters escaped, so a config value cannot drive the terminal
- * or hide what it is.
- */
-export function quoteValue(value: unknown, max = 80): string {
-  const quoted = JSON.stringify(String(value)).replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return quoted.length > max ? `${quoted.slice(0, max - 2)}…"` : quoted;
-}
 const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'statusz', 'metrics', 'authorize', 'token', 'register']);
-
-/** A duration as `"20s"`, `"1m30s"`, `"500ms"` or a number of milliseconds; parsed to ms. */
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    // JSON-quoted, so control characters in the value cannot reach the terminal raw.
-    ctx.issues.push({ code: 'custom', input: value, message: `${quoteValue(value)} is not a duration up to 24 days; write e.g. "20s", "500ms" or "1m30s"` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 /**
  * A field that holds a secret. Only references are allowed; the message never
@@ -286,6 +269,23 @@ export const serverSchema = z
   })
   .strict();
 
+/**
+ * A server is an HTTP upstream (`url`) or a local stdio command (`command`),
+ * never both: the entry is checked against the one it names, so every problem
+ * is reported against that shape's fields.
+ */
+export const anyServerSchema = z.unknown().transform((value, ctx): ServerConfig => {
+  const entry = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  if (entry && 'url' in entry && 'command' in entry) {
+    ctx.issues.push({ code: 'custom', input: value, path: ['command'], message: 'a server has either "url" (an HTTP upstream) or "command" (a local stdio server), not both; remove one' });
+    return z.NEVER;
+  }
+  const parsed = (isCommandEntry(entry) ? commandServerSchema : serverSchema).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: (issue as { input?: unknown }).input } as never);
+  return z.NEVER;
+});
+
 export const serverNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'server names use letters, digits, "-" and "_" (they appear in URLs)')
@@ -378,7 +378,7 @@ export const configSchema = z
     tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
-    servers: z.record(serverNameSchema, serverSchema).default({}),
+    servers: z.record(serverNameSchema, anyServerSchema).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -398,6 +398,7 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
     issues.push({ path: ['listen'], message: `${quoteValue(address.host)} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
   }
   issues.push(...teamIssues(values, team, address !== undefined && !isLoopbackHost(address.host)));
+  issues.push(...commandIssues(values));
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
   for (const [name, server] of Object.entries((values.servers ?? {}) as Record<string, { url?: unknown; auth?: { type?: unknown; service?: unknown } }>)) {
     if (server?.auth?.type !== 'sigv4' || server.auth.service !== undefined || typeof server.url !== 'string' || !URL.canParse(server.url)) continue;
@@ -442,7 +443,15 @@ function teamIssues(values: Record<string, unknown>, team: boolean, remote: bool
 }
 
 export type Config = z.output<typeof configSchema>;
-export type ServerConfig = z.output<typeof serverSchema>;
+/** An HTTP upstream: url, transport, headers, auth. */
+export type HttpServerConfig = z.output<typeof serverSchema>;
+export type { CommandServerConfig } from './command-schema.js';
+/** Either kind of server; `isCommandServer` tells them apart. */
+export type ServerConfig = HttpServerConfig | CommandServerConfig;
+
+export function isCommandServer(server: ServerConfig): server is CommandServerConfig {
+  return 'command' in server;
+}
 export type AuthConfig = z.output<typeof authSchema>;
 export type OAuthConfig = z.output<typeof oauthAuth>;
 export type SigV4Config = z.output<typeof sigv4Auth>;

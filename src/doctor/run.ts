@@ -8,8 +8,9 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { readOurDaemon } from '../daemon/identity.js';
 import { stateFile, type DaemonState } from '../daemon/state.js';
 import { AppError, ConfigError, SecretError } from '../errors.js';
-import type { ServerConfig } from '../config/schema.js';
-import { credentialReferences, usesKeychain } from '../config/credential-refs.js';
+import { isCommandServer, type HttpServerConfig } from '../config/schema.js';
+import { serverCredentialReferences, usesKeychain } from '../config/credential-refs.js';
+import { commandChecks } from './command-checks.js';
 import { tokensAccount } from '../oauth/credentials.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import type { Signer } from '../auth/scheme.js';
@@ -67,7 +68,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   if (names.length === 0) add(fail('config: servers', 'no servers configured', 'Run `mcp-auth-proxy login NAME --url URL --key-id ID`, or set MCP_UPSTREAM_URL.'));
 
   const stores = openStores(options.env);
-  const needsKeychain = Object.values(config.servers).some((s) => usesKeychain(s.auth));
+  const needsKeychain = Object.values(config.servers).some((s) => usesKeychain(s));
   try {
     await stores.keychain.get('mcp-auth-proxy-doctor-probe');
     add(pass('keychain', 'the OS keychain answers'));
@@ -81,6 +82,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 
   const secrets = openResolver(options.env, options.redactor);
   for (const [name, server] of Object.entries(config.servers)) {
+    if (isCommandServer(server)) {
+      for (const result of await commandChecks(name, server, secrets, options.redactor, options.env)) add(result);
+      continue;
+    }
     let signer = await credentialCheck(name, server, secrets, add);
     if (signer) {
       const extra = await schemeChecks(name, server, signer);
@@ -123,7 +128,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 }
 
 /** Resolves the server's credential (for OAuth: the stored login) and reports it; the signer when usable. */
-async function credentialCheck(name: string, server: ServerConfig, secrets: SecretResolver, add: (result: CheckResult) => void): Promise<Signer | undefined> {
+async function credentialCheck(name: string, server: HttpServerConfig, secrets: SecretResolver, add: (result: CheckResult) => void): Promise<Signer | undefined> {
   let signer: Signer | undefined;
   try {
     signer = await createSigner(server.auth, { server: name, url: server.url, secrets });
@@ -143,7 +148,7 @@ async function credentialCheck(name: string, server: ServerConfig, secrets: Secr
   }
 }
 
-function describeCredential(server: ServerConfig, details: Record<string, unknown> | undefined): string {
+function describeCredential(server: HttpServerConfig, details: Record<string, unknown> | undefined): string {
   if (server.auth.type === 'none') return 'auth none: nothing to resolve';
   if (server.auth.type !== 'oauth') return `${server.auth.type} credential resolved`;
   const expiresAt = typeof details?.expiresAt === 'string' ? details.expiresAt : undefined;
@@ -156,7 +161,7 @@ function describeCredential(server: ServerConfig, details: Record<string, unknow
 }
 
 /** DNS, TCP, TLS, then one signed request whose Date header also gives the clock skew. */
-async function networkChecks(name: string, server: ServerConfig, signer: Signer | undefined, add: (result: CheckResult) => void): Promise<void> {
+async function networkChecks(name: string, server: HttpServerConfig, signer: Signer | undefined, add: (result: CheckResult) => void): Promise<void> {
   const url = new URL(server.url);
   const dns = await dnsCheck(name, url);
   add(dns);
@@ -209,8 +214,8 @@ async function listenCheck(listen: string, ours: DaemonState | undefined): Promi
 /** Whether the insecure file store holds every keychain entry the servers need (so a missing keychain is not a failure). */
 async function heldByFileStore(config: LoadedConfig['config'], stores: ReturnType<typeof openStores>): Promise<boolean> {
   const accounts = Object.entries(config.servers).flatMap(([name, server]) => [
-    ...credentialReferences(server.auth).flatMap((ref) => (ref.reference.startsWith('keychain:') ? [ref.reference.slice('keychain:'.length)] : [])),
-    ...(server.auth.type === 'oauth' ? [tokensAccount(name)] : []),
+    ...serverCredentialReferences(server).flatMap((ref) => (ref.reference.startsWith('keychain:') ? [ref.reference.slice('keychain:'.length)] : [])),
+    ...(!isCommandServer(server) && server.auth.type === 'oauth' ? [tokensAccount(name)] : []),
   ]);
   try {
     for (const account of accounts) if ((await stores.file.get(account)) === undefined) return false;

@@ -5,7 +5,7 @@
 import type { ClientRequest, OutgoingHttpHeaders } from 'node:http';
 import type { Principal } from '../identity/principal.js';
 import type { RpcPeek } from '../observability/rpc-peek.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream, Upstream } from './upstreams.js';
 
 export interface Exchange {
   requestId: string;
@@ -14,7 +14,7 @@ export interface Exchange {
   path: string;
   startedAt: number;
   /** Set once the route names a server. */
-  upstream?: Upstream;
+  upstream?: AnyUpstream;
   /** Team mode: the caller the identity step verified (local mode: unset, the local user). */
   principal?: Principal;
   /** Team mode: records that the caller owns the MCP session the upstream just issued. */

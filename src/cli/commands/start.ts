@@ -103,7 +103,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   const served = serveUntilSignal(proxy, logger, ctx.exitNow, attached ? undefined : reload);
   logger.info('listening', {
     url: proxy.url,
-    servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
+    servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, u.kind === 'command' ? { command: u.config.command, sharing: u.config.sharing, ready: Boolean(u.runtime) } : { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
   });
   print(ctx, `mcp-auth-proxy listening on ${proxy.url}${config.mode === 'team' ? ' (team mode)' : ''}`);
   const agentsUse = config.mode === 'team' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : proxy.url;

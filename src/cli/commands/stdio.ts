@@ -6,7 +6,8 @@
 import { createSigner } from '../../auth/index.js';
 import type { Signer } from '../../auth/scheme.js';
 import { loadConfig } from '../../config/load.js';
-import { AppError } from '../../errors.js';
+import { isCommandServer } from '../../config/schema.js';
+import { AppError, ReportedError } from '../../errors.js';
 import { resolveStaticHeaders } from '../../proxy/upstreams.js';
 import { openResolver } from '../../secrets/stores.js';
 import { runBridge } from '../../stdio/bridge.js';
@@ -26,6 +27,14 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   for (const warning of warnings) logger.warn(warning);
   if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
   const secrets = openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
+  if (isCommandServer(server)) {
+    // The command runs here, in the agent's session, as it would have from the agent's config.
+    const { runCommandBridge } = await import('../../stdio/command-bridge.js');
+    const code = await runCommandBridge({ name, server, secrets, logger, redactor: ctx.redactor, env: ctx.env, stdin });
+    await logger.settled();
+    if (code !== 0) throw new ReportedError(code);
+    return;
+  }
   let signer: Signer;
   let staticHeaders: Record<string, string> = {};
   try {

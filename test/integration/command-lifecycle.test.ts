@@ -1,0 +1,76 @@
+// Sessions and processes of a per-session command server: DELETE ends the
+// session's process and everything it started (a wrapper like npx and the
+// server under it), a thousand sessions opened and closed leave no process
+// behind, and maxProcesses refuses a session past the cap with a JSON-RPC
+// error that names the fix.
+import { fileURLToPath } from 'node:url';
+import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { processesWith, running } from '../helpers/processes.js';
+import { SDK_SERVER, connectClient, textOf } from '../helpers/stdio-servers.js';
+
+const TINY = fileURLToPath(new URL('../fixtures/stdio-servers/tiny-server.sh', import.meta.url));
+const WRAPPER = fileURLToPath(new URL('../fixtures/stdio-servers/wrapper.sh', import.meta.url));
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'cycle', version: '1' } } });
+const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+let proxy: TestProxy;
+afterEach(async () => {
+  await proxy.close();
+});
+
+async function openSession(url: string): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: HEADERS, body: INIT });
+}
+
+test('1,000 sessions opened and closed leave no process behind', async () => {
+  proxy = await startTestProxy({ servers: { tiny: { command: '/bin/sh', args: [TINY] } } });
+  const url = `${proxy.url}/tiny/mcp`;
+  const cycle = async () => {
+    const opened = await openSession(url);
+    expect(opened.status).toBe(200);
+    expect(((await opened.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('tiny');
+    const session = opened.headers.get('mcp-session-id') as string;
+    const closed = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session } });
+    expect(closed.status).toBe(200);
+  };
+  let done = 0;
+  const worker = async () => {
+    while (done < 1000) {
+      done += 1;
+      await cycle();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  expect(done).toBeGreaterThanOrEqual(1000);
+  expect(processesWith(TINY)).toEqual([]);
+  const status = (await (await fetch(`${proxy.url}/statusz`)).json()) as { servers: { tiny: { sessions: number; children: unknown[]; starts: number } } };
+  expect(status.servers.tiny.sessions).toBe(0);
+  expect(status.servers.tiny.children).toEqual([]);
+  expect(status.servers.tiny.starts).toBeGreaterThanOrEqual(1000);
+}, 120_000);
+
+test('DELETE ends the whole process tree (the server a wrapper started too)', async () => {
+  proxy = await startTestProxy({ servers: { wrapped: { command: '/bin/sh', args: [WRAPPER], env: { NODE_BIN: process.execPath, SERVER_SCRIPT: SDK_SERVER } } } });
+  const client = await connectClient(`${proxy.url}/wrapped/mcp`);
+  const server = (JSON.parse(textOf(await client.callTool({ name: 'env', arguments: {} }))) as { pid: number }).pid;
+  const shells = processesWith(WRAPPER);
+  expect(shells).toHaveLength(1);
+  expect(running(server)).toBe(true);
+  await (client.transport as unknown as { terminateSession: () => Promise<void> }).terminateSession();
+  expect(running(server)).toBe(false);
+  expect(processesWith(WRAPPER)).toEqual([]);
+  await client.close();
+});
+
+test('maxProcesses: a session past the cap is refused, naming the setting', async () => {
+  proxy = await startTestProxy({ servers: { tiny: { command: '/bin/sh', args: [TINY], maxProcesses: 2 } } });
+  const url = `${proxy.url}/tiny/mcp`;
+  expect((await openSession(url)).status).toBe(200);
+  expect((await openSession(url)).status).toBe(200);
+  const refused = await openSession(url);
+  expect(refused.status).toBe(503);
+  const body = (await refused.json()) as { id: number; error: { message: string; data: { code: string } } };
+  expect(body.id).toBe(1);
+  expect(body.error.data.code).toBe('TOO_MANY_PROCESSES');
+  expect(body.error.message).toContain('servers.tiny.maxProcesses');
+});
