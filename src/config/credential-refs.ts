@@ -3,6 +3,7 @@
 // check, whatever the scheme.
 import { isCommandServer, type AuthConfig, type ServerConfig } from './schema.js';
 import { isSecretReference } from '../secrets/reference.js';
+import { urlReferences } from '../secrets/url-references.js';
 
 export interface CredentialReference {
   /** Field path under the server, e.g. `auth.secret` or `auth.headers.X-Api-Key`. */
@@ -40,7 +41,10 @@ export function credentialReferences(auth: AuthConfig): CredentialReference[] {
 
 /** The secret references of any server: its auth's, or a command server's env references (`env.NAME`). */
 export function serverCredentialReferences(server: ServerConfig): CredentialReference[] {
-  if (!isCommandServer(server)) return credentialReferences(server.auth);
+  if (!isCommandServer(server)) {
+    const inUrl = urlReferences(server.url).map((reference) => ({ field: 'url', reference, label: 'secret in the URL' }));
+    return [...inUrl, ...credentialReferences(server.auth)];
+  }
   return Object.entries(server.env)
     .filter(([, value]) => isSecretReference(value))
     .map(([name, reference]) => ({ field: `env.${name}`, reference, label: `value of ${name}` }));

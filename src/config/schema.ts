@@ -5,6 +5,7 @@ import { parseByteSize } from './byte-size.js';
 import { duration, quoteValue } from './fields.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
+import { urlPlaceholderProblem, urlReferences, withoutPlaceholders } from '../secrets/url-references.js';
 import { CALLER, cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 import { scopeFromHost } from '../auth/aws-host.js';
 import { commandIssues, commandServerSchema, isCommandEntry, type CommandServerConfig } from './command-schema.js';
@@ -240,7 +241,20 @@ function upstreamUrlSchema() {
   return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 }
 
-const upstreamUrl = upstreamUrlSchema();
+/**
+ * The upstream URL: http(s), and for servers that take their key in the URL
+ * (a path segment, a query parameter), a `${keychain:NAME}` reference there,
+ * filled in when the proxy builds the server (src/secrets/url-references.ts).
+ */
+const upstreamUrl = z.string({ error: 'must be an http:// or https:// URL' }).superRefine((value, ctx) => {
+  const problem = urlPlaceholderProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return;
+  }
+  const plain = withoutPlaceholders(value);
+  if (!upstreamUrlSchema().safeParse(plain).success) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+});
 
 export const serverSchema = z
   .object({
@@ -267,7 +281,11 @@ export const serverSchema = z
       .describe('extra static headers sent upstream; values may be secret references'),
     auth: authSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((server, ctx) => {
+    // An OAuth token is issued for the resource URL itself: a secret inside it would travel to the authorization server.
+    if (server.auth.type === 'oauth' && urlReferences(server.url).length > 0) ctx.addIssue({ code: 'custom', path: ['url'], message: "an OAuth server's URL cannot hold a secret reference (it is the resource tokens are issued for)" });
+  });
 
 /**
  * A server is an HTTP upstream (`url`) or a local stdio command (`command`),

@@ -11,6 +11,8 @@ import { AppError, ConfigError, SecretError } from '../errors.js';
 import { isCommandServer, type HttpServerConfig } from '../config/schema.js';
 import { serverCredentialReferences, usesKeychain } from '../config/credential-refs.js';
 import { commandChecks } from './command-checks.js';
+import { resolveServerUrl } from '../proxy/upstreams.js';
+import { urlReferences } from '../secrets/url-references.js';
 import { tokensAccount } from '../oauth/credentials.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import type { Signer } from '../auth/scheme.js';
@@ -86,9 +88,18 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       for (const result of await commandChecks(name, server, secrets, options.redactor, options.env)) add(result);
       continue;
     }
-    let signer = await credentialCheck(name, server, secrets, add);
+    let target = server;
+    if (urlReferences(server.url).length > 0) {
+      try {
+        target = { ...server, url: await resolveServerUrl(name, server, secrets) };
+      } catch (error) {
+        add(fail(`${name}: secret`, error instanceof Error ? error.message : String(error), error instanceof AppError ? error.hint : `Run \`mcp-auth-proxy login ${name}\`.`));
+        continue;
+      }
+    }
+    let signer = await credentialCheck(name, target, secrets, add);
     if (signer) {
-      const extra = await schemeChecks(name, server, signer);
+      const extra = await schemeChecks(name, target, signer);
       for (const result of extra) add(result);
       if (extra.some((r) => r.status === 'fail')) {
         signer.close?.();
@@ -96,7 +107,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       }
     }
     try {
-      await networkChecks(name, server, signer, add);
+      await networkChecks(name, target, signer, add);
     } finally {
       signer?.close?.();
     }

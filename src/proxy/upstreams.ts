@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { identityHeaderNames } from '../config/team-schema.js';
 import { isSecretReference } from '../secrets/reference.js';
+import { fillUrl, urlReferences, withoutPlaceholders } from '../secrets/url-references.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { createStripper } from './strip.js';
 import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
@@ -100,7 +101,8 @@ function childMetrics(metrics: BuildOptions['metrics']): ChildMetrics | undefine
 }
 
 async function buildUpstream(name: string, server: HttpServerConfig, options: BuildOptions): Promise<Upstream> {
-  const base = new URL(server.url);
+  // Until its secret references are filled in (resolveCredential), a URL with them stands for where requests would go.
+  const base = new URL(withoutPlaceholders(server.url));
   // Each client connection needs at most one upstream socket at a time, and held streams keep theirs for
   // their whole life: a pool smaller than maxConnections would queue new sessions behind open streams.
   const agentOptions = { keepAlive: true, maxSockets: options.config.maxConnections, maxFreeSockets: 64, scheduling: 'lifo' as const };
@@ -121,11 +123,12 @@ async function buildUpstream(name: string, server: HttpServerConfig, options: Bu
 }
 
 /** What a server's auth resolves to: its signer, static headers and strip step, or why it has none. */
-type CredentialParts = Pick<Upstream, 'signer' | 'credentialError' | 'staticHeaders' | 'credentialHeaders' | 'strip'>;
+type CredentialParts = Pick<Upstream, 'signer' | 'credentialError' | 'staticHeaders' | 'credentialHeaders' | 'strip'> & { base?: URL };
 
 async function resolveCredential(name: string, server: HttpServerConfig, options: Omit<BuildOptions, 'config'> & { identityHeaders: readonly string[] }): Promise<CredentialParts> {
   try {
     const staticHeaders = await resolveStaticHeaders(name, server, options.secrets);
+    const base = urlReferences(server.url).length > 0 ? new URL(await resolveServerUrl(name, server, options.secrets)) : undefined;
     const kept = reusableSigner(options.previous?.get(name), server);
     const signer = kept ?? await createSigner(server.auth, {
       server: name,
@@ -144,6 +147,7 @@ async function resolveCredential(name: string, server: HttpServerConfig, options
       credentialHeaders: [...new Set([...signer.headerNames, ...secretStatic])],
       // An agent's copy of any header the proxy sets goes, in every spelling; the proxy's own is set after the strip.
       strip: createStripper([...signer.headerNames, ...Object.keys(staticHeaders), ...options.identityHeaders]),
+      ...(base ? { base } : {}),
     };
   } catch (error) {
     const credentialError = error instanceof AppError ? error : new AppError('CREDENTIAL_UNAVAILABLE', String(error), { cause: error });
@@ -180,6 +184,11 @@ export async function refreshCredential(upstream: AnyUpstream, server: HttpServe
   const old = upstream.signer;
   Object.assign(upstream, parts, { config: server });
   if (old !== parts.signer) old?.close?.();
+}
+
+/** The server's URL with the secrets its `${keychain:...}` references name filled in (each registered for redaction). */
+export function resolveServerUrl(name: string, server: HttpServerConfig, secrets: SecretResolver): Promise<string> {
+  return fillUrl(server.url, (reference) => secrets.resolve(reference, `servers.${name}.url`, name));
 }
 
 /** A server's static `headers`, names lower-cased, secret references resolved (and so registered for redaction). */

@@ -11,6 +11,8 @@ import { userConfigFile } from '../../config/paths.js';
 import { isCommandServer, serverNameSchema, serverSchema, type ServerConfig } from '../../config/schema.js';
 import { setServerField, upsertServer } from '../../config/user-file.js';
 import { tellDaemons } from '../notify-daemons.js';
+import { resolveServerUrl } from '../../proxy/upstreams.js';
+import { urlReferences } from '../../secrets/url-references.js';
 import { actsAsCaller } from '../../config/team-schema.js';
 import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
@@ -81,8 +83,11 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   if (perCaller && options.verify !== false) progress(`Not checking it upstream: "${name}" acts as each caller (team mode), so there is no user to check with here; \`mcp-auth-proxy doctor\` and the first request will.`);
   if (options.verify !== false && !perCaller) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
-    const signer = await createSigner(server.auth, { server: name, url: server.url, secrets: enteredSecretResolver(entered, ctx.env) });
-    const result = await verifyServer({ name, server, signer });
+    const entry = enteredSecretResolver(entered, ctx.env);
+    const signer = await createSigner(server.auth, { server: name, url: server.url, secrets: entry });
+    // A URL with a secret in it is checked with the value just typed.
+    const target = urlReferences(server.url).length > 0 ? { ...server, url: await resolveServerUrl(name, server, entry) } : server;
+    const result = await verifyServer({ name, server: target, signer });
     if (!result.ok && result.status === undefined) {
       throw new AppError('VERIFY_UNREACHABLE', `Nothing was stored: the check could not reach ${server.url}: ${result.detail}`, {
         hint: `Run \`mcp-auth-proxy doctor\` to check DNS, TCP and TLS to it, or store the secret without the check: \`mcp-auth-proxy login ${name} --no-verify\`.`,

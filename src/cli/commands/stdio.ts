@@ -8,7 +8,8 @@ import type { Signer } from '../../auth/scheme.js';
 import { loadConfig } from '../../config/load.js';
 import { isCommandServer } from '../../config/schema.js';
 import { AppError, ReportedError } from '../../errors.js';
-import { resolveStaticHeaders } from '../../proxy/upstreams.js';
+import { resolveServerUrl, resolveStaticHeaders } from '../../proxy/upstreams.js';
+import { urlReferences, withoutPlaceholders } from '../../secrets/url-references.js';
 import { openResolver } from '../../secrets/stores.js';
 import { runBridge } from '../../stdio/bridge.js';
 import { createLazyLogger } from '../../stdio/lazy-logger.js';
@@ -37,7 +38,10 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   }
   let signer: Signer;
   let staticHeaders: Record<string, string> = {};
+  // A URL with a secret in it (a `${keychain:...}` reference) goes out filled in; until then, as a stand-in.
+  let target = { ...server, url: withoutPlaceholders(server.url) };
   try {
+    if (urlReferences(server.url).length > 0) target = { ...server, url: await resolveServerUrl(name, server, secrets) };
     staticHeaders = await resolveStaticHeaders(name, server, secrets);
     // OAuth refreshes log on their own, through the winston logger itself.
     signer = await createSigner(server.auth, {
@@ -53,7 +57,7 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
     signer = failingSigner(cause);
   }
   try {
-    await runBridge({ name, server, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout });
+    await runBridge({ name, server: target, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout });
   } finally {
     signer.close?.();
     await logger.settled();
