@@ -49,10 +49,18 @@ test('progress reaches only the session whose call it belongs to', async () => {
   const [a, b] = [await open(), await open()];
   const seenA: string[] = [];
   const seenB: string[] = [];
-  const [ra, rb] = await Promise.all([
-    a.callTool({ name: 'progress', arguments: { steps: 5, tag: 'A' } }, undefined, { onprogress: (p) => void seenA.push(String(p.message)) }),
-    b.callTool({ name: 'progress', arguments: { steps: 3, tag: 'B' } }, undefined, { onprogress: (p) => void seenB.push(String(p.message)) }),
-  ]);
+  // B's call starts while A's is running (A's first progress arrived), and both send progress under the same client token.
+  let aRunning!: () => void;
+  const started = new Promise<void>((resolve) => (aRunning = resolve));
+  const callA = a.callTool({ name: 'progress', arguments: { steps: 5, tag: 'A', delayMs: 60 } }, undefined, {
+    onprogress: (p) => {
+      seenA.push(String(p.message));
+      aRunning();
+    },
+  });
+  await started;
+  const callB = b.callTool({ name: 'progress', arguments: { steps: 3, tag: 'B', delayMs: 20 } }, undefined, { onprogress: (p) => void seenB.push(String(p.message)) });
+  const [ra, rb] = await Promise.all([callA, callB]);
   expect([textOf(ra), textOf(rb)]).toEqual(['done A', 'done B']);
   expect(seenA).toEqual(['A', 'A', 'A', 'A', 'A']);
   expect(seenB).toEqual(['B', 'B', 'B']);
