@@ -16,6 +16,12 @@ export interface SnippetEntry {
   legacy?: boolean;
   /** A config file the bridge must be told about (the server is defined outside the user config). */
   configFile?: string;
+  /**
+   * A team proxy (team mode): the agent signs in there itself. HTTP entries
+   * call `url`; a client that takes only commands runs mcp-remote against it
+   * (it does MCP authorization too), never our bridge, which signs locally.
+   */
+  remote?: boolean;
 }
 
 export interface Snippet {
@@ -38,6 +44,8 @@ export interface Snippet {
 
 /** Clients that get the `mcp-auth-proxy stdio <server>` command form by default (they launch commands). */
 const STDIO_FIRST: ReadonlySet<string> = new Set(['claude-desktop', 'jetbrains']);
+/** For agents that take only commands, reaching a team proxy: mcp-remote, pinned to a minor that does MCP authorization. */
+const MCP_REMOTE: Launcher = { kind: 'npx', spec: 'mcp-remote@0.15' };
 
 export interface SnippetOptions {
   /** Force a form; by default stdio for stdio-first clients, HTTP (to the daemon) for the rest. */
@@ -70,7 +78,8 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
     throw new AppError('UNKNOWN_CLIENT', `Unknown client "${client}"`, { hint: `Supported: ${supportedClients().join(', ')}`, exitCode: EXIT_USAGE });
   }
   const stdioFirst = STDIO_FIRST.has(info.id) || !info.transports.includes('http');
-  const transportOf = (entry: SnippetEntry): 'http' | 'stdio' => options.transport ?? (stdioFirst || entry.legacy ? 'stdio' : 'http');
+  const transportOf = (entry: SnippetEntry): 'http' | 'stdio' =>
+    entry.remote ? (options.transport ?? (info.transports.includes('http') && !entry.legacy ? 'http' : 'stdio')) : (options.transport ?? (stdioFirst || entry.legacy ? 'stdio' : 'http'));
   for (const transport of new Set(entries.map(transportOf))) {
     if (!info.transports.includes(transport)) {
       throw new AppError('TRANSPORT_UNSUPPORTED', `${info.displayName} does not take ${transport === 'http' ? 'HTTP servers' : 'stdio commands'}`, {
@@ -102,7 +111,9 @@ export function buildSnippet(client: string, entries: SnippetEntry[], options: S
     if (transport === 'stdio') stdio.push(entry.name);
     if (transport === 'stdio' && server && mapping) {
       // The library writes `npx -y <package>` (unpinned): the bridge needs a command that runs this install, its subcommand and server.
-      const { command, args } = stdioCommand(entry.name, options.platform ?? process.platform, entry.configFile, options.launcher);
+      const { command, args } = entry.remote
+        ? launchCommand(MCP_REMOTE, options.platform ?? process.platform, [entry.url])
+        : stdioCommand(entry.name, options.platform ?? process.platform, entry.configFile, options.launcher);
       server[mapping.commandProperty] = command;
       server[mapping.argsProperty] = args;
     }

@@ -120,7 +120,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     problems.push(...toProblems(parsed.error.issues, merged.provenance, merged.values).filter((p) => !reported.has(p.path)));
     for (const issue of crossFieldIssues(merged.values)) {
       const path = issue.path.join('.');
-      problems.push({ source: sourceOf(merged.provenance, path), path, message: issue.message });
+      problems.push({ source: sourceOf(merged.provenance, path, sourceOf(merged.provenance, 'mode')), path, message: issue.message });
     }
   }
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
@@ -238,14 +238,15 @@ function toProblems(issues: z.core.$ZodIssue[], provenance: Map<string, string>,
       continue;
     }
     const path = issue.path.map(String);
-    problems.push({ source: sourceOf(provenance, base), path: base, message: plainMessage(issue, path, valueAt(values, path)) });
+    // A field that is missing altogether (team mode's identity, say) is the business of the file that set the mode.
+    problems.push({ source: sourceOf(provenance, base, sourceOf(provenance, 'mode')), path: base, message: plainMessage(issue, path, valueAt(values, path)) });
   }
   return problems;
 }
 
 function valueAt(values: unknown, path: string[]): unknown {
   let value = values;
-  for (const key of path) value = isPlainObject(value) ? value[key] : Array.isArray(value) ? value[Number(key)] : undefined;
+  for (const key of path) value = Array.isArray(value) ? value[Number(key)] : isPlainObject(value) ? value[key] : undefined;
   return value;
 }
 

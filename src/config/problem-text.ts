@@ -30,8 +30,10 @@ export function plainMessage(issue: z.core.$ZodIssue, path: string[], value: unk
   const missing = value === undefined;
   const server = path[0] === 'servers' && path[1] ? path[1] : 'NAME';
   const field = path.at(-1) ?? '';
-  if (missing && (issue.code === 'invalid_type' || issue.code === 'invalid_format' || issue.code === 'invalid_union' || issue.code === 'custom')) {
-    const what = REQUIRED[field]?.(server);
+  // A missing field checked by a refinement of ours already says what to write (e.g. name the access proxy).
+  const ownRefinement = issue.code === 'custom' && !/^Invalid\b/.test(issue.message);
+  if (missing && !ownRefinement && (issue.code === 'invalid_type' || issue.code === 'invalid_format' || issue.code === 'invalid_union' || issue.code === 'custom')) {
+    const what = path[0] === 'identity' && field === 'type' ? 'one of "apiKey", "jwt", "proxyAssertion", "trustedHeader"' : REQUIRED[field]?.(server);
     return what ? `is required: ${what}` : 'is required';
   }
   // The schema's own messages already say what to write; zod's defaults ("Invalid input: ...") do not.

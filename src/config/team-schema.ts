@@ -25,8 +25,9 @@ const headerName = z.string().regex(HEADER_NAME, 'not a valid HTTP header name')
 
 /** https, or http on loopback only (a local identity provider for development and tests). */
 const secureUrl = z.url({ protocol: /^https?$/, error: 'must be an https:// URL' }).refine((value) => {
-  const url = new URL(value);
-  return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  // zod runs refinements after a failed format check too: an unparsable URL is simply not acceptable here.
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  return url !== undefined && (url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
 }, 'must be an https:// URL (plain http only on loopback)');
 
 const seconds = z.union([z.number(), z.string()]).transform((value, ctx) => {

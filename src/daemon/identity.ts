@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { CLIENT_TOKEN_HEADER } from '../proxy/guard.js';
 import { readClientToken } from './client-token.js';
+import { pinnedRequest } from './pinned-request.js';
 import { readLiveState, removeState, type DaemonState } from './state.js';
 
 export interface OurDaemon {
@@ -44,6 +45,11 @@ export async function daemonRequest(env: NodeJS.ProcessEnv, state: DaemonState, 
       options.onToken?.(token);
       headers[CLIENT_TOKEN_HEADER] = token;
     }
+  }
+  if (state.url.startsWith('https:')) {
+    // Team mode's own HTTPS: only the certificate the daemon recorded is believed.
+    if (!state.tlsFingerprint) throw new Error(`the state file of ${state.url} records no certificate to check it by`);
+    return pinnedRequest(`${state.url}${path}`, state.tlsFingerprint, { ...(options.method ? { method: options.method } : {}), ...(options.body !== undefined ? { body: options.body } : {}), headers, timeoutMs: options.timeoutMs ?? 3000 });
   }
   return fetch(`${state.url}${path}`, { ...(options.method ? { method: options.method } : {}), ...(options.body !== undefined ? { body: options.body } : {}), headers, signal: AbortSignal.timeout(options.timeoutMs ?? 3000) });
 }

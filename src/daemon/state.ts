@@ -15,6 +15,8 @@ export interface DaemonState {
   version: string;
   startedAt: string;
   logFile?: string;
+  /** An HTTPS daemon's certificate (SHA-256 fingerprint, as Node prints it): the CLI believes no other. */
+  tlsFingerprint?: string;
 }
 
 export function stateFile(env: NodeJS.ProcessEnv, listen: string): string {
@@ -77,7 +79,7 @@ export function isSignallablePid(pid: unknown): pid is number {
 function isDaemonState(value: unknown): value is DaemonState {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return isSignallablePid(v.pid) && typeof v.url === 'string' && /^http:\/\//.test(v.url) && typeof v.startedAt === 'string' && typeof v.listen === 'string';
+  return isSignallablePid(v.pid) && typeof v.url === 'string' && /^https?:\/\//.test(v.url) && typeof v.startedAt === 'string' && typeof v.listen === 'string';
 }
 
 export async function removeState(file: string, pid: number): Promise<void> {

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { parseListenAddress } from '../config/listen-address.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { readOurDaemon } from '../daemon/identity.js';
+import { daemonRequest, readOurDaemon } from '../daemon/identity.js';
 import { stateFile, type DaemonState } from '../daemon/state.js';
 import { AppError, ConfigError, SecretError } from '../errors.js';
 import { isCommandServer, type HttpServerConfig } from '../config/schema.js';
@@ -27,6 +27,7 @@ import { verifyServer } from './signed-request.js';
 import { actsAsCaller } from '../config/team-schema.js';
 import { schemeChecks } from './scheme-checks.js';
 import { serviceChecks } from './service.js';
+import { teamChecks } from './team.js';
 import { proxyBase } from '../clients/proxy-url.js';
 import { clientTokenFile } from '../daemon/client-token.js';
 import { readFile } from 'node:fs/promises';
@@ -113,12 +114,14 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     }
   }
 
+  for (const result of await teamChecks(config, options.env, secrets)) add(result);
+
   const found = await readOurDaemon(stateFile(options.env, config.listen), options.env, (token) => options.redactor.add(token));
   const daemon = found.daemon?.state;
   add(await listenCheck(config.listen, daemon));
   add(await localCallersCheck(config, options.env, daemon, (token) => options.redactor.add(token)));
   if (daemon) {
-    const healthy = await fetch(`${daemon.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const healthy = await daemonRequest(options.env, daemon, '/healthz', { token: false, timeoutMs: 2000 }).then((r) => r.ok, () => false);
     add(healthy ? pass('daemon', `running at ${daemon.url} (pid ${daemon.pid})`) : fail('daemon', `pid ${daemon.pid} does not answer at ${daemon.url}`, 'Restart it: `mcp-auth-proxy stop && mcp-auth-proxy start --detach`.'));
   } else {
     const stale = found.foreign ? ` (its state file named pid ${found.foreign.pid}, which is another program: the file was removed, the program left alone)` : '';

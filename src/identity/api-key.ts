@@ -20,16 +20,17 @@ export function apiKeyMethod(config: ApiKeyIdentityConfig, env: NodeJS.ProcessEn
         // The same answer for an unknown id and a wrong secret: nothing tells which ids exist.
         return checked.reason === 'expired' ? refuse('KEY_EXPIRED', 'this API key has expired; ask for a new one (`mcp-auth-proxy keys create`)') : refuse('KEY_UNKNOWN', 'this API key is not valid (unknown, revoked or mistyped)');
       }
-      usage.used(checked.record.id, new Date(now()));
+      usage.used(checked.record.id, now());
       return { principal: { user: checked.record.user, groups: checked.record.groups, method: 'apiKey', keyId: checked.record.id } };
     },
     async check() {
       try {
-        store.refresh();
+        // A dry check reads the pepper too (a loose pepper file is a problem as well).
+        store.check(`${KEY_PREFIX}${'0'.repeat(12)}_${'A'.repeat(43)}`);
         const count = store.list().length;
         return { ok: true, detail: `${count} key${count === 1 ? '' : 's'} in ${store.file}` };
       } catch (error) {
-        return { ok: false, detail: `${store.file}: ${(error as Error).message}` };
+        return { ok: false, detail: (error as Error).message };
       }
     },
     close: () => usage.flush(),

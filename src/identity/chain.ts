@@ -12,18 +12,24 @@ import { jwtMethod } from './jwt.js';
 import type { IdentityMethod } from './method.js';
 import { proxyAssertionMethod } from './proxy-assertion.js';
 import { trustedHeaderMethod } from './trusted-header.js';
-import type { Principal, Refusal } from './principal.js';
+import type { IdentityResult, Principal, Refusal } from './principal.js';
 
 export interface IdentityChain {
   readonly methods: readonly IdentityMethod[];
   /** Every header an identity method reads: removed before a request goes upstream. */
   readonly headers: readonly string[];
-  /** Names the caller, or refuses; `resources` are the URLs this request's server is reached at. */
-  authenticate(req: IncomingMessage, resources: readonly string[]): Promise<{ principal: Principal } | { refusal: Refusal; delayMs: number }>;
+  /**
+   * Names the caller, or refuses; `resources` are the URLs this request's
+   * server is reached at. Synchronous when every method asked answers at once
+   * (an API key, a token verified before): no promise on the common path.
+   */
+  authenticate(req: IncomingMessage, resources: readonly string[]): ChainVerdict | Promise<ChainVerdict>;
   /** The caller's address as believed: the socket's, or the client X-Forwarded-For names when the socket is a trusted proxy. */
   clientAddress(req: IncomingMessage): string;
   close(): void;
 }
+
+export type ChainVerdict = { principal: Principal } | { refusal: Refusal; delayMs: number };
 
 export interface ChainOptions {
   methods: readonly IdentityMethodConfig[];
@@ -48,14 +54,15 @@ export function createIdentityChain(options: ChainOptions): IdentityChain {
       case 'apiKey':
         return apiKeyMethod(config, options.env, now);
       case 'jwt':
-        return jwtMethod(config);
+        return jwtMethod(config, now);
       case 'proxyAssertion':
-        return proxyAssertionMethod(config);
+        return proxyAssertionMethod(config, now);
       case 'trustedHeader':
         return trustedHeaderMethod(config);
     }
   });
   const failures = new Map<string, { count: number; since: number }>();
+  const unknownHelp = describeMethods(methods);
   const trusted = options.trustedProxies;
 
   const fromTrustedProxy = (req: IncomingMessage) => {
@@ -88,23 +95,27 @@ export function createIdentityChain(options: ChainOptions): IdentityChain {
     methods,
     headers: [...new Set(methods.flatMap((m) => m.headers))],
     clientAddress,
-    async authenticate(req, resources) {
+    authenticate(req, resources) {
       const context = { resources, fromTrustedProxy: fromTrustedProxy(req) };
-      for (const method of methods) {
-        const result = await method.authenticate(req, context);
-        if (result === undefined) continue;
+      const decide = (method: IdentityMethod, result: NonNullable<IdentityResult>): ChainVerdict => {
         options.onResult?.(method.type, 'principal' in result ? 'ok' : 'refused');
         if ('principal' in result) {
-          failures.delete(clientAddress(req));
+          if (failures.size > 0) failures.delete(clientAddress(req));
           return result;
         }
-        return { refusal: result.refusal, delayMs: penalty(clientAddress(req)) };
-      }
-      options.onResult?.('none', 'refused');
-      return {
-        refusal: { status: 401, code: 'CALLER_UNKNOWN', message: `this proxy serves a team: sign in (${describeMethods(methods)})` },
-        delayMs: penalty(clientAddress(req)),
+        return { refusal: result.refusal, delayMs: result.refusal.status === 503 ? 0 : penalty(clientAddress(req)) };
       };
+      const from = (first: number): ChainVerdict | Promise<ChainVerdict> => {
+        for (let i = first; i < methods.length; i++) {
+          const method = methods[i] as IdentityMethod;
+          const result = method.authenticate(req, context);
+          if (result instanceof Promise) return result.then((settled) => (settled === undefined ? from(i + 1) : decide(method, settled)));
+          if (result !== undefined) return decide(method, result);
+        }
+        options.onResult?.('none', 'refused');
+        return { refusal: { status: 401, code: 'CALLER_UNKNOWN', message: `this proxy serves a team: sign in (${unknownHelp})` }, delayMs: penalty(clientAddress(req)) };
+      };
+      return from(0);
     },
     close: () => methods.forEach((m) => m.close?.()),
   };

@@ -14,6 +14,8 @@ export interface VerifierOptions {
   /** Accepted audiences for this request (any one must be in the token's `aud`). */
   clockToleranceMs: number;
   algorithms?: readonly string[];
+  /** The clock exp and nbf are checked against (tests move it). */
+  now?: () => number;
 }
 
 export type Verified = { payload: JWTPayload } | { reason: string; code: string };
@@ -52,6 +54,7 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
           audience: [...(typeof audience === 'string' ? [audience] : audience)],
           algorithms: [...(options.algorithms ?? JWT_ALGORITHMS)],
           clockTolerance: Math.round(options.clockToleranceMs / 1000),
+          ...(options.now ? { currentDate: new Date(options.now()) } : {}),
         });
         return { payload };
       } catch (error) {
@@ -83,8 +86,10 @@ function describe(error: unknown): { reason: string; code: string } {
   if (error instanceof errors.JOSEAlgNotAllowed) return { code: 'TOKEN_ALGORITHM', reason: 'the token is signed with an algorithm this proxy does not accept' };
   if (error instanceof errors.JWKSNoMatchingKey) return { code: 'TOKEN_UNKNOWN_KEY', reason: "the token is signed with a key the identity provider does not publish" };
   if (error instanceof errors.JWSSignatureVerificationFailed) return { code: 'TOKEN_BAD_SIGNATURE', reason: 'the token signature does not verify' };
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError && (error as { code?: string }).code === 'ERR_JWKS_INVALID') {
-    return { code: 'IDENTITY_PROVIDER_UNREACHABLE', reason: "the identity provider's keys cannot be fetched" };
+  // The key set could not be had: a network failure (not a JOSE error at all), a timeout, a non-200 or broken JWKS.
+  const jwksProblem = error instanceof errors.JOSEError && (error.code === 'ERR_JWKS_INVALID' || (error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message)));
+  if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || jwksProblem) {
+    return { code: 'IDENTITY_PROVIDER_UNREACHABLE', reason: "the identity provider's keys cannot be fetched; try again shortly" };
   }
   return { code: 'TOKEN_INVALID', reason: 'the token is not a valid signed JWT' };
 }

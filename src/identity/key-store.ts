@@ -8,7 +8,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { describeUnsafe, unsafeFile } from '../config/file-safety.js';
 import { stateDir } from '../config/paths.js';
+import { AppError } from '../errors.js';
 
 export const KEY_PREFIX = 'mapk_';
 
@@ -41,14 +43,31 @@ function pepperFile(store: string): string {
   return store.replace(/\.json$/, '') + '.pepper';
 }
 
-const KEY = /^mapk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const KEY = /^mapk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/;
+const KEY_LENGTH = KEY_PREFIX.length + 12 + 1 + 43;
+const MALFORMED: KeyCheck = Object.freeze({ reason: 'malformed' as const });
+const UNKNOWN: KeyCheck = Object.freeze({ reason: 'unknown-or-revoked' as const });
+const EXPIRED: KeyCheck = Object.freeze({ reason: 'expired' as const });
 /** Hashed for unknown ids too, so timing says nothing about which ids exist. */
 const DUMMY_HASH = Buffer.alloc(32);
 
 export class KeyStore {
-  private records = new Map<string, KeyRecord>();
+  private records = new Map<string, KeyRecord & { expiresAt?: number }>();
+  /** Each record's hash as bytes, decoded once per read of the file. */
+  private hashes = new Map<string, Buffer>();
   private pepper: Buffer | undefined;
-  private seen: string | undefined;
+  /** What the file looked like at the last read; null: there was none; undefined: not read yet. */
+  private seen: { ino: number; size: number; mtimeMs: number; mode: number; uid: number } | null | undefined;
+  /**
+   * Why the store is not used, when it is not: a file someone else could
+   * write (they could add a key of their own), or one that is not a valid
+   * store. Every key is refused then (fail closed); status and doctor say why.
+   */
+  get problem(): string | undefined {
+    return this.storeProblem ?? this.pepperProblem;
+  }
+  private storeProblem: string | undefined;
+  private pepperProblem: string | undefined;
 
   constructor(
     readonly file: string,
@@ -58,10 +77,12 @@ export class KeyStore {
   /** Creates a key for `user`; returns the key (shown once) and its record. */
   create(user: string, groups: string[], expiresAt?: Date): { key: string; record: KeyRecord } {
     this.refresh();
+    this.usable();
     const id = randomId();
     const secret = randomBytes(32).toString('base64url');
     const record: KeyRecord = { id, user, groups, created: new Date(this.now()).toISOString(), ...(expiresAt ? { expires: expiresAt.toISOString() } : {}), hash: this.hash(secret, true) };
     this.records.set(id, record);
+    this.hashes.set(id, Buffer.from(record.hash, 'base64url'));
     this.save();
     return { key: `${KEY_PREFIX}${id}_${secret}`, record };
   }
@@ -69,6 +90,7 @@ export class KeyStore {
   /** Removes a key; false when there was none with that id. */
   revoke(id: string): boolean {
     this.refresh();
+    this.usable();
     if (!this.records.delete(id)) return false;
     this.save();
     return true;
@@ -76,48 +98,77 @@ export class KeyStore {
 
   list(): KeyView[] {
     this.refresh();
+    this.usable();
     const used = readJson<Record<string, string>>(usedFile(this.file)) ?? {};
-    return [...this.records.values()].map(({ hash: _hash, ...view }) => ({ ...view, ...(used[view.id] ? { lastUsed: used[view.id] } : {}) }));
+    return [...this.records.values()].map(({ hash: _hash, expiresAt: _at, ...view }) => ({ ...view, ...(used[view.id] ? { lastUsed: used[view.id] } : {}) }));
   }
 
-  /** Checks a presented key against the store as it is on disk now. */
+  /** Checks a presented key against the store as it is on disk now (every request: no regex captures, no base64 round trips). */
   check(key: string): KeyCheck {
-    const match = KEY.exec(key);
-    if (!match) return { reason: 'malformed' };
+    if (key.length !== KEY_LENGTH || !KEY.test(key)) return MALFORMED;
     this.refresh();
-    const record = this.records.get(match[1] as string);
-    const given = Buffer.from(this.hash(match[2] as string, false), 'base64url');
-    const expected = record ? Buffer.from(record.hash, 'base64url') : DUMMY_HASH;
+    const record = this.records.get(key.slice(KEY_PREFIX.length, KEY_PREFIX.length + 12));
+    let given: Buffer;
+    try {
+      given = this.digest(key.slice(KEY_PREFIX.length + 13), false);
+      this.pepperProblem = undefined;
+    } catch (error) {
+      this.pepperProblem = (error as Error).message;
+      return UNKNOWN;
+    }
+    const expected = record ? this.hashes.get(record.id) ?? DUMMY_HASH : DUMMY_HASH;
     const same = given.length === expected.length && timingSafeEqual(given, expected);
-    if (!record || !same) return { reason: 'unknown-or-revoked' };
-    if (record.expires && Date.parse(record.expires) <= this.now()) return { reason: 'expired' };
+    if (!record || !same) return UNKNOWN;
+    if (record.expiresAt !== undefined && record.expiresAt <= this.now()) return EXPIRED;
     return { record };
   }
 
-  /** Re-reads the store when the file changed (its identity, size or time); cheap enough for every request. */
+  /** Re-reads the store when the file changed (its identity, size, time, mode or owner); one stat, cheap enough for every request. */
   refresh(): void {
-    let stamp: string;
-    try {
-      const stats = statSync(this.file);
-      stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-    } catch {
-      stamp = 'none';
+    const stats = statSync(this.file, { throwIfNoEntry: false });
+    const seen = this.seen;
+    if (stats ? seen != null && seen.ino === stats.ino && seen.size === stats.size && seen.mtimeMs === stats.mtimeMs && seen.mode === stats.mode && seen.uid === stats.uid : seen === null) return;
+    this.seen = stats ? { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode, uid: stats.uid } : null;
+    this.storeProblem = undefined;
+    this.records = new Map();
+    this.hashes = new Map();
+    if (!stats) return;
+    const unsafe = unsafeFile(this.file, stats, { secret: true });
+    if (unsafe) {
+      this.storeProblem = `${this.file} ${describeUnsafe(unsafe)}`;
+      return;
     }
-    if (stamp === this.seen) return;
-    this.seen = stamp;
     const parsed = readJson<{ keys?: KeyRecord[] }>(this.file);
-    this.records = new Map((parsed?.keys ?? []).filter((r) => typeof r?.id === 'string' && typeof r.hash === 'string').map((r) => [r.id, r]));
+    if (!parsed || !Array.isArray(parsed.keys)) {
+      this.storeProblem = `${this.file} is not a key store (expected {"keys": [...]}); restore it from a backup, or move it away and create the keys again`;
+      return;
+    }
+    for (const record of parsed.keys) {
+      if (typeof record?.id !== 'string' || typeof record.hash !== 'string') continue;
+      const expiresAt = record.expires === undefined ? undefined : Date.parse(record.expires);
+      this.records.set(record.id, { ...record, ...(expiresAt !== undefined ? { expiresAt: Number.isNaN(expiresAt) ? 0 : expiresAt } : {}) });
+      this.hashes.set(record.id, Buffer.from(record.hash, 'base64url'));
+    }
+  }
+
+  /** Writing or listing a store that is not used would hide why keys fail: say so instead. */
+  private usable(): void {
+    if (this.problem) throw new AppError('KEY_STORE_UNSAFE', this.problem, { hint: 'The proxy refuses every key while this lasts.' });
+  }
+
+  private digest(secret: string, create: boolean): Buffer {
+    this.pepper ??= loadPepper(pepperFile(this.file), create);
+    return createHmac('sha256', this.pepper ?? DUMMY_HASH).update(secret).digest();
   }
 
   private hash(secret: string, create: boolean): string {
-    this.pepper ??= loadPepper(pepperFile(this.file), create);
-    return createHmac('sha256', this.pepper ?? DUMMY_HASH).update(secret).digest('base64url');
+    return this.digest(secret, create).toString('base64url');
   }
 
   private save(): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify({ version: 1, keys: [...this.records.values()] }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(temp, `${JSON.stringify({ version: 1, keys: [...this.records.values()].map(({ expiresAt: _at, ...record }) => record) }, null, 2)}\n`, { mode: 0o600 });
     renameSync(temp, this.file);
     this.seen = undefined;
   }
@@ -125,13 +176,14 @@ export class KeyStore {
 
 /** Records when keys were used, written at most once a minute (a request never waits on the disk for it). */
 export class UsageRecorder {
-  private readonly pending = new Map<string, string>();
+  private readonly pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: string) {}
 
-  used(id: string, at: Date): void {
-    this.pending.set(id, at.toISOString());
+  /** `at`: epoch milliseconds (formatted only when written, not per request). */
+  used(id: string, at: number): void {
+    this.pending.set(id, at);
     this.timer ??= setTimeout(() => this.flush(), 60_000).unref();
   }
 
@@ -141,7 +193,7 @@ export class UsageRecorder {
     if (this.pending.size === 0) return;
     const file = usedFile(this.store);
     try {
-      const used = { ...(readJson<Record<string, string>>(file) ?? {}), ...Object.fromEntries(this.pending) };
+      const used = { ...(readJson<Record<string, string>>(file) ?? {}), ...Object.fromEntries([...this.pending].map(([id, at]) => [id, new Date(at).toISOString()])) };
       this.pending.clear();
       const temp = `${file}.${process.pid}.tmp`;
       writeFileSync(temp, `${JSON.stringify(used)}\n`, { mode: 0o600 });
@@ -153,7 +205,12 @@ export class UsageRecorder {
 }
 
 function loadPepper(file: string, create: boolean): Buffer | undefined {
-  if (existsSync(file)) return readFileSync(file);
+  if (existsSync(file)) {
+    // Whoever reads the pepper can test guesses offline against the hashes; whoever writes it can make every key fail.
+    const unsafe = unsafeFile(file, statSync(file), { secret: true });
+    if (unsafe) throw new Error(`${file} ${describeUnsafe(unsafe)}`);
+    return readFileSync(file);
+  }
   if (!create) return undefined;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const pepper = randomBytes(32);

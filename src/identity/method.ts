@@ -23,7 +23,7 @@ export interface IdentityMethod {
   close?(): void;
 }
 
-export const refuse = (code: string, message: string, status: 401 | 403 = 401): { refusal: Refusal } => ({ refusal: { status, code, message } });
+export const refuse = (code: string, message: string, status: 401 | 403 | 503 = 401): { refusal: Refusal } => ({ refusal: { status, code, message } });
 
 /** The bearer token of `Authorization: Bearer <token>`, if that is what the header holds. */
 export function bearerToken(req: IncomingMessage): string | undefined {
@@ -35,7 +35,8 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 /** The principal a verified token names, by the claims mapping; refused when the user claim is no email. */
 export function principalFrom(verified: Awaited<ReturnType<JwtVerifier['verify']>>, claims: { user: string; groups: string }, method: 'jwt' | 'proxyAssertion'): IdentityResult {
-  if ('reason' in verified) return refuse(verified.code, verified.reason);
+  // Keys out of reach is no fault of the caller: 503, so the agent retries rather than signing in again.
+  if ('reason' in verified) return refuse(verified.code, verified.reason, verified.code === 'IDENTITY_PROVIDER_UNREACHABLE' ? 503 : 401);
   const user = verified.payload[claims.user];
   if (!isEmail(user)) return refuse('TOKEN_NO_EMAIL', `the token's "${claims.user}" claim is not an email address; set identity[].claims.user to the claim that holds it`, 403);
   const principal: Principal = { user: user.toLowerCase(), groups: groupsOf(verified.payload[claims.groups]), method };

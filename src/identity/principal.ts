@@ -15,7 +15,8 @@ export interface Principal {
 
 /** Why a request that presented a credential is refused: the status and a reason a user can act on. */
 export interface Refusal {
-  status: 401 | 403;
+  /** 401: prove who you are; 403: proved, but not allowed; 503: the proof cannot be checked now (the identity provider's keys are out of reach). */
+  status: 401 | 403 | 503;
   code: string;
   message: string;
 }

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { addressList, type JwtIdentityConfig } from '../config/team-schema.js';
-import { createIdentityChain, type IdentityChain } from '../identity/chain.js';
+import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
 import type { Principal, Refusal } from '../identity/principal.js';
 import { CallerRefused } from '../auth/scheme.js';
 import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
@@ -24,7 +24,7 @@ export interface TeamAccess {
   /** Headers the identity methods read: never forwarded upstream. */
   readonly identityHeaders: readonly string[];
   /** Names the caller of a request to the MCP endpoint at local path `endpoint` (e.g. /glean/mcp), or refuses it. */
-  identify(req: IncomingMessage, endpoint: string): Promise<Verdict>;
+  identify(req: IncomingMessage, endpoint: string): Verdict | Promise<Verdict>;
   /** The protected resource metadata served at `path`, when it is one of this proxy's (a jwt method is configured). */
   metadata(path: string, isEndpoint: (endpoint: string) => boolean): Record<string, unknown> | undefined;
   /** Whether the request comes from this machine (by the address believed: a trusted proxy's X-Forwarded-For counts). */
@@ -70,6 +70,12 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   /** Who owns each MCP session, by server and session id (insertion order: oldest first). */
   const sessions = options.sessions ?? new Map<string, string>();
 
+  const audiences = new Map<string, readonly string[]>();
+  const withChallenge = (verdict: ChainVerdict, endpoint: string): Verdict => {
+    if ('principal' in verdict) return verdict;
+    const presented = verdict.refusal.code !== 'CALLER_UNKNOWN';
+    return { ...verdict, challenge: challenge(endpoint, verdict.refusal, presented) };
+  };
   const challenge = (endpoint: string, refusal: Refusal, presented: boolean): string | undefined => {
     if (refusal.status !== 401) return undefined;
     const parts = jwts.length > 0 ? [`resource_metadata="${metadataUrl(endpoint)}"`] : ['realm="mcp-auth-proxy"'];
@@ -83,12 +89,15 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     publicBase,
     sessions,
     identityHeaders: chain.headers,
-    async identify(req, endpoint) {
-      const resources = [publicBase + endpoint, publicBase, `${publicBase}/`];
-      const verdict = await chain.authenticate(req, resources);
-      if ('principal' in verdict) return verdict;
-      const presented = verdict.refusal.code !== 'CALLER_UNKNOWN';
-      return { ...verdict, challenge: challenge(endpoint, verdict.refusal, presented) };
+    identify(req, endpoint) {
+      let resources = audiences.get(endpoint);
+      if (!resources) {
+        // Endpoints are the configured servers' routes (a bounded set): their audiences are built once.
+        resources = Object.freeze([publicBase + endpoint, publicBase, `${publicBase}/`]);
+        if (audiences.size < 1_000) audiences.set(endpoint, resources);
+      }
+      const verdict = chain.authenticate(req, resources);
+      return verdict instanceof Promise ? verdict.then((settled) => withChallenge(settled, endpoint)) : withChallenge(verdict, endpoint);
     },
     metadata(path, isEndpoint) {
       if (jwts.length === 0 || !path.startsWith(METADATA_PREFIX)) return undefined;
@@ -138,7 +147,7 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
 export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
   return {
     status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : RPC.forbidden,
+    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : RPC.forbidden,
     code: refusal.code,
     message: refusal.message,
     ...(server ? { server } : {}),

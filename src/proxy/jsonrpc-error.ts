@@ -29,6 +29,8 @@ export const RPC = {
   forbidden: -32005,
   tooLarge: -32006,
   insufficientScope: -32007,
+  /** Team mode: the identity provider's keys cannot be fetched, so no caller can be checked now. */
+  identityUnavailable: -32008,
 } as const;
 
 /** Body bytes of answers the proxy wrote itself, for the access log (relayed ones are counted by the relay). */

@@ -83,18 +83,21 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       if (signedNow(signed)) return open(Object.assign(headers, signed), retried);
       signed.then(
         (later) => open(Object.assign(headers, later), retried),
-        (error: unknown) => {
-          exchange.failure = 'cannot-sign';
-          answerError(res, {
-            status: 503,
-            rpcCode: RPC.noCredential,
-            code: (error as { code?: string }).code ?? 'CREDENTIAL_UNAVAILABLE',
-            server: upstream.name,
-            message: `mcp-auth-proxy cannot sign for "${upstream.name}": ${(error as Error).message}`,
-            hint: (error as { hint?: string }).hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
-          }, null, idHeader);
-        },
+        (error: unknown) => noCredential('cannot-sign', `mcp-auth-proxy cannot sign for "${upstream.name}"`, error),
       );
+    }
+
+    /** 503 naming the fix: the stream cannot be opened with a usable credential. */
+    function noCredential(failure: string, what: string, error: unknown): void {
+      exchange.failure = failure;
+      answerError(res, {
+        status: 503,
+        rpcCode: RPC.noCredential,
+        code: (error as { code?: string }).code ?? 'CREDENTIAL_UNAVAILABLE',
+        server: upstream.name,
+        message: `${what}: ${(error as Error).message}`,
+        hint: (error as { hint?: string }).hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
+      }, null, idHeader);
     }
 
     function open(headers: Record<string, string>, retried: boolean): void {
@@ -117,17 +120,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         logger.info('legacy SSE upstream refused the token; refreshing it once', { requestId, server: upstream.name });
         refreshing.then(
           () => connect(true),
-          (error: unknown) => {
-            exchange.failure = 'refresh-failed';
-            answerError(res, {
-              status: 503,
-              rpcCode: RPC.noCredential,
-              code: (error as { code?: string }).code ?? 'CREDENTIAL_UNAVAILABLE',
-              server: upstream.name,
-              message: `Upstream "${upstream.name}" refused the token and it could not be refreshed: ${(error as Error).message}`,
-              hint: (error as { hint?: string }).hint ?? `Run \`mcp-auth-proxy login ${upstream.name}\``,
-            }, null, idHeader);
-          },
+          (error: unknown) => noCredential('refresh-failed', `Upstream "${upstream.name}" refused the token and it could not be refreshed`, error),
         );
       });
       sent.on('error', (error: NodeJS.ErrnoException) => failed(error));

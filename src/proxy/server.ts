@@ -3,6 +3,7 @@
 // new servers on reload without touching requests in flight, and shuts down
 // in stages: stop accepting, end held streams, let in-flight requests finish
 // for a bounded time, then force. close() is safe to call more than once.
+import { X509Certificate } from 'node:crypto';
 import { chmod, lstat, rm } from 'node:fs/promises';
 import net from 'node:net';
 import http, { type ServerResponse } from 'node:http';
@@ -52,6 +53,8 @@ export interface RunningProxy {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /** The HTTPS listener's certificate (SHA-256 fingerprint), recorded so the CLI can pin it. */
+  readonly tlsFingerprint: string | undefined;
   readonly upstreams: Map<string, AnyUpstream>;
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
@@ -111,7 +114,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const redact = (text: string) => options.redactor?.redact(text) ?? text;
   const forwarder = createForwarder({ logger, metrics, trackStream, redact });
   const legacy = createLegacySse({ logger, trackStream, redact });
-  const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
+  const recorder = createRecorder({ metrics, accessLog: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
   const connections = new Set<Socket>();
@@ -229,6 +232,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     url,
     port: bound.port,
     host: address.host,
+    tlsFingerprint: options.tls ? new X509Certificate(options.tls.cert).fingerprint256 : undefined,
     info,
     metrics,
     get upstreams() {

@@ -100,12 +100,20 @@ function childMetrics(metrics: BuildOptions['metrics']): ChildMetrics | undefine
   return metrics?.childStarted && metrics.childCrashed && metrics.childExited ? (metrics as ChildMetrics) : undefined;
 }
 
+/**
+ * The keep-alive pool of one upstream. Each client connection needs at most
+ * one upstream socket at a time, and held streams keep theirs for their whole
+ * life: a pool smaller than maxConnections would queue new sessions behind
+ * open streams. (The bench's bare node:http proxy uses the same settings.)
+ */
+export function upstreamAgentOptions(maxConnections: number): http.AgentOptions {
+  return { keepAlive: true, maxSockets: maxConnections, maxFreeSockets: 64, scheduling: 'lifo' };
+}
+
 async function buildUpstream(name: string, server: HttpServerConfig, options: BuildOptions): Promise<Upstream> {
   // Until its secret references are filled in (resolveCredential), a URL with them stands for where requests would go.
   const base = new URL(withoutPlaceholders(server.url));
-  // Each client connection needs at most one upstream socket at a time, and held streams keep theirs for
-  // their whole life: a pool smaller than maxConnections would queue new sessions behind open streams.
-  const agentOptions = { keepAlive: true, maxSockets: options.config.maxConnections, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  const agentOptions = upstreamAgentOptions(options.config.maxConnections);
   const upstream: Upstream = {
     kind: 'http',
     name,

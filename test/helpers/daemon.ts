@@ -12,7 +12,7 @@ export interface Daemon {
 
 export async function startDaemon(env: NodeJS.ProcessEnv, cwd: string, args: string[] = []): Promise<Daemon> {
   const child = spawnCli(['start', '--listen', '127.0.0.1:0', ...args], { env: cleanEnv(env), cwd });
-  const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+  const [, url] = await waitForOutput(child, /listening on (https?:\/\/\S+)/);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     url: url as string,

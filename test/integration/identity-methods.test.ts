@@ -38,6 +38,23 @@ describe('jwt', () => {
     expect(await chain().authenticate(bearer(token), [RESOURCE])).toEqual({ principal: { user: 'ann@acme.example', groups: ['eng', 'admins'], method: 'jwt' } });
   });
 
+  test('a token verified once is not checked again until it expires; then it is refused, and it never counts for another server', async () => {
+    let clock = Date.now();
+    const timed = createIdentityChain({ methods: [{ type: 'jwt', issuer: idp.issuer, claims: { user: 'email', groups: 'groups' }, clockTolerance: 5_000 }], env: {}, now: () => clock });
+    const exp = Math.floor(clock / 1000) + 60;
+    const token = await idp.sign({ aud: RESOURCE, email: 'ann@acme.example', iat: exp - 120, exp });
+    const first = timed.authenticate(bearer(token), [RESOURCE]);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toEqual({ principal: { user: 'ann@acme.example', groups: [], method: 'jwt' } });
+    // The second time is answered from what was verified: at once, no promise.
+    expect(timed.authenticate(bearer(token), [RESOURCE])).toEqual({ principal: { user: 'ann@acme.example', groups: [], method: 'jwt' } });
+    // Not for another server's audience.
+    expect(await timed.authenticate(bearer(token), ['https://mcp-proxy.acme.example/github/mcp'])).toMatchObject({ refusal: { code: 'TOKEN_WRONG_AUDIENCE' } });
+    // Past its expiry (and the clock tolerance) it is verified again, and refused.
+    clock = exp * 1000 + 10_000;
+    expect(await timed.authenticate(bearer(token), [RESOURCE])).toMatchObject({ refusal: { code: 'TOKEN_EXPIRED', status: 401 } });
+  });
+
   test('refused: a token for another server, an expired one, one without an email, and forgeries', async () => {
     const forOther = await idpAccessToken(idp, 'https://mcp-proxy.acme.example/github/mcp', { email: 'ann@acme.example' });
     const now = Math.floor(Date.now() / 1000);

@@ -4,7 +4,7 @@
 // global token. Agents sign in by MCP authorization (the SDK client's own
 // OAuth flow, following the proxy's 401 and resource metadata) or with an API
 // key; every request goes upstream as its own caller, never as another.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { KeyStore } from '../../src/identity/key-store.js';
 import { ACT_AS_HEADER, GLOBAL_TOKEN, startActAsUpstream, type ActAsUpstream } from '../helpers/act-as-upstream.js';
-import { request } from '../helpers/net.js';
+import { eventually, refusingPort, request } from '../helpers/net.js';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp.js';
 import { idpAccessToken } from '../helpers/oidc-token.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -41,7 +41,10 @@ beforeEach(async () => {
   storeFile = join(mkdtempSync(join(tmpdir(), 'team-keys-')), 'api-keys.json');
   keys = new KeyStore(storeFile);
 });
+/** Cleanups a test registers (a held port). */
+const afterTest: Array<() => void> = [];
 afterEach(async () => {
+  for (const cleanup of afterTest.splice(0)) cleanup();
   await proxy?.close();
   proxy = undefined;
   await upstream.close();
@@ -156,6 +159,20 @@ describe('MCP authorization against the company identity provider', () => {
   });
 });
 
+test("the identity provider's keys out of reach: 503 naming it (the agent retries; no sign-in loop), nothing forwarded", async () => {
+  const closed = await refusingPort();
+  afterTest.push(closed.release);
+  const { url } = await startTeam({ identity: [{ type: 'jwt', issuer: idp.issuer, jwksUri: `http://127.0.0.1:${closed.port}/jwks` }] });
+  const token = await idpAccessToken(idp, `${url}/glean/mcp`, ALICE);
+  const res = await request(`${url}/glean/mcp`, { method: 'POST', headers: { ...JSON_POST, authorization: `Bearer ${token}` }, body: JSON.stringify(INIT) });
+  expect(res.status).toBe(503);
+  expect(res.headers['www-authenticate']).toBeUndefined();
+  const body = JSON.parse(res.body) as { error: { code: number; data: { code: string } } };
+  expect(body.error.data.code).toBe('IDENTITY_PROVIDER_UNREACHABLE');
+  expect(body.error.code).toBe(-32008);
+  expect(upstream.received).toHaveLength(0);
+});
+
 describe('API keys', () => {
   test('a key acts as its user; revoked it is refused at the next request (no reload); a wrong secret and an unknown id get the same answer', async () => {
     const { url } = await startTeam();
@@ -210,6 +227,20 @@ describe('each request acts as its own caller', () => {
     expect(echoes).toHaveLength(300);
     // Zero cross-over: the act-as of each call is the caller whose text it carries.
     for (const seen of echoes) expect(seen.actAs).toEqual([(seen.text as string).split('#')[0]]);
+  });
+
+  test('the audit line names the caller, how it proved itself, and the user the upstream acted as', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'team-audit-'));
+    proxy = await startTestProxy(teamConfig({ audit: true }), { GLEAN_TOKEN: GLOBAL_TOKEN }, { stateDir });
+    const bob = keys.create(BOB.email, []);
+    const client = await keyClient(`${proxy.url}/glean/mcp`, bob.key);
+    await client.callTool({ name: 'whoami', arguments: {} });
+    await client.close();
+    const file = join(stateDir, 'audit.jsonl');
+    await eventually(() => existsSync(file) && readFileSync(file, 'utf8').includes('whoami'));
+    const [line] = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ server: 'glean', tool: 'whoami', caller: BOB.email, callerMethod: 'apiKey', keyId: bob.record.id, identity: BOB.email, outcome: 'ok' });
+    expect(readFileSync(file, 'utf8')).not.toContain(GLOBAL_TOKEN);
   });
 
   test('a caller that sends an act-as header for someone else (any spelling) is acted as itself', async () => {
@@ -291,6 +322,14 @@ describe('identity from a proxy in front', () => {
     expect(seen?.actAs).toEqual(['dave@acme.example']);
     expect(seen?.headers['x-auth-request-email']).toBeUndefined();
     await trusted.close();
+    // A header of the operator's choosing (not one of the families the proxy always strips) is not forwarded either.
+    const custom = await startTestProxy(teamConfig({ identity: [{ type: 'trustedHeader', header: 'X-Sso-Mail', groupsHeader: 'X-Sso-Teams' }], trustedProxies: ['127.0.0.1', '::1'] }), { GLEAN_TOKEN: GLOBAL_TOKEN });
+    const viaCustom = await request(`${custom.url}/glean/mcp`, { method: 'POST', headers: { ...JSON_POST, 'X-Sso-Mail': 'erin@acme.example', 'X-Sso-Teams': 'ops', 'X_Sso_Mail': 'erin@acme.example' }, body: JSON.stringify(INIT) });
+    expect(viaCustom.status).toBe(200);
+    const customSeen = upstream.received.at(-1);
+    expect(customSeen?.actAs).toEqual(['erin@acme.example']);
+    expect(Object.keys(customSeen?.headers ?? {}).filter((h) => h.replaceAll('_', '-').startsWith('x-sso-'))).toEqual([]);
+    await custom.close();
     // The load balancer is elsewhere: this connection (loopback) is not it, so the header is a claim anyone could make.
     proxy = await startTestProxy(teamConfig({ identity: [{ type: 'trustedHeader' }], trustedProxies: ['10.0.0.0/8'] }), { GLEAN_TOKEN: GLOBAL_TOKEN });
     const before = upstream.received.length;

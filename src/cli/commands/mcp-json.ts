@@ -7,6 +7,7 @@ import { proxyBase } from '../../clients/proxy-url.js';
 import { chmod } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
 import { userConfigFile } from '../../config/paths.js';
 import { isCommandServer } from '../../config/schema.js';
 import { clientToken } from '../../daemon/client-token.js';
@@ -40,6 +41,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
       exitCode: EXIT_USAGE,
     });
   }
+  if (config.mode === 'team') return teamSnippet(ctx, server ? [server] : names, config, options);
   const base = proxyBase(config.listen);
   /** Where a server is defined: the layer of its url (a command server: of its command). */
   const sourceOf = (name: string) => provenance.get(`servers.${name}.url`) ?? provenance.get(`servers.${name}.command`);
@@ -71,14 +73,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
       ctx.stderr.write(`note: "${name}" is defined by environment variables (${source}); an agent that launches \`mcp-auth-proxy stdio ${name}\` will not have them. Save it with \`mcp-auth-proxy login ${name} --url URL ...\` first.\n`);
     }
   }
-  if (!options.write) {
-    ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
-    if (holdsToken) ctx.stderr.write('note: the snippet holds the proxy\'s client token: keep the file you paste it into readable by you only (chmod 600).\n');
-    if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
-    for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
-    for (const link of snippet.links) ctx.stderr.write(`Or install with one click: ${link}\n`);
-    return;
-  }
+  if (!options.write) return showSnippet(ctx, snippet, holdsToken);
   const path = options.file ?? snippet.configPath;
   if (!path) throw new AppError('NO_CONFIG_PATH', `${options.client} has no config file on this platform`, { hint: 'Pass --file PATH.', exitCode: EXIT_USAGE });
   const [{ writeSnippet }, { recordWritten }] = await Promise.all([import('../../clients/write.js'), import('../../clients/written.js')]);
@@ -93,6 +88,42 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   for (const name of result.replaced) print(ctx, `~ ${snippet.rootKey}.${name}: ${describeEntry(snippet, name, entries)} (replaced)`);
   print(ctx, `Wrote ${result.path}${result.backup ? `; backup at ${result.backup}` : ''}.`);
   if (holdsToken) print(ctx, `It holds the proxy's client token (${CLIENT_TOKEN_HEADER_NAME}), so it is now readable by you only (0600).`);
+}
+
+/** Prints the snippet and where it goes. */
+function showSnippet(ctx: CommandContext, snippet: Snippet, holdsToken: boolean): void {
+  ctx.stdout.write(ctx.redactor.redact(snippet.text.endsWith('\n') ? snippet.text : `${snippet.text}\n`));
+  if (holdsToken) ctx.stderr.write('note: the snippet holds the proxy\'s client token: keep the file you paste it into readable by you only (chmod 600).\n');
+  if (snippet.configPath) ctx.stderr.write(`Paste into ${snippet.configPath} (or run with --write).\n`);
+  for (const command of snippet.commands) ctx.stderr.write(`Or run: ${command}\n`);
+  for (const link of snippet.links) ctx.stderr.write(`Or install with one click: ${link}\n`);
+}
+
+/**
+ * Team mode: what a teammate's agent needs to reach this proxy, at its
+ * public URL. Nothing secret: the agent signs its user in by itself (MCP
+ * authorization against the company identity provider), or its user adds
+ * their own API key header.
+ */
+async function teamSnippet(ctx: CommandContext, names: string[], config: Config, options: McpJsonOptions): Promise<void> {
+  const base = (config.publicUrl ?? `${config.tls ? 'https' : 'http'}://${config.listen}`).replace(/\/+$/, '');
+  const entries = names.map((name) => {
+    const server = config.servers[name];
+    const legacy = server !== undefined && !isCommandServer(server) && server.transport === 'sse';
+    return { name, url: `${base}/${encodeURIComponent(name)}/${legacy ? 'sse' : 'mcp'}`, legacy, remote: true };
+  });
+  const snippet = buildSnippet(options.client, entries, { ...(options.transport ? { transport: options.transport } : {}), platform: options.platform ?? process.platform });
+  if (options.write) {
+    const path = options.file ?? snippet.configPath;
+    if (!path) throw new AppError('NO_CONFIG_PATH', `${options.client} has no config file on this platform`, { hint: 'Pass --file PATH.', exitCode: EXIT_USAGE });
+    const { writeSnippet } = await import('../../clients/write.js');
+    const result = await writeSnippet(snippet, path, Boolean(options.force));
+    for (const name of [...result.added, ...result.replaced]) print(ctx, `${result.added.includes(name) ? '+' : '~'} ${snippet.rootKey}.${name}: ${describeEntry(snippet, name, entries)}`);
+    print(ctx, `Wrote ${result.path}${result.backup ? `; backup at ${result.backup}` : ''}.`);
+  } else showSnippet(ctx, snippet, false);
+  const ways = (config.identity ?? []).map((m) => m.type);
+  if (ways.includes('jwt')) ctx.stderr.write('note: on first use the agent signs its user in with the company identity provider (MCP authorization); no key goes in the file.\n');
+  if (ways.includes('apiKey')) ctx.stderr.write('note: an agent that cannot sign in by itself sends an API key instead: `Authorization: Bearer <key>` (made with `mcp-auth-proxy keys create <email>` on the proxy host).\n');
 }
 
 /** What an entry does: the command an agent runs for stdio entries, the URL it calls for HTTP ones. */

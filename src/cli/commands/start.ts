@@ -90,7 +90,7 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   // The start time /statusz reports, so stop and status can tell this process from one that got its pid later;
   // the log file is named only when this process writes one (a detached daemon): a terminal's log is the terminal.
-  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, ...(options.logFile ? { logFile: options.logFile } : {}) };
+  const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, ...(options.logFile ? { logFile: options.logFile } : {}), ...(proxy.tlsFingerprint ? { tlsFingerprint: proxy.tlsFingerprint } : {}) };
   for (const file of files) await writeState(ctx.env, file, record);
   const reloadInput = () => ({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env), onReloaded: (next: typeof config) => void (config = next) });
   const reload = () => reloadProxy(reloadInput()).then((next) => void (next && (config = next)));

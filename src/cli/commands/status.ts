@@ -40,6 +40,10 @@ interface Status {
   startedAt: string;
   uptimeSeconds: number;
   servers: Record<string, ServerStatus>;
+  /** Team mode: the URL agents use, and each identity method with what it depends on (JWKS, key store). */
+  mode?: 'team';
+  publicUrl?: string;
+  identity?: Array<{ type: string; ok: boolean; detail: string }>;
 }
 
 export async function status(ctx: CommandContext, options: TargetOptions & { json?: boolean }): Promise<void> {
@@ -65,13 +69,18 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
   print(ctx, `mcp-auth-proxy ${live.version} is running at ${state.url} (pid ${live.pid}, up ${formatUptime(live.uptimeSeconds)})`);
   // A daemon in a terminal writes no log file: name one only when this daemon writes it.
   if (state.logFile && existsSync(state.logFile)) print(ctx, `log: ${state.logFile} (\`mcp-auth-proxy logs\` shows it)`);
+  if (live.mode === 'team') {
+    print(ctx, `team mode: agents connect to ${live.publicUrl}; callers prove who they are by`);
+    for (const method of live.identity ?? []) print(ctx, `  ${method.ok ? 'ok  ' : 'FAIL'} ${method.type}: ${method.detail}`);
+  }
+  const base = live.mode === 'team' && live.publicUrl ? live.publicUrl : state.url;
   for (const [name, server] of Object.entries(live.servers)) {
     print(ctx);
     if (server.command !== undefined) {
-      printCommand(ctx, name, state.url, server);
+      printCommand(ctx, name, base, server);
       continue;
     }
-    print(ctx, `${name}: ${state.url}/${name}/mcp → ${server.upstream}`);
+    print(ctx, `${name}: ${base}/${name}/mcp → ${server.upstream}`);
     print(ctx, `  auth ${server.auth}, credential ${server.credential}${server.credentialError ? ` (${server.credentialError.message}; ${server.credentialError.hint ?? ''})` : ''}`);
     if (server.oauth) print(ctx, `  ${describeOAuth(name, server.oauth)}`);
     const last = server.last;

@@ -7,6 +7,7 @@ import { createSigner } from '../../auth/index.js';
 import type { Signer } from '../../auth/scheme.js';
 import { loadConfig } from '../../config/load.js';
 import { isCommandServer } from '../../config/schema.js';
+import { actsAsCaller } from '../../config/team-schema.js';
 import { AppError, ReportedError } from '../../errors.js';
 import { resolveServerUrl, resolveStaticHeaders } from '../../proxy/upstreams.js';
 import { urlReferences, withoutPlaceholders } from '../../secrets/url-references.js';
@@ -27,6 +28,12 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   const logger = createLazyLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
   for (const warning of warnings) logger.warn(warning);
   if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
+  if (!isCommandServer(server) && actsAsCaller(server.auth)) {
+    // The bridge has no caller to act as: "$caller" servers are served by the team proxy, which checks who calls.
+    throw new AppError('TEAM_SERVER', `"${name}" acts as each verified caller: agents reach it through the team proxy, not the stdio bridge`, {
+      hint: `Point the agent at ${config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/${name}/mcp` : 'the team proxy'} (\`mcp-auth-proxy mcp-json --client NAME\` prints the snippet).`,
+    });
+  }
   const secrets = openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
   if (isCommandServer(server)) {
     // The command runs here, in the agent's session, as it would have from the agent's config.

@@ -85,8 +85,9 @@ export function serveCommand(upstream: CommandUpstream, req: IncomingMessage, re
   if (init) {
     if (messages.length > 1) return fail({ status: 400, rpcCode: RPC.invalidRequest, code: 'INVALID_REQUEST', message: 'Invalid Request: initialize must be sent on its own' });
     const opened = runtime.openSession(init, exchange.principal?.user, (session, ok) => {
-      if (ok) exchange.claimSession?.(session.id);
-      else void runtime.endSession(session);
+      if (!ok) void runtime.endSession(session);
+      // Team mode: the session belongs to the caller who opened it.
+      else if (exchange.sessions && exchange.principal) exchange.sessions.claimSession(upstream.name, session.id, exchange.principal);
     });
     if ('status' in opened) return fail({ status: opened.status, rpcCode: RPC.upstreamUnreachable, code: opened.code, message: opened.message, ...(opened.hint ? { hint: opened.hint } : {}) }, init.id);
     const session = opened;
