@@ -1,10 +1,11 @@
 // One process for every session ("sharing": "shared"): JSON-RPC ids that
 // collide across sessions are rewritten on the way in and restored on the
 // way out, progress reaches only the session that asked, and the server's
-// own sampling and elicitation requests reach the client of the session
-// whose call caused them (and their answers get back), never another one.
+// own sampling, elicitation and roots requests reach the client of the
+// session whose call caused them (and their answers get back), never another
+// one; a list_changed notification reaches every session.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { connectClient, sdkServer, textOf } from '../helpers/stdio-servers.js';
 
@@ -108,4 +109,35 @@ test('a sampling request that more than one session could have caused goes to no
   expect(textOf(sampled)).toMatch(/cannot tell which of the sessions/);
   expect(textOf(await slow)).toBe('B done');
   expect(asked).toEqual([]);
+});
+
+test('a roots request goes to the session whose call asked, with that client\'s roots', async () => {
+  const withRoots = async (name: string) => {
+    const client = await open({ roots: { listChanged: true } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///work/${name}`, name }] }));
+    return client;
+  };
+  const a = await withRoots('a');
+  const b = await withRoots('b');
+  expect(JSON.parse(textOf(await b.callTool({ name: 'roots', arguments: {} })))).toEqual({ roots: [{ uri: 'file:///work/b', name: 'b' }] });
+  expect(JSON.parse(textOf(await a.callTool({ name: 'roots', arguments: {} })))).toEqual({ roots: [{ uri: 'file:///work/a', name: 'a' }] });
+});
+
+test('list_changed reaches every session, once each', async () => {
+  const sessions = [await open(), await open(), await open()];
+  const seen = sessions.map(() => 0);
+  const all = sessions.map(
+    (client, i) =>
+      new Promise<void>((resolve) =>
+        client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+          seen[i] = (seen[i] as number) + 1;
+          resolve();
+        }),
+      ),
+  );
+  expect(textOf(await (sessions[1] as Client).callTool({ name: 'notify', arguments: {} }))).toBe('notified');
+  await Promise.all(all);
+  // A call of each session after it, so that a second copy sent with the first would have had its turn.
+  for (const client of sessions) await client.callTool({ name: 'echo', arguments: { text: 'after' } });
+  expect(seen).toEqual([1, 1, 1]);
 });
