@@ -1,8 +1,10 @@
 // A stdio MCP server behind the proxy: the SDK client lists and calls its
 // tools at /{server}/mcp over Streamable HTTP, and the process gets exactly
 // PATH, HOME, the locale and its declared env (a secret reference resolved),
-// nothing else of the proxy's environment.
+// nothing else of the proxy's environment; what it writes to stderr is
+// logged with its secret values redacted.
 import { createHash } from 'node:crypto';
+import { eventually } from '../helpers/net.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { connectClient, sdkServer, textOf } from '../helpers/stdio-servers.js';
 
@@ -47,4 +49,14 @@ test('what the process writes has its own secret values redacted', async () => {
   const text = textOf(await client.callTool({ name: 'secret-echo', arguments: { name: 'GITHUB_PERSONAL_ACCESS_TOKEN' } }));
   expect(text).toBe('value: [REDACTED]');
   await client.close();
+});
+
+test('its stderr goes to the log, its secret values redacted', async () => {
+  const client = await connectClient(`${proxy.url}/tools/mcp`);
+  expect(textOf(await client.callTool({ name: 'say', arguments: { name: 'GITHUB_PERSONAL_ACCESS_TOKEN' } }))).toBe('said');
+  await client.close();
+  await eventually(() => proxy.logs.text.includes('debug: GITHUB_PERSONAL_ACCESS_TOKEN is'));
+  const line = proxy.logs.lines().find((l) => l.message === 'command stderr');
+  expect(line).toMatchObject({ server: 'tools', line: 'debug: GITHUB_PERSONAL_ACCESS_TOKEN is [REDACTED]', pid: expect.any(Number) });
+  expect(proxy.logs.text).not.toContain(TOKEN);
 });
