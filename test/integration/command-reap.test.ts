@@ -1,6 +1,6 @@
 // A daemon killed with SIGKILL cannot stop its command servers' processes;
 // the next daemon to start ends them (the whole group: the grandchild too)
-// from the records in the state directory, before it listens.
+// from the records in the state directory, before it listens, within 5 s.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +24,14 @@ test('processes left by a SIGKILLed daemon are ended by the next one before it l
   // Orphans now: nothing stopped them.
   expect([running(shell as number), running(grandchild as number)]).toEqual([true, true]);
 
+  const started = performance.now();
   const second = spawnCli(['start', '--listen', '127.0.0.1:0'], { env, cwd: home });
   const stopped = new Promise((resolve) => second.once('exit', (code, signal) => resolve(code ?? signal)));
   try {
     await waitForOutput(second, /listening on http/);
     expect([running(shell as number), running(grandchild as number)]).toEqual([false, false]);
+    // No orphan is left within 5 s of the new start.
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(second.out.stderr).toContain('ended command server processes left by a daemon that did not stop cleanly');
     // Its own prewarmed process: a daemon that stops cleanly ends it, group and all, before it exits.
     const [, ownShell, ownGrandchild] = (await waitForOutput(second, /pids (\d+) (\d+)/, 'stderr')).map(Number);
