@@ -1,10 +1,12 @@
 // Sessions and processes of a per-session command server: DELETE ends the
 // session's process and everything it started (a wrapper like npx and the
 // server under it), a thousand sessions opened and closed leave no process
-// behind, and maxProcesses refuses a session past the cap with a JSON-RPC
-// error that names the fix.
+// behind, idleTimeout ends a session with nothing in flight and no open
+// stream (and its process), and maxProcesses refuses a session past the cap
+// with a JSON-RPC error that names the fix.
 import { fileURLToPath } from 'node:url';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { eventually } from '../helpers/net.js';
 import { processesWith, running } from '../helpers/processes.js';
 import { SDK_SERVER, connectClient, textOf } from '../helpers/stdio-servers.js';
 
@@ -73,4 +75,26 @@ test('maxProcesses: a session past the cap is refused, naming the setting', asyn
   expect(body.id).toBe(1);
   expect(body.error.data.code).toBe('TOO_MANY_PROCESSES');
   expect(body.error.message).toContain('servers.tiny.maxProcesses');
+});
+
+test('idleTimeout ends an idle session and its process; a session holding its GET stream stays', async () => {
+  proxy = await startTestProxy({ servers: { tools: { command: process.execPath, args: [SDK_SERVER], idleTimeout: '1s' } } });
+  const url = `${proxy.url}/tools/mcp`;
+  // The SDK client keeps its GET stream open while it is connected: not idle.
+  const held = await connectClient(url);
+  const heldPid = (JSON.parse(textOf(await held.callTool({ name: 'env', arguments: {} }))) as { pid: number }).pid;
+  const opened = await openSession(url);
+  const session = opened.headers.get('mcp-session-id') as string;
+  await fetch(url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const status = async () => ((await (await fetch(`${proxy.url}/statusz`)).json()) as { servers: { tools: { sessions: number; children: Array<{ pid: number }> } } }).servers.tools;
+  let now = await status();
+  expect(now.sessions).toBe(2);
+  const idlePid = now.children.map((c) => c.pid).find((pid) => pid !== heldPid) as number;
+  await eventually(() => now.sessions === 1, 1000, async () => void (now = await status()));
+  expect(now.children.map((c) => c.pid)).toEqual([heldPid]);
+  expect(running(idlePid)).toBe(false);
+  const gone = await fetch(url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+  expect(gone.status).toBe(404);
+  expect(textOf(await held.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe('echo: still here');
+  await held.close();
 });
