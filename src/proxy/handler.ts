@@ -208,7 +208,8 @@ export function createHandler(options: HandlerOptions): Handler {
         exchange.failure = 'caller-refused';
         return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
       }
-      if (sessionId !== undefined && method === 'DELETE') res.once('finish', () => access.endSession(upstream.name, sessionId));
+      // Forgotten only once the upstream ended it: a refused DELETE (405) leaves the session alive, and still the caller's.
+      if (sessionId !== undefined && method === 'DELETE') res.once('finish', () => res.statusCode < 300 && access.endSession(upstream.name, sessionId));
       // The relay records who owns a session the upstream issues in its answer.
       exchange.sessions = access;
       afterIdentity(principal);
