@@ -90,7 +90,8 @@ test('idleTimeout ends an idle session and its process; a session holding its GE
   let now = await status();
   expect(now.sessions).toBe(2);
   const idlePid = now.children.map((c) => c.pid).find((pid) => pid !== heldPid) as number;
-  await eventually(() => now.sessions === 1, 1000, async () => void (now = await status()));
+  // The session ends first, then its process (stdin closed, SIGTERM, the group gone).
+  await eventually(() => now.sessions === 1 && now.children.length === 1, 1000, async () => void (now = await status()));
   expect(now.children.map((c) => c.pid)).toEqual([heldPid]);
   expect(running(idlePid)).toBe(false);
   const gone = await fetch(url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
