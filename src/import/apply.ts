@@ -52,7 +52,8 @@ export async function applyImport(file: AgentFile, imported: ImportedEntry[], op
   const sealed = seal(file.bytes);
   const keyAccount = `import-backup.${id}`;
   const insecure = options.insecureStorage ? options.stores.file : undefined;
-  let storedIn = (await storeSecret(options.stores.keychain, insecure, keyAccount, sealed.key)).label;
+  const keyStore = await storeSecret(options.stores.keychain, insecure, keyAccount, sealed.key);
+  let storedIn = keyStore.label;
   const secrets = [...new Map(imported.flatMap((plan) => plan.secrets.map((s) => [s.account, s.value] as const))).entries()];
   for (const [account, value] of secrets) storedIn = (await storeSecret(options.stores.keychain, insecure, account, value)).label;
   const backup = `${path}.bak-${now.toISOString().replace(/[:.]/g, '-')}.sealed`;
@@ -60,18 +61,22 @@ export async function applyImport(file: AgentFile, imported: ImportedEntry[], op
   try {
     await writeFile(backup, sealed.bytes, { mode: 0o600 });
   } catch (error) {
+    await keyStore.delete(keyAccount).catch(() => false);
     throw fileError(error, backup, 'write');
   }
-  for (const plan of imported) await upsertServer(userFile, plan.name, plan.server as Record<string, unknown>);
   const temp = `${path}.${process.pid}.tmp`;
   try {
+    for (const plan of imported) await upsertServer(userFile, plan.name, plan.server as Record<string, unknown>);
     await writeFile(temp, text, { mode });
     // The client token is now in the file: only this user may read it.
     if (options.headers) await chmod(temp, 0o600);
     await rename(temp, path);
   } catch (error) {
+    // The agent's file is as it was: its backup (and the backup's key) would only be litter. The secrets stay stored.
     await rm(temp, { force: true }).catch(() => undefined);
-    throw fileError(error, path, 'write');
+    await rm(backup, { force: true }).catch(() => undefined);
+    await keyStore.delete(keyAccount).catch(() => false);
+    throw error instanceof AppError ? error : fileError(error, path, 'write');
   }
   const record: ImportRecord = {
     id,
