@@ -2,8 +2,11 @@
 // through the proxy (the SDK client over Streamable HTTP to /{server}/mcp of a
 // `start --detach` daemon, which writes it to the server's stdin) against the
 // SDK client speaking stdio to the same server directly, in interleaved
-// rounds of the same run; then the memory of each server process the proxy
-// runs (its group's RSS, as status reports it) and the daemon's per session.
+// rounds of the same run. A plain keep-alive node:http client through the
+// proxy too: the SDK's HTTP client costs more than the proxy does, and this
+// row shows the proxy's own share. Then the memory of each server process the
+// proxy runs (its group's RSS, as status reports it) and the daemon's per
+// session.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { baseEnv, root, startDaemon, stopDaemon } from './children.js';
+import { runJson } from './http-client.js';
 import { memoryOf } from './proc.js';
 import { distribution, median, medianDistribution, type Distribution } from './stats.js';
 import { delta, mb, ms, table } from './table.js';
@@ -36,7 +40,14 @@ export interface CommandsResult {
 const SERVER = join(root, 'bench', 'targets', 'stdio-echo.mjs');
 const WARMUP = 200;
 const SESSIONS = 10;
-const TARGETS = { direct: 'SDK client → server (stdio, direct)', session: 'SDK client → proxy → server (per-session)', shared: 'SDK client → proxy → server (shared)' } as const;
+const TARGETS = {
+  direct: 'SDK client → server (stdio, direct)',
+  session: 'SDK client → proxy → server (per-session)',
+  shared: 'SDK client → proxy → server (shared)',
+  raw: 'node:http keep-alive → proxy → server (per-session)',
+} as const;
+const JSON_POST = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'raw' } } });
 
 export interface CommandsInput {
   calls: number;
@@ -56,14 +67,17 @@ export async function benchCommands(input: CommandsInput): Promise<CommandsResul
       [TARGETS.session]: await connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/echo/mcp`))),
       [TARGETS.shared]: await connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/echo-shared/mcp`))),
     };
-    const rounds = new Map<string, Distribution[]>(Object.keys(clients).map((t) => [t, []]));
+    const raw = await rawSession(`${daemon.url}/echo/mcp`);
+    const rounds = new Map<string, Distribution[]>([...Object.keys(clients), TARGETS.raw].map((t) => [t, []]));
     for (const client of Object.values(clients)) await calls(client, WARMUP);
+    await rawCalls(raw, WARMUP);
+    const record = (round: number, target: string, d: Distribution) => {
+      rounds.get(target)?.push(d);
+      input.log(`commands round ${round + 1}/${input.rounds}: ${target}: p50 ${d.p50.toFixed(3)} ms`);
+    };
     for (let round = 0; round < input.rounds; round++) {
-      for (const [target, client] of Object.entries(clients)) {
-        const d = distribution(await calls(client, input.calls));
-        rounds.get(target)?.push(d);
-        input.log(`commands round ${round + 1}/${input.rounds}: ${target}: p50 ${d.p50.toFixed(3)} ms`);
-      }
+      for (const [target, client] of Object.entries(clients)) record(round, target, distribution(await calls(client, input.calls)));
+      record(round, TARGETS.raw, distribution(await rawCalls(raw, input.calls)));
     }
     const memory = await memoryPerChild(daemon);
     await Promise.all(Object.values(clients).map((c) => c.close()));
@@ -106,6 +120,32 @@ async function calls(client: Client, n: number): Promise<number[]> {
     if (result.content[0]?.text !== text) throw new Error(`commands: a wrong answer: ${JSON.stringify(result)}`);
   }
   return times;
+}
+
+interface RawSession {
+  url: string;
+  headers: Record<string, string>;
+  /** Bytes of the one answer every call gets. */
+  answerBytes: number;
+}
+
+/** A session opened by hand (initialize, initialized), and the size of the echo answer it gets. */
+async function rawSession(url: string): Promise<RawSession> {
+  const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench-raw', version: '1' } } };
+  const opened = await fetch(url, { method: 'POST', headers: JSON_POST, body: JSON.stringify(init) });
+  await opened.text();
+  const headers = { ...JSON_POST, 'mcp-session-id': opened.headers.get('mcp-session-id') ?? '', 'mcp-protocol-version': '2025-06-18' };
+  await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  const answer = await (await fetch(url, { method: 'POST', headers, body: CALL })).text();
+  if (!answer.includes('"text":"raw"')) throw new Error(`commands: the raw client got ${answer}`);
+  return { url, headers, answerBytes: Buffer.byteLength(answer) };
+}
+
+/** `n` sequential calls over one keep-alive connection; each answer must be the whole expected one. */
+async function rawCalls(session: RawSession, n: number): Promise<number[]> {
+  const run = await runJson({ url: session.url, headers: session.headers, body: CALL, expectBytes: session.answerBytes, concurrency: 1, requests: n });
+  if (run.failures > 0) throw new Error(`commands: ${run.failures} raw calls failed`);
+  return run.latencies;
 }
 
 /** Opens SESSIONS per-session sessions: each child's RSS (from status), and the daemon's growth per session. */

@@ -107,6 +107,7 @@ export const HEADLINES: Headline[] = [
   ...section('commands', [
     ['commandAddedP50Ms', 'command server: warm tools/call added p50 over the SDK client on stdio', 'ms', 3, 'lower', (r) => r.commands?.addedP50Ms, atMost(2)],
     ['commandProxyP50Ms', 'command server: warm tools/call p50 through the proxy (per-session)', 'ms', 3, 'lower', (r) => (r.commands?.rows as Loose[] | undefined)?.[1]?.p50Ms],
+    ['commandRawP50Ms', 'command server: tools/call p50 through the proxy, node:http keep-alive client', 'ms', 3, 'lower', (r) => (r.commands?.rows as Loose[] | undefined)?.[3]?.p50Ms],
     ['commandChildRssMb', 'command server: RSS per server process', 'MB', 1, 'lower', (r) => r.commands?.memory?.childRssMb],
     ['commandDaemonPerSessionMb', 'command server: daemon RSS per open session', 'MB', 2, 'lower', (r) => r.commands?.memory?.daemonPerSessionMb],
   ]),
