@@ -3,6 +3,7 @@
 // the SDK's stdio client through `mcp-auth-proxy stdio` (which runs the
 // command itself, in the agent's session); the SDK fixture through the
 // bridge gets exactly PATH, HOME, the locale and its declared env too.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +60,11 @@ describe('through the stdio bridge', () => {
 
   test('the command gets only PATH, HOME and its declared env; its secret never reaches the agent', async () => {
     const client = await connect('fixture');
-    const report = JSON.parse(textOf(await client.callTool({ name: 'env', arguments: {} }))) as { names: string[] };
+    const report = JSON.parse(textOf(await client.callTool({ name: 'env', arguments: {} }))) as { names: string[]; hash: string };
     expect(report.names).toEqual(['API_TOKEN', 'HOME', 'MODE', 'PATH']);
+    // The values too: the secret resolved from the agent's environment, PATH and HOME as the agent has them.
+    const expected = [['API_TOKEN', TOKEN], ['HOME', env.HOME], ['MODE', 'test'], ['PATH', env.PATH]];
+    expect(report.hash).toBe(createHash('sha256').update(JSON.stringify(expected)).digest('hex'));
     expect(textOf(await client.callTool({ name: 'secret-echo', arguments: { name: 'API_TOKEN' } }))).toBe('value: [REDACTED]');
     await client.close();
   });
