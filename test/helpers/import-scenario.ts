@@ -73,10 +73,11 @@ export function agentEntry(s: Scenario, client: ImportClient, key: string, table
   return node[key] as Record<string, unknown>;
 }
 
-/** Connects as the agent would from its entry (its URL, or the command it launches), calls `tool`, returns the text. */
+/** Connects as the agent would from its entry (its URL and headers, or the command it launches), calls `tool`, returns the text. */
 export async function callAsAgent(s: Scenario, entry: Record<string, unknown>, tool: string, args: Record<string, unknown>): Promise<string> {
   const client = new Client({ name: 'agent', version: '1.0.0' });
-  if (typeof entry.url === 'string') await client.connect(new StreamableHTTPClientTransport(new URL(entry.url)));
+  const headers = (entry.headers ?? {}) as Record<string, string>;
+  if (typeof entry.url === 'string') await client.connect(new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers } }));
   else await client.connect(new StdioClientTransport({ command: entry.command as string, args: entry.args as string[], env: s.env as Record<string, string>, stderr: 'pipe' }));
   try {
     return textOf(await client.callTool({ name: tool, arguments: args }));

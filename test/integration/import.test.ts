@@ -5,7 +5,7 @@
 // as on a machine without a keychain), adds the servers, points the agent at
 // the proxy, and no file it wrote holds a token; a tool call made as the
 // agent makes it works; --undo gives back the original bytes.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { startDaemon, type Daemon } from '../helpers/daemon.js';
@@ -86,4 +86,19 @@ test('an entry whose token the import cannot move stops --write (nothing changes
   const named = await runCli(['import', '--client', 'cursor', '--write', '--insecure-storage', 'tools'], { cwd: s.home, env: s.env });
   expect(named.code).toBe(0);
   expect(readFileSync(s.agentFile, 'utf8')).not.toContain(TOKEN);
+});
+
+test('with the client token on, the rewritten entries carry it, the file becomes readable by its owner only, and calls work', async () => {
+  s = await importScenario('cursor', noKeychain);
+  const configFile = join(s.home, 'config', 'mcp-auth-proxy', 'config.json');
+  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), clientToken: true }));
+  daemon = await startDaemon(s.env, s.home);
+  const written = await runCli(['import', '--client', 'cursor', '--write', '--insecure-storage', '--listen', new URL(daemon.url).host], { cwd: s.home, env: s.env });
+  expect(written.code).toBe(0);
+  const tools = agentEntry(s, 'cursor', 'tools');
+  expect(tools).toMatchObject({ url: `${daemon.url}/tools/mcp`, headers: { 'X-MCP-Proxy-Token': expect.stringMatching(/^\S{20,}$/) } });
+  expect(statSync(s.agentFile).mode & 0o777).toBe(0o600);
+  expect(await callAsAgent(s, tools, 'echo', { text: 'with token' })).toBe('echo: with token');
+  // The proxy wants it: the same entry without the header is refused.
+  await expect(callAsAgent(s, { url: tools.url }, 'echo', { text: 'x' })).rejects.toThrow(/CLIENT_TOKEN_REQUIRED/);
 });
