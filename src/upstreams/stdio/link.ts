@@ -10,7 +10,6 @@ import type { Logger } from '../../observability/logger.js';
 import { Child, type ChildExit } from './child.js';
 import { capabilitiesOf, type Message, type Peer, type RpcId } from './peer.js';
 import type { SpawnSpec } from './process-group.js';
-import { groupMemory } from './process-info.js';
 import type { ProcessRecords } from './process-records.js';
 import { Router } from './router.js';
 import { negotiate, ownInitialize } from './handshake.js';
@@ -136,10 +135,11 @@ export class Link {
     return this.stopping;
   }
 
-  describe(): { pid?: number; state: LinkState; startedAt?: string; uptimeSeconds?: number; restarts: number; sessions: number; memoryBytes?: number } {
+  /** For status; `memories` holds the RSS of each child's group, read for all of them at once. */
+  describe(memories: ReadonlyMap<number, number>): { pid?: number; state: LinkState; startedAt?: string; uptimeSeconds?: number; restarts: number; sessions: number; memoryBytes?: number } {
     const child = this.child;
     const pid = child?.alive ? child.pid : undefined;
-    const memory = pid === undefined ? undefined : groupMemory(pid);
+    const memory = pid === undefined ? undefined : memories.get(pid);
     return {
       ...(pid !== undefined ? { pid } : {}),
       state: this.state,

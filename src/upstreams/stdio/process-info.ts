@@ -44,31 +44,55 @@ export function startedAtMs(pid: number, platform: NodeJS.Platform = process.pla
   }
 }
 
-/** Resident memory of every process in the group `pgid`, in bytes; undefined where it cannot be read (Windows). */
-export function groupMemory(pgid: number, platform: NodeJS.Platform = process.platform): number | undefined {
+/**
+ * Resident memory of each group in `pgids` (every process in it), in bytes, in
+ * one pass over the processes (status asks for all of a server's children at
+ * once, on the daemon's thread); a group missing from the map could not be
+ * read (Windows).
+ */
+export function groupMemories(pgids: readonly number[], platform: NodeJS.Platform = process.platform): Map<number, number> {
+  const totals = new Map<number, number>();
+  if (pgids.length === 0 || platform === 'win32') return totals;
+  const wanted = new Set(pgids);
   if (platform === 'linux') {
-    let total = 0;
-    for (const pid of groupMembers(pgid)) {
+    for (const pgid of wanted) totals.set(pgid, 0);
+    for (const [pid, pgid] of processGroups()) {
+      if (!wanted.has(pgid)) continue;
       try {
         const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-        total += kb ? Number(kb) * 1024 : 0;
+        totals.set(pgid, (totals.get(pgid) ?? 0) + (kb ? Number(kb) * 1024 : 0));
       } catch {
         // gone meanwhile
       }
     }
-    return total;
+    return totals;
   }
-  if (platform === 'win32') return undefined;
   try {
     const rows = execFileSync('ps', ['-A', '-o', 'pgid=,rss='], { encoding: 'utf8', timeout: 5000 });
-    let total = 0;
+    for (const pgid of wanted) totals.set(pgid, 0);
     for (const row of rows.split('\n')) {
       const [group, rss] = row.trim().split(/\s+/);
-      if (Number(group) === pgid) total += Number(rss) * 1024;
+      const pgid = Number(group);
+      if (wanted.has(pgid)) totals.set(pgid, (totals.get(pgid) ?? 0) + Number(rss) * 1024);
     }
-    return total;
   } catch {
-    return undefined;
+    totals.clear();
+  }
+  return totals;
+}
+
+/** Each running process's pid and group id, from /proc (Linux); zombies left out. */
+function* processGroups(): Generator<[number, number]> {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields && fields[0] !== 'Z') yield [Number(entry), Number(fields[2])];
   }
 }
 
@@ -78,16 +102,6 @@ export function groupMemory(pgid: number, platform: NodeJS.Platform = process.pl
  */
 export function groupMembers(pgid: number): number[] {
   const members: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return members;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = statFields(Number(entry));
-    if (fields?.[2] === String(pgid) && fields[0] !== 'Z') members.push(Number(entry));
-  }
+  for (const [pid, group] of processGroups()) if (group === pgid) members.push(pid);
   return members;
 }

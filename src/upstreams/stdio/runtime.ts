@@ -8,6 +8,7 @@ import type { Logger } from '../../observability/logger.js';
 import { Link } from './link.js';
 import { capabilitiesOf, type Message } from './peer.js';
 import type { SpawnSpec } from './process-group.js';
+import { groupMemories } from './process-info.js';
 import type { ProcessRecords } from './process-records.js';
 import { Session } from './session.js';
 import { expandArgs } from './spec.js';
@@ -136,7 +137,9 @@ export class CommandRuntime {
       for (const l of this.lanes.values()) if (l === link) return { role: 'stateless' };
       return { role: 'session' };
     };
-    return { sessions: this.sessions.size, starts: this.starts, crashes: this.crashes, children: [...this.links].map((link) => ({ ...roleOf(link), ...link.describe() })) };
+    const links = [...this.links];
+    const memories = groupMemories(links.map((link) => link.pid).filter((pid): pid is number => pid !== undefined));
+    return { sessions: this.sessions.size, starts: this.starts, crashes: this.crashes, children: links.map((link) => ({ ...roleOf(link), ...link.describe(memories) })) };
   }
 
   private async stopAll(error: { code: number; message: string }): Promise<void> {
