@@ -4,7 +4,7 @@
 // restarts), doctor finds the program and starts it, mcp-json points agents
 // at the proxy (or at the bridge), a login while the daemon runs reaches it,
 // and logout removes the secret.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, runCli, runCliWithInput } from '../helpers/cli.js';
@@ -67,6 +67,10 @@ test('status shows the processes; a login while the daemon runs gives new sessio
     const status = await cli(['status', ...listen]);
     expect(status.stdout).toContain(`tools: ${daemon.url}/tools/mcp → runs ${process.execPath} ${SDK_SERVER} (per-session)`);
     expect(status.stdout).toMatch(new RegExp(`process: pid ${first.pid}, session, ready, up \\d+s, [\\d.]+ MB, 0 restarts, 1 session`));
+    // Resolved at start and held in memory: no file but the secret store holds the value (the process records neither).
+    const files = readdirSync(home, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name !== 'secrets.insecure.json');
+    expect(files.some((e) => e.parentPath.endsWith('children'))).toBe(true);
+    for (const e of files) expect([e.name, readFileSync(join(e.parentPath, e.name), 'utf8').includes(TOKEN)]).toEqual([e.name, false]);
     const json = JSON.parse((await cli(['status', '--json', ...listen])).stdout) as { servers: { tools: { children: Array<{ pid: number; memoryBytes: number; restarts: number }> } } };
     expect(json.servers.tools.children).toEqual([expect.objectContaining({ pid: first.pid, restarts: 0, memoryBytes: expect.any(Number) })]);
 
