@@ -2,8 +2,9 @@
 // the client expects (its HTTP form at /{server}/mcp, or for a client that
 // only launches commands the stdio bridge), written in place of the old one
 // with the edits `mcp-json --write` uses, so comments and every other byte
-// stay. The result is parsed again and refused unless only those entries
-// changed.
+// stay. The entry's own settings for the agent (disabled, autoApprove,
+// timeout...) are kept; only how it is reached changes. The result is parsed
+// again and refused unless only those entries changed.
 import { isDeepStrictEqual } from 'node:util';
 import { replaceJsoncValue } from '../clients/edit-jsonc.js';
 import { parseToml, setTomlEntries } from '../clients/edit-toml.js';
@@ -26,7 +27,7 @@ export function rewriteAgentFile(file: AgentFile, imported: ImportedEntry[], opt
   const expected = JSON.parse(JSON.stringify(file.data)) as Record<string, unknown>;
   for (const plan of imported) {
     const snippet = buildSnippet(file.client, [{ name: plan.name, url: `${options.proxyBase}/${plan.name}/mcp` }], options.headers ? { headers: options.headers } : {});
-    const value = (snippet.document[snippet.rootKey] as Record<string, unknown>)[plan.name];
+    const value = withSettings((snippet.document[snippet.rootKey] as Record<string, unknown>)[plan.name] as Record<string, unknown>, plan.entry.value, file);
     const path = [...plan.entry.table, plan.entry.key];
     try {
       if (file.format === 'json') text = replaceJsoncValue(text, path, value);
@@ -48,4 +49,15 @@ function setAt(target: Record<string, unknown>, path: string[], value: unknown):
   let node = target;
   for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
   node[path[path.length - 1] as string] = JSON.parse(JSON.stringify(value));
+}
+
+/** How an entry is launched or reached, in any client's spelling: replaced by the proxy's form. */
+const REACH_KEYS = new Set(['type', 'transport', 'url', 'serverUrl', 'httpUrl', 'uri', 'headers', 'http_headers', 'env_http_headers', 'bearer_token_env_var', 'command', 'cmd', 'args', 'env', 'envs', 'environment', 'envFile', 'env_vars', 'cwd']);
+
+/** The proxy's entry, plus the old entry's other settings (the agent's own: enabled, autoApprove, timeout...). */
+function withSettings(entry: Record<string, unknown>, old: Record<string, unknown>, file: AgentFile): Record<string, unknown> {
+  const named = [file.http, file.stdio].flatMap((mapping) => Object.entries(mapping).filter(([field]) => field.endsWith('Property')).map(([, key]) => key as string));
+  const reach = new Set([...REACH_KEYS, ...named]);
+  const kept = Object.entries(old).filter(([key]) => !reach.has(key) && !Object.hasOwn(entry, key));
+  return kept.length === 0 ? entry : { ...entry, ...Object.fromEntries(kept) };
 }

@@ -81,3 +81,13 @@ test('Codex (TOML) and Goose (YAML): the entries are rewritten in place, comment
   expect(gooseText).not.toContain('ghp_');
   expect(readFileSync(goose.file.path, 'utf8')).toContain('ghp_');
 });
+
+test('the agent\'s own settings of an entry (disabled, autoApprove, timeout) stay; only how it is reached changes', async () => {
+  const { file, plans } = await plan(
+    'cursor',
+    'mcp.json',
+    JSON.stringify({ mcpServers: { gh: { command: 'npx', args: ['-y', 'server-github'], env: { GITHUB_TOKEN: 'ghp_0123456789abcdefghij0123456789ab' }, disabled: true, autoApprove: ['search'], timeout: 60 } } }, null, 2),
+  );
+  const text = rewriteAgentFile(file, plans.filter((p) => p.server), { proxyBase: BASE });
+  expect(JSON.parse(text).mcpServers.gh).toEqual({ type: 'http', url: `${BASE}/gh/mcp`, disabled: true, autoApprove: ['search'], timeout: 60 });
+});
