@@ -104,6 +104,13 @@ export const HEADLINES: Headline[] = [
   ...section('checks', [
     ['pathCheckUs', 'path confinement check per request, slowest case', 'µs', 3, 'lower', (r) => worstPathCheckUs(r.checks), atMost(2)],
   ]),
+  ...section('commands', [
+    ['commandAddedP50Ms', 'command server: warm tools/call added p50 over the SDK client on stdio', 'ms', 3, 'lower', (r) => r.commands?.addedP50Ms, atMost(2)],
+    ['commandProxyP50Ms', 'command server: warm tools/call p50 through the proxy (per-session)', 'ms', 3, 'lower', (r) => (r.commands?.rows as Loose[] | undefined)?.[1]?.p50Ms],
+    ['commandRawP50Ms', 'command server: tools/call p50 through the proxy, node:http keep-alive client', 'ms', 3, 'lower', (r) => (r.commands?.rows as Loose[] | undefined)?.[3]?.p50Ms],
+    ['commandChildRssMb', 'command server: RSS per server process', 'MB', 1, 'lower', (r) => r.commands?.memory?.childRssMb],
+    ['commandDaemonPerSessionMb', 'command server: daemon RSS per open session', 'MB', 2, 'lower', (r) => r.commands?.memory?.daemonPerSessionMb],
+  ]),
   ...section('profile', [
     ['profileBareBusyUs', 'profile: floor main-thread busy time per request (sampled)', 'µs', 1, 'lower', (r) => r.profile?.targets?.[bare]?.busyUsPerReq],
     ['profileProxyBusyUs', 'profile: proxy main-thread busy time per request (sampled)', 'µs', 1, 'lower', (r) => r.profile?.targets?.[proxy]?.busyUsPerReq],

@@ -143,6 +143,30 @@ export function buildProgram(ctx: CommandContext): Command {
     .action(async (server: string | undefined, options) => (await import('./commands/mcp-json.js')).mcpJson(ctx, server, options));
 
   program
+    .command('import')
+    .argument('[entries...]', 'only these entries of the agent\'s file (default: every one that holds a secret)')
+    .description("Move an agent's MCP servers behind the proxy: their secrets to the keychain, the servers to your config, the agent's entries to the proxy's URL")
+    .requiredOption('--client <name>', 'the agent whose config to import')
+    .option('--write', 'do it (without: print the plan only)')
+    .option('--undo', 'restore the agent\'s file as it was before the last import')
+    .option('--file <path>', "the agent's config file, if not the client's default")
+    .option('--force', 'with --write: replace a different server of the same name; with --undo: restore even if the file changed since')
+    .option('--insecure-storage', 'no keychain here: keep the secrets in a 0600 file under your config dir instead')
+    .option('--json', 'machine-readable output')
+    .addOption(configOption())
+    .addOption(new Option('-l, --listen <host:port>', "the proxy's address agents are pointed at (default: the configured listen)"))
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy import --client claude-code',
+        'mcp-auth-proxy import --client cursor --write',
+        'mcp-auth-proxy import --client vscode --write github linear',
+        'mcp-auth-proxy import --client cursor --undo',
+      ]) + `\nClients: ${CLIENT_NAMES}\n`,
+    )
+    .action(async (entries: string[], options) => (await import('./commands/import.js')).importCommand(ctx, entries, options));
+
+  program
     .command('login')
     .argument('<server>', 'server name from the config (or a new one with --url)')
     .description("Sign in to a server: store its secret in the OS keychain (hidden prompt or --stdin; never a command-line argument), or for OAuth sign in through the browser; then check it upstream")

@@ -33,6 +33,10 @@ export interface ProxyMetrics {
   tokenRefresh(server: string, ok: boolean): void;
   /** Team mode: one verdict of the identity step, by method ("none" when no method recognised the request) and result. */
   authentication(method: string, result: 'ok' | 'refused'): void;
+  /** A command server's process started (a restart included), exited on its own, or ended (either way). */
+  childStarted(server: string): void;
+  childCrashed(server: string): void;
+  childExited(server: string): void;
   /** Per-server headline counters for `status`. */
   headline(): Record<string, ServerCounters>;
   render(): Promise<{ contentType: string; body: string }>;
@@ -83,6 +87,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     refreshes: new Series('mcp_proxy_token_refreshes_total', 'OAuth token refresh attempts, by result', 'counter', ['server', 'result']),
     // By method and result only: no per-user label (a label per caller would grow without bound and name people).
     authentications: new Series('mcp_proxy_authentications_total', 'Team mode: callers identified or refused, by identity method and result', 'counter', ['method', 'result']),
+    childStarts: new Series('mcp_proxy_child_starts_total', 'Command server processes started (restarts included)', 'counter', ['server']),
+    childCrashes: new Series('mcp_proxy_child_crashes_total', 'Command server processes that exited without being asked to', 'counter', ['server']),
+    children: new Series('mcp_proxy_children', 'Command server processes running now', 'gauge', ['server']),
   };
   let registry: Promise<import('prom-client').Registry> | undefined;
   const load = async () => {
@@ -166,6 +173,16 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     },
     authentication(method, result) {
       series.authentications.add([method, result]);
+    },
+    childStarted(server) {
+      series.childStarts.add([server]);
+      series.children.add([server]);
+    },
+    childCrashed(server) {
+      series.childCrashes.add([server]);
+    },
+    childExited(server) {
+      series.children.add([server], -1);
     },
     headline,
     async render() {

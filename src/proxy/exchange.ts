@@ -8,11 +8,11 @@ import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerRespons
 import type { Principal } from '../identity/principal.js';
 import type { TeamAccess } from './identify.js';
 import type { RpcPeek } from '../observability/rpc-peek.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream, Upstream } from './upstreams.js';
 
 export class Exchange {
   /** Set once the route names a server. */
-  upstream: Upstream | undefined = undefined;
+  upstream: AnyUpstream | undefined = undefined;
   /** Team mode: the caller the identity step verified (local mode: unset, the local user). */
   principal: Principal | undefined = undefined;
   /** Team mode: where the relay records that the caller owns the MCP session the upstream just issued. */

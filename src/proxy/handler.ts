@@ -1,7 +1,9 @@
 // The request path as a short list of named steps:
 // guard → route (local routes answer here) → confine → identify (team mode)
 // → read body → strip → sign → forward (→ relay in forward.ts).
-// Each step either hands on or answers the request itself.
+// Each step either hands on or answers the request itself. A command server
+// (src/upstreams/stdio/) takes the request after the body step, in place of
+// strip → sign → forward.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
@@ -21,15 +23,18 @@ import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } fr
 import { createLocalRoutes, type CredentialReport, type StatusInfo } from './local-routes.js';
 import type { Recorder } from './record.js';
 import { createRouter, type Route, type RouteTable } from './routes.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream, Upstream } from './upstreams.js';
+import { serveCommand, type CommandHost } from '../upstreams/stdio/endpoint.js';
 
 export type { CredentialReport } from './local-routes.js';
 
 export interface HandlerOptions {
   guard: Guard;
   routes: RouteTable;
-  upstreams: Map<string, Upstream>;
+  upstreams: Map<string, AnyUpstream>;
   forwarder: Forwarder;
+  /** What command servers need from the listener (stream tracking for shutdown and the gauge). */
+  commandHost: CommandHost;
   logger: Logger;
   metrics: ProxyMetrics;
   /** Access line, metrics and audit at the end of each request. */
@@ -54,7 +59,7 @@ const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
 export interface Handler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Swaps in new servers (a reload): requests from now on use them; in-flight ones keep theirs. */
-  update(upstreams: Map<string, Upstream>, routes: RouteTable, maxBodyBytes: number): void;
+  update(upstreams: Map<string, AnyUpstream>, routes: RouteTable, maxBodyBytes: number): void;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
@@ -143,8 +148,9 @@ export function createHandler(options: HandlerOptions): Handler {
       case 'legacy-message':
         break;
     }
-    const upstream = upstreams.get(matched.server) as Upstream;
+    const upstream = upstreams.get(matched.server) as AnyUpstream;
     exchange.upstream = upstream;
+    const command = upstream.kind === 'command';
     // Proxy-made answers on this route carry the id too; forwarded ones get it in the relay.
     const idHeader = { [REQUEST_ID_HEADER]: exchange.requestId };
     let target: URL | undefined;
@@ -153,7 +159,11 @@ export function createHandler(options: HandlerOptions): Handler {
     if (wanted && method !== wanted) {
       return answerError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
     }
-    if (matched.kind === 'mcp') {
+    if (command && (matched.kind !== 'mcp' || matched.suffix !== '')) {
+      // A command server has its one endpoint; nothing lies below it, and it has no legacy SSE pair.
+      return answerError(res, { status: 404, rpcCode: RPC.routeNotFound, code: 'NOT_FOUND', server: upstream.name, message: `Nothing at ${path}: "${upstream.name}" is a command server, served at /${upstream.name}/mcp only` }, null, idHeader);
+    }
+    if (matched.kind === 'mcp' && !command) {
       const confined = confinedTarget(upstream.base, matched.suffix, matched.query);
       if (typeof confined === 'string') {
         exchange.failure = 'bad-path';
@@ -208,7 +218,7 @@ export function createHandler(options: HandlerOptions): Handler {
 
     /** The legacy message endpoint (its session belongs to one caller), then the body. */
     function afterIdentity(principal: Principal | undefined): void {
-      if (matched.kind === 'legacy-message') {
+      if (matched.kind === 'legacy-message' && !command) {
         target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
         if (!target) {
           return answerError(res, {
@@ -229,6 +239,13 @@ export function createHandler(options: HandlerOptions): Handler {
         exchange.bytesIn = body.length;
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
+        if (upstream.kind === 'command') {
+          try {
+            return serveCommand(upstream, req, res, exchange, body, options.commandHost);
+          } catch (failure) {
+            return failRequest(res, logger, failure, exchange.requestId);
+          }
+        }
         const step: DispatchInput = {
           upstream,
           body,

@@ -22,11 +22,12 @@ import { createHandler, failRequest, type CredentialReport, type Handler } from 
 import type { TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
 import { createRecorder, type Audit } from './record.js';
-import { destroyUpstreams, type Upstream } from './upstreams.js';
+import { destroyUpstreams, type AnyUpstream } from './upstreams.js';
+import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
 
 export interface ProxyServerOptions {
   config: Config;
-  upstreams: Map<string, Upstream>;
+  upstreams: Map<string, AnyUpstream>;
   logger: Logger;
   version?: string;
   /** Required from every caller when set (config `clientToken`). */
@@ -45,6 +46,8 @@ export interface ProxyServerOptions {
   listenFd?: number;
   /** Told once, at the first request that is not a local probe (the readiness check of `start --detach`, `status`). */
   onFirstAgentRequest?: () => void;
+  /** Where command servers' processes are recorded (a reload's new servers record theirs there too). */
+  records?: ProcessRecords;
 }
 
 export interface RunningProxy {
@@ -54,14 +57,16 @@ export interface RunningProxy {
   readonly host: string;
   /** The HTTPS listener's certificate (SHA-256 fingerprint), recorded so the CLI can pin it. */
   readonly tlsFingerprint: string | undefined;
-  readonly upstreams: Map<string, Upstream>;
+  readonly upstreams: Map<string, AnyUpstream>;
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
   readonly metrics: ProxyMetrics;
   /** The audit in force (config `audit`), if on. */
   readonly audit: Audit | undefined;
+  /** Where command servers' processes are recorded. */
+  readonly records: ProcessRecords | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
-  reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
+  reload(config: Config, upstreams: Map<string, AnyUpstream>, audit?: Audit): void;
   /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
   setCredentialRefresher(refresh: (server: string) => Promise<CredentialReport>): void;
   close(): Promise<void>;
@@ -92,7 +97,7 @@ const AUDIT_RETIRE_MS = 5 * 60_000;
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
   let upstreams = options.upstreams;
-  const retired: Array<Map<string, Upstream>> = [];
+  const retired: Array<Map<string, AnyUpstream>> = [];
   const address = parseListenAddress(config.listen);
   if (!address) throw new AppError('CONFIG_INVALID', `listen "${config.listen}" is not host:port`, { exitCode: 2 });
 
@@ -135,7 +140,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const buildTeam = (from: Config) => (from.mode === 'team' && createTeamAccess ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
+  const commandHost = { trackStream, redact };
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
     ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
@@ -209,7 +215,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       await stopped;
       clearInterval(sweep);
       clearTimeout(force);
-      for (const old of [...retired, upstreams]) destroyUpstreams(old);
+      // Command servers' processes (the whole group of each) are gone before the proxy says it stopped.
+      await Promise.all([...retired, upstreams].map((old) => destroyUpstreams(old)));
       team?.close();
       // Lines of requests that finished while draining are in the queue: write them out.
       await Promise.all([...closingAudits, audit].map((a) => a?.log.close()));
@@ -241,6 +248,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     get audit() {
       return audit;
     },
+    records: options.records,
     reload(next, nextUpstreams, nextAudit) {
       if (audit && audit !== nextAudit) retireAudit(audit);
       if (team && (JSON.stringify(next.identity) !== JSON.stringify(teamConfig.identity) || JSON.stringify(next.trustedProxies) !== JSON.stringify(teamConfig.trustedProxies))) {
@@ -253,14 +261,16 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       audit = nextAudit;
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
-      const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));
-      for (const upstream of upstreams.values()) if (!kept.has(upstream.signer)) upstream.signer?.close?.();
+      // A command server whose process would start differently now drains: answers in flight finish, then its processes stop.
+      const kept = new Set<unknown>([...nextUpstreams.values()].map((u) => (u.kind === 'command' ? u.runtime : u.signer)));
+      for (const upstream of upstreams.values()) if (upstream.kind === 'http' && !kept.has(upstream.signer)) upstream.signer?.close?.();
+      void destroyUpstreams(new Map([...upstreams].filter(([, u]) => u.kind === 'command')), kept, 'drain');
       retired.push(upstreams);
       upstreams = nextUpstreams;
       // Pools of earlier reloads with nothing in use any more are released now.
       for (const old of [...retired]) {
-        if ([...old.values()].every((u) => Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
-          destroyUpstreams(old, kept);
+        if ([...old.values()].every((u) => u.kind === 'command' || Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
+          void destroyUpstreams(old, kept, 'drain');
           retired.splice(retired.indexOf(old), 1);
         }
       }
@@ -406,7 +416,7 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-function routesOf(config: Config, upstreams: Map<string, Upstream>) {
+function routesOf(config: Config, upstreams: Map<string, AnyUpstream>) {
   return { servers: new Set(upstreams.keys()), defaultServer: defaultServerOf(config) };
 }
 

@@ -16,7 +16,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Signer } from '../auth/scheme.js';
-import type { ServerConfig } from '../config/schema.js';
+import type { HttpServerConfig } from '../config/schema.js';
 import type { BridgeLogger } from './lazy-logger.js';
 import type { Redactor } from '../observability/redact.js';
 import { ModernHeaders } from './modern-headers.js';
@@ -25,7 +25,7 @@ import { createSignedFetch } from './signed-fetch.js';
 
 export interface BridgeOptions {
   name: string;
-  server: ServerConfig;
+  server: HttpServerConfig;
   signer: Signer;
   staticHeaders: Record<string, string>;
   logger: BridgeLogger;
