@@ -117,7 +117,7 @@ function paramsAt(body: Buffer, at: number, found: RpcEnvelope): number {
  * member's value (-1 when malformed). `done` may stop the walk early. Returns
  * the index after the closing brace, or -1 (malformed, or stopped early).
  */
-function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: number, valueStart: number) => number, done?: () => boolean): number {
+export function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: number, valueStart: number) => number, done?: () => boolean): number {
   let i = skipSpace(body, at + 1);
   if (body[i] === CLOSE_OBJECT) return i + 1;
   for (;;) {
@@ -136,7 +136,7 @@ function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: num
   }
 }
 
-function skipSpace(body: Buffer, i: number): number {
+export function skipSpace(body: Buffer, i: number): number {
   for (;;) {
     const c = body[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
@@ -158,7 +158,7 @@ function stringEnd(body: Buffer, i: number): number {
 }
 
 /** The index after the JSON value starting at `i`, or -1. */
-function valueEnd(body: Buffer, i: number): number {
+export function valueEnd(body: Buffer, i: number): number {
   const c = body[i];
   if (c === QUOTE) return stringEnd(body, i);
   if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
@@ -186,14 +186,14 @@ function valueEnd(body: Buffer, i: number): number {
 }
 
 /** Whether the key bytes [start, end) spell `name` (keys with escapes are decoded first). */
-function keyIs(body: Buffer, start: number, end: number, name: string): boolean {
+export function keyIs(body: Buffer, start: number, end: number, name: string): boolean {
   if (hasBackslash(body, start, end)) return decodeString(body, start - 1) === name;
   if (end - start !== name.length) return false;
   for (let k = 0; k < name.length; k++) if (body[start + k] !== name.charCodeAt(k)) return false;
   return true;
 }
 
-function decodeString(body: Buffer, at: number): string | undefined {
+export function decodeString(body: Buffer, at: number): string | undefined {
   const end = stringEnd(body, at);
   if (end === -1) return undefined;
   if (!hasBackslash(body, at + 1, end - 1)) return body.toString('utf8', at + 1, end - 1);
@@ -209,7 +209,7 @@ function hasBackslash(body: Buffer, start: number, end: number): boolean {
   return false;
 }
 
-function decodeId(body: Buffer, at: number): string | number | null | undefined {
+export function decodeId(body: Buffer, at: number): string | number | null | undefined {
   if (body[at] === QUOTE) return decodeString(body, at);
   const end = valueEnd(body, at);
   if (end === -1) return undefined;

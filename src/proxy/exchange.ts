@@ -4,7 +4,9 @@
 // performance.now() milliseconds.
 import type { ClientRequest, OutgoingHttpHeaders } from 'node:http';
 import type { Principal } from '../identity/principal.js';
+import type { AnswerRewrite } from './answer-rewrite.js';
 import type { TeamAccess } from './identify.js';
+import type { DeniedCall } from './policy-step.js';
 import type { RpcPeek } from '../observability/rpc-peek.js';
 import type { Upstream } from './upstreams.js';
 
@@ -32,6 +34,10 @@ export interface Exchange {
   upstreamRequestId?: string;
   /** Why the proxy answered itself, when it did (timeout, unreachable...). */
   failure?: string;
+  /** Set by the policy step: how the answer changes on its way to the agent (a list filtered, refused calls' errors joined). */
+  rewrite?: AnswerRewrite;
+  /** Calls the policy refused, for the audit. */
+  denied?: DeniedCall[];
   /** For an audited tools/call: called as the answer starts, returns what sees each chunk of it. */
   watchAnswer?: (contentType: string | undefined) => (chunk: Buffer) => void;
 

@@ -21,6 +21,7 @@ import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
 import { createTeamAccess, type TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
+import { compilePolicy } from '../policy/compile.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
 
@@ -129,7 +130,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
+  // The policy, compiled once per config: a reload swaps it for new requests.
+  let policy = config.policy ? compilePolicy(config.policy) : undefined;
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
     ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
@@ -244,6 +247,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
         teamConfig = next;
       }
       audit = nextAudit;
+      policy = next.policy ? compilePolicy(next.policy) : undefined;
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
       const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));

@@ -1,0 +1,202 @@
+// The policy step, once the body is in hand (only when a policy is
+// configured): Mcp-Method / Mcp-Name headers that disagree with the body are
+// refused (400, HeaderMismatch), so a header cannot carry a call past the
+// policy; tools/call, resources/read and prompts/get the policy denies are
+// answered here with a JSON-RPC error and never forwarded, each message of
+// a batch judged on its own (the allowed ones go on, their answers and the
+// errors are joined); list requests get their answer filtered on the way
+// back. The body is read the way JSON.parse reads it (the last of duplicate
+// keys counts, the whole message is walked), not the access log's quick peek.
+import type { IncomingHttpHeaders } from 'node:http';
+import { decodeId, decodeString, keyIs, members, skipSpace, valueEnd } from '../observability/rpc-peek.js';
+import type { Caller, CallerPolicy, Decision, Policy } from '../policy/compile.js';
+import type { AnswerRewrite } from './answer-rewrite.js';
+import { LIST_METHODS, type ListSpec, type RpcId } from './list-filter.js';
+
+/** The three requests that use a named tool, prompt or resource, and where the name is. */
+export const CALL_METHODS: Readonly<Record<string, { field: 'name' | 'uri'; kind: PolicyKind }>> = {
+  'tools/call': { field: 'name', kind: 'tool' },
+  'prompts/get': { field: 'name', kind: 'prompt' },
+  'resources/read': { field: 'uri', kind: 'resource' },
+};
+
+export type PolicyKind = 'tool' | 'prompt' | 'resource';
+
+/** A call the policy refused, for the audit line. */
+export interface DeniedCall {
+  kind: PolicyKind;
+  name: string;
+  /** The rule that decided; undefined: the default. */
+  rule: string | undefined;
+}
+
+export type PolicyVerdict =
+  | { kind: 'forward'; body: Buffer; rewrite?: AnswerRewrite; denied?: DeniedCall[]; envelope?: Envelope }
+  /** Every request in the body was refused: the answer is made here (undefined: notifications only, 202). */
+  | { kind: 'answer'; answer: Buffer | undefined; denied: DeniedCall[]; envelope?: Envelope }
+  | { kind: 'mismatch'; message: string; id: RpcId | null }
+  | { kind: 'malformed' };
+
+export interface Envelope {
+  method?: string;
+  id?: RpcId | null;
+  name?: string;
+  uri?: string;
+  /** Whether an "id" member is present (a request, not a notification). */
+  hasId: boolean;
+}
+
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+/** HeaderMismatch (2026-07-28). */
+export const HEADER_MISMATCH = -32020;
+/** The policy refused the call. */
+export const POLICY_DENIED = -32009;
+
+export function checkPolicy(policy: Policy, caller: Caller, server: string, headers: IncomingHttpHeaders, body: Buffer): PolicyVerdict {
+  const view = policy.forCaller(caller);
+  const start = skipSpace(body, 0);
+  if (body[start] === OPEN_ARRAY) {
+    if (headers['mcp-method'] !== undefined || headers['mcp-name'] !== undefined) return { kind: 'mismatch', message: 'Header mismatch: Mcp-Method and Mcp-Name name one message, and this body is a batch', id: null };
+    return checkBatch(view, caller, server, body, start);
+  }
+  if (body[start] !== OPEN_OBJECT) return { kind: 'malformed' };
+  const envelope = readEnvelope(body, start);
+  if (!envelope) return { kind: 'malformed' };
+  const mismatch = headerMismatch(headers, envelope);
+  if (mismatch) return { kind: 'mismatch', message: mismatch, id: envelope.id ?? null };
+  const call = envelope.method === undefined ? undefined : CALL_METHODS[envelope.method];
+  if (call) {
+    const name = envelope[call.field];
+    // No readable name: nothing to judge; the upstream answers it as the malformed call it is.
+    if (name === undefined) return { kind: 'forward', body, envelope };
+    const decision = view.decide(server, name);
+    if (decision.allowed) return { kind: 'forward', body, envelope };
+    const denied = [{ kind: call.kind, name, rule: decision.rule }];
+    return { kind: 'answer', answer: envelope.hasId ? deniedError(envelope.id ?? null, call.kind, server, name, caller, decision) : undefined, denied, envelope };
+  }
+  const list = listOf(envelope);
+  if (!list) return { kind: 'forward', body, envelope };
+  return { kind: 'forward', body, envelope, rewrite: { filter: { lists: new Map([list]), keep: (name) => view.decide(server, name).allowed } } };
+}
+
+function checkBatch(view: CallerPolicy, caller: Caller, server: string, body: Buffer, open: number): PolicyVerdict {
+  const kept: Buffer[] = [];
+  const errors: Buffer[] = [];
+  const denied: DeniedCall[] = [];
+  const lists = new Map<RpcId, ListSpec>();
+  let i = skipSpace(body, open + 1);
+  if (body[i] !== CLOSE_ARRAY) {
+    for (;;) {
+      const end = valueEnd(body, i);
+      if (end === -1) return { kind: 'malformed' };
+      const envelope = body[i] === OPEN_OBJECT ? readEnvelope(body, i) : undefined;
+      const call = envelope?.method === undefined ? undefined : CALL_METHODS[envelope.method];
+      const name = call && envelope ? envelope[call.field] : undefined;
+      const decision = call && name !== undefined ? view.decide(server, name) : undefined;
+      if (call && name !== undefined && decision && !decision.allowed && envelope) {
+        denied.push({ kind: call.kind, name, rule: decision.rule });
+        if (envelope.hasId) errors.push(deniedError(envelope.id ?? null, call.kind, server, name, caller, decision));
+      } else {
+        // Anything not judged (answers to the server, other requests, even what is not a message) goes on as it came.
+        kept.push(body.subarray(i, end));
+        const list = envelope ? listOf(envelope) : undefined;
+        if (list) lists.set(list[0], list[1]);
+      }
+      i = skipSpace(body, end);
+      if (body[i] === CLOSE_ARRAY) break;
+      if (body[i] !== COMMA) return { kind: 'malformed' };
+      i = skipSpace(body, i + 1);
+    }
+  }
+  const filter = lists.size > 0 ? { lists, keep: (name: string) => view.decide(server, name).allowed } : undefined;
+  if (denied.length === 0) return { kind: 'forward', body, ...(filter ? { rewrite: { filter } } : {}) };
+  if (kept.length === 0) return { kind: 'answer', answer: errors.length > 0 ? Buffer.concat([Buffer.from('['), ...joinWith(errors, ','), Buffer.from(']')]) : undefined, denied };
+  const forwarded = Buffer.concat([Buffer.from('['), ...joinWith(kept, ','), Buffer.from(']')]);
+  return { kind: 'forward', body: forwarded, denied, rewrite: { ...(filter ? { filter } : {}), ...(errors.length > 0 ? { denied: errors } : {}) } };
+}
+
+function joinWith(parts: Buffer[], separator: string): Buffer[] {
+  const sep = Buffer.from(separator);
+  return parts.flatMap((part, k) => (k === 0 ? [part] : [sep, part]));
+}
+
+function listOf(envelope: Envelope): [RpcId, ListSpec] | undefined {
+  const spec = envelope.method === undefined ? undefined : LIST_METHODS[envelope.method];
+  return spec && envelope.id !== undefined && envelope.id !== null ? [envelope.id, spec] : undefined;
+}
+
+/**
+ * method, id and params.name / params.uri of the message object at `at`, read
+ * as JSON.parse reads them (the last of duplicate keys); undefined when the
+ * object is malformed.
+ */
+export function readEnvelope(body: Buffer, at: number): Envelope | undefined {
+  const found: Envelope = { hasId: false };
+  let params = -1;
+  const end = members(body, at, (keyStart, keyEnd, valueStart) => {
+    if (keyIs(body, keyStart, keyEnd, 'method')) found.method = decodeString(body, valueStart);
+    else if (keyIs(body, keyStart, keyEnd, 'id')) {
+      found.hasId = true;
+      found.id = decodeId(body, valueStart);
+    } else if (keyIs(body, keyStart, keyEnd, 'params')) params = body[valueStart] === OPEN_OBJECT ? valueStart : -1;
+    return valueEnd(body, valueStart);
+  });
+  if (end === -1) return undefined;
+  if (params !== -1) {
+    members(body, params, (keyStart, keyEnd, valueStart) => {
+      if (keyIs(body, keyStart, keyEnd, 'name')) found.name = decodeString(body, valueStart);
+      else if (keyIs(body, keyStart, keyEnd, 'uri')) found.uri = decodeString(body, valueStart);
+      return valueEnd(body, valueStart);
+    });
+  }
+  return found;
+}
+
+/** Why the 2026-07-28 routing headers disagree with the message, if they do (Mcp-Name decoded from its Base64 form). */
+function headerMismatch(headers: IncomingHttpHeaders, envelope: Envelope): string | undefined {
+  const method = headers['mcp-method'];
+  if (method !== undefined && method !== envelope.method) return `Header mismatch: Mcp-Method header value ${quote(method)} does not match body value ${quote(envelope.method)}`;
+  const header = headers['mcp-name'];
+  if (header === undefined) return undefined;
+  const call = envelope.method === undefined ? undefined : CALL_METHODS[envelope.method];
+  const body = call ? envelope[call.field] : undefined;
+  const name = typeof header === 'string' ? decodeSentinel(header) : undefined;
+  if (name === undefined || name !== body) return `Header mismatch: Mcp-Name header value ${quote(header)} does not match body value ${quote(body)}`;
+  return undefined;
+}
+
+/** `=?base64?...?=` decoded (strictly: what does not round-trip is no valid encoding); other values as they are. */
+function decodeSentinel(value: string): string | undefined {
+  if (!(value.startsWith('=?base64?') && value.endsWith('?='))) return value;
+  const encoded = value.slice(9, -2);
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) return undefined;
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+}
+
+function quote(value: unknown): string {
+  if (value === undefined) return '(none)';
+  const text = Array.isArray(value) ? value.join(', ') : String(value);
+  return `'${text.length > 200 ? `${text.slice(0, 200)}…` : text}'`;
+}
+
+/** The JSON-RPC error for a refused call. */
+function deniedError(id: RpcId | null, kind: PolicyKind, server: string, name: string, caller: Caller, decision: Decision): Buffer {
+  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
+  const by = decision.rule === undefined ? 'no rule allows it (the default is "deny")' : `rule "${decision.rule}"`;
+  return Buffer.from(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      error: {
+        code: POLICY_DENIED,
+        message: `The policy does not let ${caller.user} use the ${kind} "${server}.${shown}": ${by}. Ask whoever runs this proxy; \`mcp-auth-proxy policy explain\` shows why`,
+        data: { code: 'POLICY_DENIED', server, [kind]: name, rule: decision.rule ?? null },
+      },
+    }),
+  );
+}
