@@ -5,12 +5,13 @@ import { dirname } from 'node:path';
 import type { ChecksResult } from './checks.js';
 import type { SigningResult } from './signing.js';
 import type { TeamResult } from './team.js';
+import type { PolicyResult } from './policy.js';
 import type { LoadResult } from './load.js';
 import type { ScenariosResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
 import type { StdioResult } from './stdio.js';
 
-export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'load'] as const;
+export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'policy', 'load'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchResults {
@@ -25,6 +26,7 @@ export interface BenchResults {
   checks?: ChecksResult;
   signing?: SigningResult;
   team?: TeamResult;
+  policy?: PolicyResult;
   load?: LoadResult;
   /** Files written before the scenarios section existed hold other keys (rows, summary); compare reads a few. */
   [legacy: string]: unknown;
