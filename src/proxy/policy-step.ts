@@ -186,17 +186,20 @@ function quote(value: unknown): string {
 
 /** The JSON-RPC error for a refused call. */
 function deniedError(id: RpcId | null, kind: PolicyKind, server: string, name: string, caller: Caller, decision: Decision): Buffer {
+  return Buffer.from(JSON.stringify(deniedResponse(id, kind, server, name, caller, decision)));
+}
+
+/** The JSON-RPC error response for a refused call (the stdio bridge sends it as an object). */
+export function deniedResponse(id: RpcId | null, kind: PolicyKind, server: string, name: string, caller: Caller, decision: Decision) {
   const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
   const by = decision.rule === undefined ? 'no rule allows it (the default is "deny")' : `rule "${decision.rule}"`;
-  return Buffer.from(
-    JSON.stringify({
-      jsonrpc: '2.0',
-      id,
-      error: {
-        code: POLICY_DENIED,
-        message: `The policy does not let ${caller.user} use the ${kind} "${server}.${shown}": ${by}. Ask whoever runs this proxy; \`mcp-auth-proxy policy explain\` shows why`,
-        data: { code: 'POLICY_DENIED', server, [kind]: name, rule: decision.rule ?? null },
-      },
-    }),
-  );
+  return {
+    jsonrpc: '2.0' as const,
+    id,
+    error: {
+      code: POLICY_DENIED,
+      message: `The policy does not let ${caller.user} use the ${kind} "${server}.${shown}": ${by}. Ask whoever runs this proxy; \`mcp-auth-proxy policy explain\` shows why`,
+      data: { code: 'POLICY_DENIED', server, [kind]: name, rule: decision.rule ?? null },
+    },
+  };
 }
