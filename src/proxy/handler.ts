@@ -262,8 +262,9 @@ export function createHandler(options: HandlerOptions): Handler {
       if (verdict.kind === 'forward') {
         if (verdict.envelope) exchange.rpc = verdict.envelope;
         if (verdict.denied) exchange.denied = verdict.denied;
-        // The answer to a legacy message endpoint comes on its stream: nothing to rewrite here.
         if (verdict.rewrite && matched.kind === 'mcp') exchange.rewrite = verdict.rewrite;
+        // A legacy message endpoint's answers come on its stream: the stream filters them.
+        else if (verdict.rewrite && matched.kind === 'legacy-message') options.legacy.expect(legacyToken(), verdict.rewrite);
         return verdict.body;
       }
       exchange.body = body;
@@ -284,9 +285,17 @@ export function createHandler(options: HandlerOptions): Handler {
         res.writeHead(202, idHeader).end();
         return undefined;
       }
-      // A legacy message endpoint answers on its stream: its refusal is the POST's own status, so the agent sees it at once.
+      // A legacy message endpoint answers on its stream, as the upstream would (the POST itself gets 202).
+      if (matched.kind === 'legacy-message' && options.legacy.expect(legacyToken(), { denied: [Buffer.from(redact(verdict.answer.toString('utf8')))] })) {
+        res.writeHead(202, idHeader).end('Accepted');
+        return undefined;
+      }
       sendOwnAnswer(res, matched.kind === 'legacy-message' ? 403 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...idHeader }, redact(verdict.answer.toString('utf8')));
       return undefined;
+    }
+
+    function legacyToken(): string | null {
+      return new URLSearchParams(matched.kind === 'legacy-message' ? matched.query : '').get('session');
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */
