@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { addressList, type JwtIdentityConfig } from '../config/team-schema.js';
 import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
+import { SessionOwners } from './session-owners.js';
 import type { Principal, Refusal } from '../identity/principal.js';
 import { CallerRefused } from '../auth/scheme.js';
 import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
@@ -34,7 +35,7 @@ export interface TeamAccess {
   claimSession(server: string, sessionId: string, principal: Principal): void;
   endSession(server: string, sessionId: string): void;
   /** Who owns each MCP session (server and session id → user): kept across a reload. */
-  readonly sessions: Map<string, string>;
+  readonly sessions: SessionOwners;
   /** The identity methods and what they depend on, for status and doctor. */
   describe(): Promise<Array<{ type: string; ok: boolean; detail: string }>>;
   close(): void;
@@ -47,11 +48,8 @@ export interface TeamAccessOptions {
   env: NodeJS.ProcessEnv;
   onResult?: (method: string, result: 'ok' | 'refused') => void;
   /** The session owners of the access this one replaces (a reload). */
-  sessions?: Map<string, string>;
+  sessions?: SessionOwners;
 }
-
-/** MCP sessions remembered per proxy at most: the oldest are forgotten first (the upstream expires them too). */
-const MAX_SESSIONS = 100_000;
 
 export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   const { config } = options;
@@ -67,8 +65,8 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   const jwts = (config.identity ?? []).filter((m): m is JwtIdentityConfig => m.type === 'jwt');
   const scopes = [...new Set(jwts.flatMap((m) => m.scopes ?? []))];
   const metadataUrl = (endpoint: string) => `${publicUrl.origin}${METADATA_PREFIX}${publicPath}${endpoint}`;
-  /** Who owns each MCP session, by server and session id (insertion order: oldest first). */
-  const sessions = options.sessions ?? new Map<string, string>();
+  /** Who owns each MCP session, by server and session id. */
+  const sessions = options.sessions ?? new SessionOwners();
 
   const audiences = new Map<string, readonly string[]>();
   const withChallenge = (verdict: ChainVerdict, endpoint: string): Verdict => {
@@ -114,22 +112,27 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
       };
     },
     isLocal(req) {
-      return isLoopbackAddress(chain.clientAddress(req));
+      // The socket decides, never X-Forwarded-For: a caller whose own address lies inside trustedProxies (a VPN range)
+      // could write "127.0.0.1" there. A trusted proxy on this machine (a sidecar) forwards others' requests, which
+      // carry its forwarding header; without one the request is its host's own (the CLI on the same machine).
+      const socket = req.socket.remoteAddress;
+      if (socket === undefined || !isLoopbackAddress(socket)) return false;
+      return !chain.fromTrustedProxy(req) || (req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined);
     },
     sessionRefusal(server, sessionId, principal) {
       if (sessionId === undefined) return undefined;
-      const owner = sessions.get(`${server}\n${sessionId}`);
-      if (owner === undefined || owner === principal.user) return undefined;
+      const owner = sessions.owner(server, sessionId);
+      if (owner === principal.user) return undefined;
+      // No owner on record (a restart, an eviction, an id this proxy never saw issued): the spec's 404 has the agent
+      // initialize again, where forwarding would let whoever presents an id first become its owner.
+      if (owner === undefined) return { status: 404, code: 'SESSION_UNKNOWN', message: 'this proxy knows no such MCP session; start a new one (initialize)' };
       return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
     },
     claimSession(server, sessionId, principal) {
-      const key = `${server}\n${sessionId}`;
-      if (sessions.has(key)) return;
-      if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-      sessions.set(key, principal.user);
+      sessions.claim(server, sessionId, principal.user);
     },
     endSession(server, sessionId) {
-      sessions.delete(`${server}\n${sessionId}`);
+      sessions.end(server, sessionId);
     },
     async describe() {
       return Promise.all(
@@ -147,7 +150,7 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
 export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
   return {
     status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : RPC.forbidden,
+    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : refusal.status === 404 ? RPC.sessionUnknown : RPC.forbidden,
     code: refusal.code,
     message: refusal.message,
     ...(server ? { server } : {}),

@@ -32,6 +32,8 @@ export const RPC = {
   insufficientScope: -32007,
   /** Team mode: the identity provider's keys cannot be fetched, so no caller can be checked now. */
   identityUnavailable: -32008,
+  /** Team mode: an MCP session id this proxy has no owner for (HTTP 404: the agent initializes again). */
+  sessionUnknown: -32009,
 } as const;
 
 /** Body bytes of answers the proxy wrote itself, for the access log (relayed ones are counted by the relay). */
