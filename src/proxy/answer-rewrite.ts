@@ -108,11 +108,14 @@ function relayEvents(rewrite: AnswerRewrite, source: IncomingMessage, res: Serve
   };
   for (const error of rewrite.denied ?? []) send(Buffer.concat([DATA, error, EVENT_END]));
   const waiting = new Set<RpcId>(rewrite.filter?.lists.keys() ?? []);
-  const splitter = waiting.size > 0 ? new EventSplitter() : undefined;
+  // A GET stream's filter never ends: any event on it may be a list answer.
+  const endless = rewrite.filter?.anyId === true;
+  const done = () => !endless && waiting.size === 0;
+  const splitter = waiting.size > 0 || endless ? new EventSplitter() : undefined;
   source.on('data', (chunk: Buffer) => {
-    if (!splitter || waiting.size === 0) return send(chunk);
+    if (!splitter || done()) return send(chunk);
     for (const event of splitter.push(chunk)) {
-      if (waiting.size === 0) {
+      if (done()) {
         send(event);
         continue;
       }
@@ -121,7 +124,7 @@ function relayEvents(rewrite: AnswerRewrite, source: IncomingMessage, res: Serve
       send(filtered.event);
     }
     // Every filtered list has gone by: what is held goes as it is, and the rest of the stream unparsed.
-    if (waiting.size === 0) send(splitter.rest());
+    if (done()) send(splitter.rest());
     else if (splitter.held > MAX_HELD_BYTES) {
       target.logger.warn('an event of a filtered list answer is too large to hold; the answer is cut', { requestId: target.requestId, bytes: splitter.held });
       source.destroy();
@@ -130,7 +133,7 @@ function relayEvents(rewrite: AnswerRewrite, source: IncomingMessage, res: Serve
   });
   source.once('end', () => {
     // An event cut short by the end of the stream is no event: it cannot carry a list past the filter.
-    if (splitter && waiting.size > 0) {
+    if (splitter && !done()) {
       const rest = splitter.rest();
       if (rest.length > 0) send(filterEvent(rest, rewrite.filter as ListFilter).event);
     }

@@ -19,7 +19,7 @@ import type { LegacySse } from './legacy-sse.js';
 import { RPC, requestIdOf, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { createLocalRoutes, type CredentialReport, type StatusInfo } from './local-routes.js';
 import type { Policy } from '../policy/compile.js';
-import { checkPolicy, HEADER_MISMATCH } from './policy-step.js';
+import { checkPolicy, HEADER_MISMATCH, streamRewrite } from './policy-step.js';
 import type { Recorder } from './record.js';
 import { createRouter, type Route, type RouteTable } from './routes.js';
 import type { Upstream } from './upstreams.js';
@@ -230,12 +230,12 @@ export function createHandler(options: HandlerOptions): Handler {
           return refuseBody(res, error, upstream.name, idHeader, redact);
         }
         exchange.bytesIn = body.length;
-        const policy = body.length > 0 ? options.policy?.() : undefined;
-        if (policy) {
+        const policy = options.policy?.();
+        if (policy && body.length > 0) {
           const forwarded = applyPolicy(policy, principal, body);
           if (!forwarded) return;
           body = forwarded;
-        }
+        } else if (policy && method === 'GET' && matched.kind === 'mcp') exchange.rewrite = streamRewrite(policy, principal ?? LOCAL_PRINCIPAL, upstream.name);
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
         const step: DispatchInput = {

@@ -22,9 +22,17 @@ export const LIST_METHODS: Readonly<Record<string, ListSpec>> = {
   'resources/templates/list': { field: 'resourceTemplates', key: 'uriTemplate' },
 };
 
+const ALL_SPECS: ReadonlySet<ListSpec> = new Set(Object.values(LIST_METHODS));
+
 export interface ListFilter {
   /** The list requests whose answers are filtered, by id. */
   readonly lists: ReadonlyMap<RpcId, ListSpec>;
+  /**
+   * Filter every response that holds a list, whatever its id: for a GET
+   * stream, where an answer can arrive when the agent resumes a POST's
+   * stream, and the request it answers is not in hand.
+   */
+  readonly anyId?: boolean;
   /** Whether an element named `name` stays. */
   readonly keep: (name: string) => boolean;
 }
@@ -67,7 +75,7 @@ export function filterJson(body: Buffer, filter: ListFilter): { body: Buffer; an
 function filterMessage(body: Buffer, at: number, filter: ListFilter, cuts: Cut[], answered: RpcId[]): void {
   let id: RpcId | null | undefined;
   const found: Array<Cut & { spec: ListSpec }> = [];
-  const specs = new Set(filter.lists.values());
+  const specs = filter.anyId ? ALL_SPECS : new Set(filter.lists.values());
   members(body, at, (keyStart, keyEnd, valueStart) => {
     if (keyIs(body, keyStart, keyEnd, 'id')) id = decodeId(body, valueStart);
     else if (keyIs(body, keyStart, keyEnd, 'result') && body[valueStart] === OPEN_OBJECT) {
@@ -83,6 +91,11 @@ function filterMessage(body: Buffer, at: number, filter: ListFilter, cuts: Cut[]
     return valueEnd(body, valueStart);
   });
   if (id === undefined || id === null) return;
+  if (filter.anyId) {
+    if (found.length > 0) answered.push(id);
+    cuts.push(...found);
+    return;
+  }
   const spec = filter.lists.get(id);
   if (!spec || found.length === 0) return;
   answered.push(id);

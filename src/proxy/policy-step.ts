@@ -82,6 +82,14 @@ export function checkPolicy(policy: Policy, caller: Caller, server: string, head
   return { kind: 'forward', body, envelope, rewrite: { filter: { lists: new Map([list]), keep: (name) => view.decide(server, name).allowed } } };
 }
 
+/** A GET stream's answer: every list answer on it is filtered (a resumed POST stream can carry one). */
+export function streamRewrite(policy: Policy, caller: Caller, server: string): AnswerRewrite {
+  const view = policy.forCaller(caller);
+  return { filter: { lists: NO_LISTS, anyId: true, keep: (name) => view.decide(server, name).allowed } };
+}
+
+const NO_LISTS: ReadonlyMap<RpcId, ListSpec> = new Map();
+
 function checkBatch(view: CallerPolicy, caller: Caller, server: string, body: Buffer, open: number): PolicyVerdict {
   const kept: Buffer[] = [];
   const errors: Buffer[] = [];

@@ -2,9 +2,11 @@
 // it may use in tools/list, prompts/list, resources/list and
 // resources/templates/list, over JSON answers and SSE answers alike, from an
 // SDK McpServer and from server-everything; a reload applies a new policy to
-// the next list.
+// the next list; a list answer on the GET stream (a resumed POST stream) is
+// filtered as well.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { listen, openStream } from '../helpers/net.js';
 import { startPolicyUpstream, TOOLS, type PolicyUpstream } from '../helpers/policy-upstream.js';
 import { startServerEverything, type ServerEverything } from '../helpers/server-everything.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -76,4 +78,22 @@ test('server-everything over SSE: its tools/list loses exactly the denied tools'
   proxy = await startTestProxy({ servers: { everything: { url: everything.url, auth: { type: 'none' } } }, policy: { rules: [{ id: 'hide-two', deny: [`everything.${first}`, `*.${second}`] }] } });
   const client = await connect(`${proxy.url}/everything/mcp`);
   expect((await client.listTools()).tools.map((t) => t.name)).toEqual(full.filter((name) => name !== first && name !== second));
+});
+
+test('a list answer arriving on the GET stream (a resumed POST stream) is filtered too; other events pass as sent', async () => {
+  const note = 'event: message\nid: 1\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"delete_repo"}}\n\n';
+  const answer = 'event: message\nid: 2\ndata: {"result":{"tools":[{"name":"create_issue"},{"name":"delete_repo"}]},"jsonrpc":"2.0","id":5}\n\n';
+  const raw = await listen((req, res) => {
+    if (req.method !== 'GET') return void res.writeHead(405).end();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(note);
+    res.write(answer.slice(0, 40));
+    res.write(answer.slice(40));
+  });
+  proxy = await startTestProxy({ servers: { github: { url: `${raw.url}/mcp`, auth: { type: 'none' } } }, policy: POLICY });
+  const stream = await openStream(`${proxy.url}/github/mcp`, { headers: { accept: 'text/event-stream', 'last-event-id': '1' } });
+  expect(await stream.next(/^[^]*?\n\n/)).toBe(note);
+  expect(await stream.next(/^[^]*?\n\n/)).toBe('event: message\nid: 2\ndata: {"result":{"tools":[{"name":"create_issue"}]},"jsonrpc":"2.0","id":5}\n\n');
+  stream.req.destroy();
+  await raw.close();
 });
