@@ -47,6 +47,7 @@ export interface Envelope {
 }
 
 const OPEN_OBJECT = 0x7b;
+const QUOTE = 0x22;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
@@ -145,7 +146,7 @@ export function readEnvelope(body: Buffer, at: number): Envelope | undefined {
   const found: Envelope = { hasId: false };
   let params = -1;
   const end = members(body, at, (keyStart, keyEnd, valueStart) => {
-    if (keyIs(body, keyStart, keyEnd, 'method')) found.method = decodeString(body, valueStart);
+    if (keyIs(body, keyStart, keyEnd, 'method')) found.method = stringAt(body, valueStart);
     else if (keyIs(body, keyStart, keyEnd, 'id')) {
       found.hasId = true;
       found.id = decodeId(body, valueStart);
@@ -155,12 +156,17 @@ export function readEnvelope(body: Buffer, at: number): Envelope | undefined {
   if (end === -1) return undefined;
   if (params !== -1) {
     members(body, params, (keyStart, keyEnd, valueStart) => {
-      if (keyIs(body, keyStart, keyEnd, 'name')) found.name = decodeString(body, valueStart);
-      else if (keyIs(body, keyStart, keyEnd, 'uri')) found.uri = decodeString(body, valueStart);
+      if (keyIs(body, keyStart, keyEnd, 'name')) found.name = stringAt(body, valueStart);
+      else if (keyIs(body, keyStart, keyEnd, 'uri')) found.uri = stringAt(body, valueStart);
       return valueEnd(body, valueStart);
     });
   }
   return found;
+}
+
+/** The string at `at`, decoded; undefined when the value there is not a string. */
+function stringAt(body: Buffer, at: number): string | undefined {
+  return body[at] === QUOTE ? decodeString(body, at) : undefined;
 }
 
 /** Why the 2026-07-28 routing headers disagree with the message, if they do (Mcp-Name decoded from its Base64 form). */
