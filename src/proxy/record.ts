@@ -120,7 +120,10 @@ export function createRecorder(options: RecorderOptions): Recorder {
       metrics.request(server ?? '(none)', rpcMethod, status, ttfb === undefined ? undefined : ttfb / 1000, exchange.method === 'GET' ? undefined : total / 1000);
       const audited = audits.get(exchange);
       if (audited && exchange.upstream) recordAudit(audited, exchange, exchange.upstream, res, total);
-      if (exchange.denied && exchange.upstream) recordDenied(options.audit(), exchange, exchange.upstream, total);
+      if (exchange.denied && exchange.upstream) {
+        for (const call of exchange.denied) metrics.policyDenied(exchange.upstream.name, call.rule ?? 'default');
+        recordDenied(options.audit(), exchange, exchange.upstream, total);
+      }
     },
   };
 }

@@ -57,6 +57,9 @@ test('a denied tools/call, resources/read and prompts/get are answered by the pr
     ['file:///secret/keys.txt', 'no-deletes', 'local-user'],
   ]);
   expect(lines.find((l) => l.tool === 'search_code')?.outcome).toBe('ok');
+  // Counted by server and rule, for a dashboard of what the policy refuses.
+  const metrics = await request(`${proxy?.url}/metrics`);
+  expect(metrics.body).toContain('mcp_proxy_policy_denials_total{server="github",rule="no-deletes"} 2');
 });
 
 describe.each(['json', 'sse'] as const)('a batch, upstream answering as %s', (answers) => {
