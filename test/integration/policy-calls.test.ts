@@ -85,6 +85,15 @@ test('a batch whose calls are all denied is answered by the proxy alone', async 
   expect(upstream.received).toEqual([]);
 });
 
+test('a batch of a denied call and a notification: the notification goes on (202 upstream), the agent still gets the error', async () => {
+  const url = await start('json');
+  const res = await request(url, { method: 'POST', headers: POST, body: JSON.stringify([{ jsonrpc: '2.0', method: 'notifications/initialized' }, call(6, 'delete_branch')]) });
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toBe('application/json');
+  expect((JSON.parse(res.body) as Array<{ id: number; error: { code: number } }>).map((m) => [m.id, m.error.code])).toEqual([[6, -32009]]);
+  expect(upstream.received).toEqual([{ method: 'notifications/initialized' }]);
+});
+
 describe('2026-07-28 routing headers', () => {
   const modern = (name: string, body: unknown, method = 'tools/call') => ({ ...POST, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, 'mcp-name': name, body: JSON.stringify(body) });
 
