@@ -118,3 +118,12 @@ test('a policy with mistakes in the config: exit 2, each named by file and field
   expect(result.stderr).toContain(`${file}: policy.rules.2.when.groups: must be a list of group names, e.g. ["eng", "admins"]`);
   expect(result.stderr).toContain(`${file}: policy.rules.2: a rule needs names in "allow" or "deny"`);
 });
+
+test('explain in local mode: the caller is the local user unless named', async () => {
+  const { run } = setup({ servers: { github: { url: 'https://mcp.github.example/mcp', auth: { type: 'none' } } }, policy: { rules: [{ id: 'no-deletes', deny: ['*delete*'] }] } });
+  const json = JSON.parse((await run(['policy', 'explain', '--tool', 'github.DeleteRepo', '--json'])).stdout) as Record<string, unknown>;
+  expect(json).toMatchObject({ decision: 'deny', rule: 'no-deletes', caller: { user: 'local-user', method: 'local', groups: [] } });
+  const allowed = await run(['policy', 'explain', '--tool', 'github.search_code']);
+  expect(allowed.stdout).toContain('allow: tool github.search_code for local-user (groups: none; method: local)');
+  expect(allowed.stdout).toContain('Decided by the default ("allow"): no rule for this caller names it.');
+});
