@@ -72,6 +72,8 @@ export interface ProcessInfo {
   lastReload?: ReloadResult;
   /** Whether SIGHUP reloads this process (false in a terminal, where it means the terminal closed). */
   reloadable?: boolean;
+  /** The policy in force, in brief (absent: none, everything allowed). */
+  policy?: { rules: number; default: 'allow' | 'deny' };
 }
 
 /** How the last reload went: `applied` when the new config is in force; `ok` when, besides, every server can sign. */
@@ -121,6 +123,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
+  if (config.policy) info.policy = { rules: config.policy.rules.length, default: config.policy.default };
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
   const scheme = options.tls ? 'https' : 'http';
@@ -134,6 +137,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   let teamConfig = config;
   // The policy, compiled once per config: a reload swaps it for new requests.
   let policy = config.policy ? compilePolicy(config.policy) : undefined;
+  const policyInBrief = (from: Config) => (from.policy ? { rules: from.policy.rules.length, default: from.policy.default } : undefined);
   const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
@@ -250,6 +254,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       }
       audit = nextAudit;
       policy = next.policy ? compilePolicy(next.policy) : undefined;
+      info.policy = policyInBrief(next);
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
       const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));

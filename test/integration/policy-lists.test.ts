@@ -6,7 +6,7 @@
 // filtered as well.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { listen, openStream } from '../helpers/net.js';
+import { listen, openStream, request } from '../helpers/net.js';
 import { startPolicyUpstream, TOOLS, type PolicyUpstream } from '../helpers/policy-upstream.js';
 import { startServerEverything, type ServerEverything } from '../helpers/server-everything.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
@@ -66,8 +66,11 @@ test('a reload applies a new policy to the next list', async () => {
   proxy = await startTestProxy({ servers: { github: { url: upstream.url, auth: { type: 'none' } } }, policy: POLICY });
   const client = await connect(`${proxy.url}/github/mcp`);
   expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['search_issues', 'create_issue']);
+  expect(JSON.parse((await request(`${proxy.url}/statusz`)).body)).toMatchObject({ policy: { rules: 3, default: 'allow' } });
   proxy.proxy.reload({ ...proxy.config, policy: { default: 'deny', rules: [{ id: 'only-create', allow: ['github.create_*'] }] } }, proxy.proxy.upstreams);
   expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['create_issue']);
+  // status reads /statusz: it names the policy in force.
+  expect(JSON.parse((await request(`${proxy.url}/statusz`)).body)).toMatchObject({ policy: { rules: 1, default: 'deny' } });
 });
 
 test('server-everything over SSE: its tools/list loses exactly the denied tools', async () => {
