@@ -13,11 +13,16 @@ import type { Caller, CallerPolicy, Decision, Policy } from '../policy/compile.j
 import type { AnswerRewrite } from './answer-rewrite.js';
 import { LIST_METHODS, type ListSpec, type RpcId } from './list-filter.js';
 
-/** The three requests that use a named tool, prompt or resource, and where the name is. */
+/**
+ * The requests that use a named tool, prompt or resource, and where the
+ * name is: the three that use one, and resources/subscribe, whose update
+ * notifications would tell a caller about a resource it may not read.
+ */
 export const CALL_METHODS: Readonly<Record<string, { field: 'name' | 'uri'; kind: PolicyKind }>> = {
   'tools/call': { field: 'name', kind: 'tool' },
   'prompts/get': { field: 'name', kind: 'prompt' },
   'resources/read': { field: 'uri', kind: 'resource' },
+  'resources/subscribe': { field: 'uri', kind: 'resource' },
 };
 
 export type PolicyKind = 'tool' | 'prompt' | 'resource';

@@ -77,6 +77,14 @@ describe.each(['json', 'sse'] as const)('a batch, upstream answering as %s', (an
   });
 });
 
+test('resources/subscribe to a resource the caller may not read is refused too (its updates would name it)', async () => {
+  const url = await start('json');
+  const subscribe = (id: number, uri: string) => request(url, { method: 'POST', headers: POST, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'resources/subscribe', params: { uri } }) });
+  expect(JSON.parse((await subscribe(11, 'file:///secret/keys.txt')).body)).toMatchObject({ id: 11, error: { code: -32009, data: { rule: 'no-deletes', resource: 'file:///secret/keys.txt' } } });
+  await subscribe(12, 'file:///public/readme.md');
+  expect(upstream.received).toEqual([{ method: 'resources/subscribe', uri: 'file:///public/readme.md' }]);
+});
+
 test('a batch whose calls are all denied is answered by the proxy alone', async () => {
   const url = await start('json');
   const res = await request(url, { method: 'POST', headers: POST, body: JSON.stringify([call(7, 'delete_repo'), call(8, 'delete_branch')]) });
