@@ -49,6 +49,8 @@ export interface Envelope {
   uri?: string;
   /** Whether an "id" member is present (a request, not a notification). */
   hasId: boolean;
+  /** completion/complete: the prompt or resource whose arguments are completed. */
+  ref?: { type?: string | undefined; name?: string | undefined; uri?: string | undefined };
 }
 
 const OPEN_OBJECT = 0x7b;
@@ -73,9 +75,9 @@ export function checkPolicy(policy: Policy, caller: Caller, server: string, head
   if (!envelope) return { kind: 'malformed' };
   const mismatch = headerMismatch(headers, envelope);
   if (mismatch) return { kind: 'mismatch', message: mismatch, id: envelope.id ?? null };
-  const call = envelope.method === undefined ? undefined : CALL_METHODS[envelope.method];
+  const call = judgedTarget(envelope);
   if (call) {
-    const name = envelope[call.field];
+    const { name } = call;
     // No readable name: nothing to judge; the upstream answers it as the malformed call it is.
     if (name === undefined) return { kind: 'forward', body, envelope };
     const decision = view.decide(server, name);
@@ -96,6 +98,21 @@ export function streamRewrite(policy: Policy, caller: Caller, server: string): A
 
 const NO_LISTS: ReadonlyMap<RpcId, ListSpec> = new Map();
 
+/**
+ * What a message uses that the policy judges: the tool, prompt or resource
+ * of a call, or the prompt or resource whose arguments completion/complete
+ * completes (suggestions can tell what a prompt or resource holds).
+ */
+export function judgedTarget(envelope: Envelope): { kind: PolicyKind; name: string | undefined } | undefined {
+  if (envelope.method === undefined) return undefined;
+  const call = CALL_METHODS[envelope.method];
+  if (call) return { kind: call.kind, name: envelope[call.field] };
+  if (envelope.method !== 'completion/complete' || !envelope.ref) return undefined;
+  if (envelope.ref.type === 'ref/prompt') return { kind: 'prompt', name: envelope.ref.name };
+  if (envelope.ref.type === 'ref/resource') return { kind: 'resource', name: envelope.ref.uri };
+  return undefined;
+}
+
 function checkBatch(view: CallerPolicy, caller: Caller, server: string, body: Buffer, open: number): PolicyVerdict {
   const kept: Buffer[] = [];
   const errors: Buffer[] = [];
@@ -107,8 +124,8 @@ function checkBatch(view: CallerPolicy, caller: Caller, server: string, body: Bu
       const end = valueEnd(body, i);
       if (end === -1) return { kind: 'malformed' };
       const envelope = body[i] === OPEN_OBJECT ? readEnvelope(body, i) : undefined;
-      const call = envelope?.method === undefined ? undefined : CALL_METHODS[envelope.method];
-      const name = call && envelope ? envelope[call.field] : undefined;
+      const call = envelope ? judgedTarget(envelope) : undefined;
+      const name = call?.name;
       const decision = call && name !== undefined ? view.decide(server, name) : undefined;
       if (call && name !== undefined && decision && !decision.allowed && envelope) {
         denied.push({ kind: call.kind, name, rule: decision.rule });
@@ -163,6 +180,17 @@ export function readEnvelope(body: Buffer, at: number): Envelope | undefined {
     members(body, params, (keyStart, keyEnd, valueStart) => {
       if (keyIs(body, keyStart, keyEnd, 'name')) found.name = stringAt(body, valueStart);
       else if (keyIs(body, keyStart, keyEnd, 'uri')) found.uri = stringAt(body, valueStart);
+      else if (keyIs(body, keyStart, keyEnd, 'ref')) {
+        const ref: NonNullable<Envelope['ref']> = {};
+        found.ref = ref;
+        if (body[valueStart] !== OPEN_OBJECT) return valueEnd(body, valueStart);
+        return members(body, valueStart, (refStart, refEnd, refValue) => {
+          if (keyIs(body, refStart, refEnd, 'type')) ref.type = stringAt(body, refValue);
+          else if (keyIs(body, refStart, refEnd, 'name')) ref.name = stringAt(body, refValue);
+          else if (keyIs(body, refStart, refEnd, 'uri')) ref.uri = stringAt(body, refValue);
+          return valueEnd(body, refValue);
+        });
+      }
       return valueEnd(body, valueStart);
     });
   }

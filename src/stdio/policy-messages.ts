@@ -5,7 +5,7 @@
 import { LOCAL_PRINCIPAL } from '../identity/principal.js';
 import type { CallerPolicy, Policy } from '../policy/compile.js';
 import { LIST_METHODS, type ListSpec } from '../proxy/list-filter.js';
-import { CALL_METHODS, deniedResponse } from '../proxy/policy-step.js';
+import { deniedResponse, judgedTarget } from '../proxy/policy-step.js';
 
 type Message = { id?: unknown; method?: unknown; params?: Record<string, unknown>; result?: Record<string, unknown> };
 
@@ -31,9 +31,16 @@ export class BridgePolicy {
     if (typeof request.method !== 'string') return undefined;
     const list = LIST_METHODS[request.method];
     if (list && request.id !== undefined && request.id !== null) this.lists.set(request.id, list);
-    const call = CALL_METHODS[request.method];
-    const name = call ? request.params?.[call.field] : undefined;
-    if (!call || typeof name !== 'string') return undefined;
+    const ref = request.params?.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    const call = judgedTarget({
+      method: request.method,
+      hasId: request.id !== undefined,
+      ...(typeof request.params?.name === 'string' ? { name: request.params.name } : {}),
+      ...(typeof request.params?.uri === 'string' ? { uri: request.params.uri } : {}),
+      ...(ref && typeof ref === 'object' ? { ref: { type: text(ref.type), name: text(ref.name), uri: text(ref.uri) } } : {}),
+    });
+    const name = call?.name;
+    if (!call || name === undefined) return undefined;
     const decision = this.view.decide(this.server, name);
     if (decision.allowed) return undefined;
     if (request.id === undefined) return null;
@@ -56,4 +63,8 @@ export class BridgePolicy {
     if (kept.length === entries.length) return message;
     return { ...answer, result: { ...answer.result, [spec.field]: kept } } as T;
   }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -85,6 +85,15 @@ test('resources/subscribe to a resource the caller may not read is refused too (
   expect(upstream.received).toEqual([{ method: 'resources/subscribe', uri: 'file:///public/readme.md' }]);
 });
 
+test('completion/complete for a prompt the caller may not use is refused (suggestions tell what it holds)', async () => {
+  const url = await start('json');
+  const complete = (id: number, name: string) =>
+    request(url, { method: 'POST', headers: POST, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'completion/complete', params: { ref: { type: 'ref/prompt', name }, argument: { name: 'a', value: 'x' } } }) });
+  expect(JSON.parse((await complete(13, 'delete_everything')).body)).toMatchObject({ id: 13, error: { code: -32009, data: { prompt: 'delete_everything', rule: 'no-deletes' } } });
+  await complete(14, 'summarize');
+  expect(upstream.received).toEqual([{ method: 'completion/complete' }]);
+});
+
 test('a batch whose calls are all denied is answered by the proxy alone', async () => {
   const url = await start('json');
   const res = await request(url, { method: 'POST', headers: POST, body: JSON.stringify([call(7, 'delete_repo'), call(8, 'delete_branch')]) });
