@@ -53,11 +53,17 @@ export interface Policy {
   forCaller(caller: Caller): CallerPolicy;
 }
 
-/** Decisions kept per caller view; past this the cache starts over (names can come from callers: resource URIs). */
-const MAX_CACHED = 20_000;
+/**
+ * Decisions kept per caller view; past this the cache starts over. Names can
+ * come from callers (resource URIs), so the cache is bounded in entries and
+ * in name length: a view holds at most about 2 MB, a list of thousands of
+ * tools still fits.
+ */
+const MAX_CACHED = 8_192;
 /** Names longer than this are decided each time, not kept. */
-const MAX_CACHED_NAME = 512;
-const MAX_VIEWS = 1_000;
+const MAX_CACHED_NAME = 256;
+/** Distinct sets of rules callers fall under (few in practice: they follow the groups). */
+const MAX_VIEWS = 256;
 
 export function compilePolicy(config: PolicyConfig): Policy {
   const defaultDecision: Decision = Object.freeze({ allowed: config.default === 'allow', rule: undefined, pattern: undefined });
