@@ -262,6 +262,43 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', example(['mcp-auth-proxy keys revoke k3x9q2m7a1b0']))
     .action(async (id: string, options) => (await import('./commands/keys.js')).revokeKey(ctx, id, options));
 
+  const policy = program
+    .command('policy')
+    .description('Who may use which tools, resources and prompts (config "policy"): explain a decision, or check a table of them')
+    .addHelpText('after', example(['mcp-auth-proxy policy explain --user ann@acme.com --group eng --tool github.delete_repo', 'mcp-auth-proxy policy test policy-cases.json']));
+  policy
+    .command('explain')
+    .description('The decision for one caller and one tool, resource or prompt, and the rule that makes it')
+    .addOption(configOption())
+    .option('-u, --user <email>', 'the caller (team mode; default in local mode: the local user)')
+    .option('-g, --group <group>', 'a group the caller is in (repeatable)', collect, undefined)
+    .addOption(new Option('-m, --method <method>', 'how the caller signed in, for rules with when.methods').choices(['local', 'apiKey', 'jwt', 'proxyAssertion', 'trustedHeader']))
+    .option('--tool <server.tool>', 'the tool, e.g. github.search_code')
+    .option('--resource <server.uri>', 'the resource, e.g. github.file:///notes.md')
+    .option('--prompt <server.prompt>', 'the prompt, e.g. github.summarize')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy policy explain --user ann@acme.com --group eng --tool github.delete_repo',
+        'mcp-auth-proxy policy explain --user bot@acme.com --method apiKey --resource docs.file:///handbook.md --json',
+        'mcp-auth-proxy policy explain --tool github.delete_repo   # local mode: the local user',
+      ]),
+    )
+    .action(async (options) => (await import('./commands/policy-explain.js')).policyExplain(ctx, options));
+  policy
+    .command('test')
+    .argument('<file>', 'a JSON or YAML list of cases: { user, groups, method, tool|resource|prompt, expect, rule }')
+    .description('Check a table of expected decisions against the policy, for CI: exit 1 on any mismatch, 2 when the file has a mistake')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy policy test policy-cases.json --config team.json']) +
+        '\nA case: { "user": "ann@acme.com", "groups": ["eng"], "tool": "github.delete_repo", "expect": "deny", "rule": "no-deletes" }\n("rule" is optional: null expects the default; "method" names how the caller signed in.)\n',
+    )
+    .action(async (file: string, options) => (await import('./commands/policy-test.js')).policyTest(ctx, file, options));
+
   program
     .command('trust')
     .argument('[file]', 'the project config file (default: the one that applies in the working directory)')

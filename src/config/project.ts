@@ -19,8 +19,8 @@ export const PROJECT_SEARCH_PLACES = [
   'package.json',
 ];
 
-/** Settings about who can reach the proxy and what it records (the audit log), refused in project files. */
-const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit', 'mode', 'publicUrl', 'tls', 'trustedProxies', 'identity'] as const;
+/** Settings about who can reach the proxy, what they may use (the policy) and what it records (the audit log), refused in project files. */
+const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit', 'mode', 'publicUrl', 'tls', 'trustedProxies', 'identity', 'policy'] as const;
 /**
  * What a project file may not set for a server the user defined: where it
  * goes and what credentials it carries; for a command server, what runs, in

@@ -8,6 +8,7 @@ import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.j
 import { urlPlaceholderProblem, urlReferences, withoutPlaceholders } from '../secrets/url-references.js';
 import { cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 import { CALLER } from './team-values.js';
+import { policyIssues, policySchema } from './policy-schema.js';
 import { scopeFromHost } from '../auth/aws-host.js';
 import { commandIssues, commandServerSchema, isCommandEntry, type CommandServerConfig } from './command-schema.js';
 
@@ -397,6 +398,7 @@ export const configSchema = z
     tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
+    policy: policySchema.optional().describe('who may use which tools, resources and prompts: lists are filtered and calls refused by the same rules'),
     servers: z.record(serverNameSchema, anyServerSchema).default({}),
   })
   .strict()
@@ -418,6 +420,7 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
   }
   issues.push(...teamIssues(values, team, address !== undefined && !isLoopbackHost(address.host)));
   issues.push(...commandIssues(values));
+  issues.push(...policyIssues(values));
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
   for (const [name, server] of Object.entries((values.servers ?? {}) as Record<string, { url?: unknown; auth?: { type?: unknown; service?: unknown } }>)) {
     if (server?.auth?.type !== 'sigv4' || server.auth.service !== undefined || typeof server.url !== 'string' || !URL.canParse(server.url)) continue;

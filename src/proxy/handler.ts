@@ -7,7 +7,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
-import type { Principal } from '../identity/principal.js';
+import { LOCAL_PRINCIPAL, type Principal } from '../identity/principal.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -19,8 +19,10 @@ import type { Guard } from './guard.js';
 import type { TeamAccess, Verdict } from './identify.js';
 import { asRefusal, refusalError } from './refusal.js';
 import type { LegacySse } from './legacy-sse.js';
-import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { createLocalRoutes, type CredentialReport, type StatusInfo } from './local-routes.js';
+import type { Policy } from '../policy/compile.js';
+import { checkPolicy, HEADER_MISMATCH, streamRewrite } from './policy-step.js';
 import type { Recorder } from './record.js';
 import { createRouter, type Route, type RouteTable } from './routes.js';
 import type { AnyUpstream, Upstream } from './upstreams.js';
@@ -50,6 +52,8 @@ export interface HandlerOptions {
   redact?: Redact;
   /** Reads one server's credential again (POST /credentialz, sent by login and logout); absent: not offered. */
   refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
+  /** The policy in force (read at each request: a reload may replace it); absent or undefined: none. */
+  policy?: () => Policy | undefined;
   /** Team mode: who the caller is (read at each request: a reload may replace it). Absent: local mode. */
   team?: () => TeamAccess | undefined;
 }
@@ -237,6 +241,12 @@ export function createHandler(options: HandlerOptions): Handler {
           return refuseBody(res, error, upstream.name, idHeader, redact);
         }
         exchange.bytesIn = body.length;
+        const policy = options.policy?.();
+        if (policy && body.length > 0) {
+          const forwarded = applyPolicy(policy, principal, body);
+          if (!forwarded) return;
+          body = forwarded;
+        } else if (policy && method === 'GET' && matched.kind === 'mcp') exchange.rewrite = streamRewrite(policy, principal ?? LOCAL_PRINCIPAL, upstream.name);
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
         if (upstream.kind === 'command') {
@@ -257,6 +267,48 @@ export function createHandler(options: HandlerOptions): Handler {
         if (!pending) return run(step);
         awaitCredential(pending, step);
       });
+    }
+
+    /** The policy step: the body to forward, or undefined when the request was answered here. */
+    function applyPolicy(policy: Policy, principal: Principal | undefined, body: Buffer): Buffer | undefined {
+      const verdict = checkPolicy(policy, principal ?? LOCAL_PRINCIPAL, upstream.name, req.headers, body);
+      if (verdict.kind === 'forward') {
+        if (verdict.envelope) exchange.rpc = verdict.envelope;
+        if (verdict.denied) exchange.denied = verdict.denied;
+        if (verdict.rewrite && matched.kind === 'mcp') exchange.rewrite = verdict.rewrite;
+        // A legacy message endpoint's answers come on its stream: the stream filters them.
+        else if (verdict.rewrite && matched.kind === 'legacy-message') options.legacy.expect(legacyToken(), verdict.rewrite);
+        return verdict.body;
+      }
+      exchange.body = body;
+      if (verdict.kind === 'mismatch') {
+        exchange.failure = 'header-mismatch';
+        answerError(res, { status: 400, rpcCode: HEADER_MISMATCH, code: 'HEADER_MISMATCH', server: upstream.name, message: verdict.message }, verdict.id, idHeader);
+        return undefined;
+      }
+      if (verdict.kind === 'malformed') {
+        exchange.failure = 'bad-json';
+        answerError(res, { status: 400, rpcCode: RPC.parseError, code: 'PARSE_ERROR', server: upstream.name, message: 'The body is not a JSON-RPC message or batch the policy can read' }, null, idHeader);
+        return undefined;
+      }
+      exchange.failure = 'policy-denied';
+      exchange.denied = verdict.denied;
+      if (verdict.envelope) exchange.rpc = verdict.envelope;
+      if (!verdict.answer) {
+        res.writeHead(202, idHeader).end();
+        return undefined;
+      }
+      // A legacy message endpoint answers on its stream, as the upstream would (the POST itself gets 202).
+      if (matched.kind === 'legacy-message' && options.legacy.expect(legacyToken(), { denied: [Buffer.from(redact(verdict.answer.toString('utf8')))] })) {
+        res.writeHead(202, idHeader).end('Accepted');
+        return undefined;
+      }
+      sendOwnAnswer(res, matched.kind === 'legacy-message' ? 403 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...idHeader }, redact(verdict.answer.toString('utf8')));
+      return undefined;
+    }
+
+    function legacyToken(): string | null {
+      return new URLSearchParams(matched.kind === 'legacy-message' ? matched.query : '').get('session');
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */
@@ -332,6 +384,8 @@ export function createHandler(options: HandlerOptions): Handler {
     for (const name in upstream.staticHeaders) headers[name] = upstream.staticHeaders[name];
     headers.host = target.host;
     headers[REQUEST_ID_HEADER] = exchange.requestId;
+    // An answer the policy rewrites must come in plain bytes.
+    if (exchange.rewrite) headers['accept-encoding'] = 'identity';
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
     exchange.target = target;
     exchange.headers = headers;

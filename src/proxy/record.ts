@@ -120,6 +120,10 @@ export function createRecorder(options: RecorderOptions): Recorder {
       metrics.request(server ?? '(none)', rpcMethod, status, ttfb === undefined ? undefined : ttfb / 1000, exchange.method === 'GET' ? undefined : total / 1000);
       const audited = audits.get(exchange);
       if (audited && exchange.upstream) recordAudit(audited, exchange, exchange.upstream, res, total);
+      if (exchange.denied && exchange.upstream) {
+        for (const call of exchange.denied) metrics.policyDenied(exchange.upstream.name, call.rule ?? 'default');
+        recordDenied(options.audit(), exchange, exchange.upstream, total);
+      }
     },
   };
 }
@@ -185,6 +189,24 @@ function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: AnyU
     for (const m of batchMessages(body)) yield m.envelope.method === 'tools/call' ? entry(m.envelope, m.start, m.end) : undefined;
   }
   log.recordAll(call ? [entry(call, 0, body.length)][Symbol.iterator]() : batchEntries());
+}
+
+/** One audit line per call the policy refused: outcome `denied`, and the rule that decided. */
+function recordDenied(audit: Audit | undefined, exchange: Exchange, upstream: AnyUpstream, totalMs: number): void {
+  if (!audit) return;
+  for (const call of exchange.denied ?? []) {
+    audit.log.record({
+      requestId: exchange.requestId,
+      server: upstream.name,
+      [call.kind]: call.name,
+      identity: identityOf(upstream, exchange.principal?.user),
+      caller: exchange.principal?.user ?? 'local-user',
+      ...(exchange.principal ? { callerMethod: exchange.principal.method, ...(exchange.principal.keyId ? { keyId: exchange.principal.keyId } : {}) } : {}),
+      outcome: 'denied',
+      rule: call.rule ?? 'default',
+      durationMs: ms(totalMs),
+    });
+  }
 }
 
 /** Who the upstream sees acting: the act-as user (the caller, for "$caller"), or the key id; other schemes name themselves (a command server: "command"). */

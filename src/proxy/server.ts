@@ -21,6 +21,7 @@ import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
 import type { TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
+import { compilePolicy } from '../policy/compile.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type AnyUpstream } from './upstreams.js';
 import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
@@ -78,6 +79,8 @@ export interface ProcessInfo {
   lastReload?: ReloadResult;
   /** Whether SIGHUP reloads this process (false in a terminal, where it means the terminal closed). */
   reloadable?: boolean;
+  /** The policy in force, in brief (absent: none, everything allowed). */
+  policy?: { rules: number; default: 'allow' | 'deny' };
 }
 
 /** How the last reload went: `applied` when the new config is in force; `ok` when, besides, every server can sign. */
@@ -127,6 +130,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
+  if (config.policy) info.policy = { rules: config.policy.rules.length, default: config.policy.default };
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
   const scheme = options.tls ? 'https' : 'http';
@@ -141,7 +145,10 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   team = buildTeam(config);
   let teamConfig = config;
   const commandHost = { trackStream, redact };
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
+  // The policy, compiled once per config: a reload swaps it for new requests.
+  let policy = config.policy ? compilePolicy(config.policy) : undefined;
+  const policyInBrief = (from: Config) => (from.policy ? { rules: from.policy.rules.length, default: from.policy.default } : undefined);
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
     ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
@@ -259,6 +266,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
         teamConfig = next;
       }
       audit = nextAudit;
+      policy = next.policy ? compilePolicy(next.policy) : undefined;
+      info.policy = policyInBrief(next);
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
       // A command server whose process would start differently now drains: answers in flight finish, then its processes stop.

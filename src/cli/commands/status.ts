@@ -44,6 +44,8 @@ interface Status {
   mode?: 'team';
   publicUrl?: string;
   identity?: Array<{ type: string; ok: boolean; detail: string }>;
+  /** The policy in force, in brief. */
+  policy?: { rules: number; default: 'allow' | 'deny' };
 }
 
 export async function status(ctx: CommandContext, options: TargetOptions & { json?: boolean }): Promise<void> {
@@ -73,6 +75,7 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
     print(ctx, `team mode: agents connect to ${live.publicUrl}; callers prove who they are by`);
     for (const method of live.identity ?? []) print(ctx, `  ${method.ok ? 'ok  ' : 'FAIL'} ${method.type}: ${method.detail}`);
   }
+  if (live.policy) print(ctx, `policy: ${live.policy.rules} rule${live.policy.rules === 1 ? '' : 's'}, default ${live.policy.default} (\`mcp-auth-proxy policy explain\` shows why a call is allowed or refused)`);
   const base = live.mode === 'team' && live.publicUrl ? live.publicUrl : state.url;
   for (const [name, server] of Object.entries(live.servers)) {
     print(ctx);

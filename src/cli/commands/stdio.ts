@@ -12,7 +12,9 @@ import { AppError, ReportedError } from '../../errors.js';
 import { resolveServerUrl, resolveStaticHeaders } from '../../proxy/upstreams.js';
 import { urlReferences, withoutPlaceholders } from '../../secrets/url-references.js';
 import { openResolver } from '../../secrets/stores.js';
+import { compilePolicy } from '../../policy/compile.js';
 import { runBridge } from '../../stdio/bridge.js';
+import { BridgePolicy } from '../../stdio/policy-messages.js';
 import { createLazyLogger } from '../../stdio/lazy-logger.js';
 import type { CommandContext } from '../context.js';
 import { unknownServer } from '../server-lookup.js';
@@ -64,7 +66,9 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
     signer = failingSigner(cause);
   }
   try {
-    await runBridge({ name, server: target, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout });
+    // The same policy as the daemon's, for the local user: an agent that launches the bridge gets no more than one that calls the daemon.
+    const policy = config.policy ? new BridgePolicy(compilePolicy(config.policy), name) : undefined;
+    await runBridge({ name, server: target, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout, ...(policy ? { policy } : {}) });
   } finally {
     signer.close?.();
     await logger.settled();
