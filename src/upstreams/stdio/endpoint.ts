@@ -71,8 +71,9 @@ export function serveCommand(upstream: CommandUpstream, req: IncomingMessage, re
   if (messages.length === 0 || messages.some((m) => typeof m !== 'object' || m === null || m.jsonrpc !== '2.0')) {
     return fail({ status: 400, rpcCode: RPC.invalidRequest, code: 'INVALID_REQUEST', message: 'Invalid Request: a JSON-RPC 2.0 message or batch is expected' });
   }
-  // One message on one line is written to the child as it came: no re-encoding on the common path.
-  const raw = messages.length === 1 && body.indexOf(10) === -1 && body.indexOf(13) === -1 ? body : undefined;
+  // One message on one line is written to the child as it came: no re-encoding on the common path. A batch of one is
+  // not one message: the child gets its element (servers on the 2025-06-18 protocol read no arrays).
+  const raw = !Array.isArray(parsed) && body.indexOf(10) === -1 && body.indexOf(13) === -1 ? body : undefined;
   const requests = messages.filter((m) => typeof m.method === 'string' && m.id !== undefined && m.id !== null).map((m) => m.id as RpcId);
   const replyOptions = { sse, json, server: upstream.name, trackStream: host.trackStream };
   /** The answer ended (or its client left): status reports the last call; a client that left cancels what it asked. */

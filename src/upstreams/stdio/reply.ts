@@ -9,6 +9,7 @@ import type { Exchange } from '../../proxy/exchange.js';
 import type { StreamTracker } from '../../proxy/relay.js';
 import { SSE_HEADERS } from '../../proxy/sse.js';
 import { REQUEST_ID_HEADER } from '../../observability/request-id.js';
+import { filterJson } from '../../proxy/list-filter.js';
 import type { RpcId } from './peer.js';
 
 export interface ReplyOptions {
@@ -37,6 +38,9 @@ export class Reply {
     private readonly options: ReplyOptions,
   ) {
     this.waiting = new Set(ids);
+    // The policy's refusals of calls in this batch go with the child's answers, as a relayed answer has them joined.
+    const denied = exchange.rewrite?.denied;
+    if (denied) for (const error of denied) this.answers.push(error.toString('utf8'));
     if (options.sse && !options.json) this.startStream();
     res.once('close', () => {
       if (this.done) return;
@@ -53,6 +57,9 @@ export class Reply {
   /** The answer to one of the ids this reply waits for. */
   answer(id: RpcId, text: string): void {
     if (this.done || !this.waiting.delete(id)) return;
+    // A list answer loses what the policy denies this caller; every other byte stays as the child wrote it.
+    const filter = this.exchange.rewrite?.filter;
+    if (filter) text = filterJson(Buffer.from(text), filter).body.toString('utf8');
     this.exchange.firstByteAt ??= performance.now();
     this.exchange.upstreamStatus = 200;
     if (this.streaming) this.writeEvent(text);
