@@ -7,6 +7,7 @@ import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
 import { CALLER, cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 import { scopeFromHost } from '../auth/aws-host.js';
+import { rateLimitsSchema, redisSchema } from './limits-schema.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
@@ -378,6 +379,8 @@ export const configSchema = z
     tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
+    rateLimits: rateLimitsSchema.optional().describe('requests allowed per caller, per caller and tool, and per server; refused ones get 429 with Retry-After'),
+    redis: redisSchema.optional().describe('state shared by replicas: rate-limit counters, API keys, OAuth tokens and refresh locks, legacy SSE routing'),
     servers: z.record(serverNameSchema, serverSchema).default({}),
   })
   .strict()
@@ -403,6 +406,12 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
     if (server?.auth?.type !== 'sigv4' || server.auth.service !== undefined || typeof server.url !== 'string' || !URL.canParse(server.url)) continue;
     if (!scopeFromHost(new URL(server.url).hostname).service) {
       issues.push({ path: ['servers', name, 'auth', 'service'], message: `${quoteValue(new URL(server.url).hostname)} is not an AWS host name the signing service can be read from; set service, e.g. "execute-api", "lambda" or "bedrock-agentcore"` });
+    }
+  }
+  const perServer = (values.rateLimits as { perServer?: unknown } | undefined)?.perServer;
+  if (typeof perServer === 'object' && perServer !== null) {
+    for (const name of Object.keys(perServer)) {
+      if (!servers.includes(name)) issues.push({ path: ['rateLimits', 'perServer', name], message: `no server named ${quoteValue(name)}; configured: ${servers.length ? servers.map((s) => quoteValue(s)).join(', ') : '(none)'}` });
     }
   }
   if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {

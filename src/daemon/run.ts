@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import { isValidClientToken } from './client-token.js';
 import { onShutdownSignals } from './signals.js';
 import { loadTls } from './tls.js';
+import { openRedis } from '../state/open.js';
 
 export interface RunOptions {
   config: Config;
@@ -36,6 +37,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
   const upstreams = await buildUpstreams({ ...options, metrics });
   const audit = await openAudit(options.config, { dir: options.stateDir ?? stateDir(process.env), redactor: options.secrets.redactor, logger: options.logger });
   const tls = await loadTls(options.config, options.secrets);
+  const redis = await openRedis(options.config, options.secrets, options.logger);
   return startProxyServer({
     config: options.config,
     upstreams,
@@ -48,6 +50,7 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     ...(options.env ? { env: options.env } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
     ...(options.listenFd !== undefined ? { listenFd: options.listenFd } : {}),
+    ...(redis ? { redis } : {}),
   });
 }
 

@@ -33,6 +33,10 @@ export interface ProxyMetrics {
   tokenRefresh(server: string, ok: boolean): void;
   /** Team mode: one verdict of the identity step, by method ("none" when no method recognised the request) and result. */
   authentication(method: string, result: 'ok' | 'refused'): void;
+  /** A request refused by a rate limit (scope: caller, callerTool or server). */
+  rateLimited(server: string, scope: string): void;
+  /** A rate limit counted in memory because Redis could not be asked. */
+  rateLimitFallback(scope: string): void;
   /** Per-server headline counters for `status`. */
   headline(): Record<string, ServerCounters>;
   render(): Promise<{ contentType: string; body: string }>;
@@ -83,6 +87,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     refreshes: new Series('mcp_proxy_token_refreshes_total', 'OAuth token refresh attempts, by result', 'counter', ['server', 'result']),
     // By method and result only: no per-user label (a label per caller would grow without bound and name people).
     authentications: new Series('mcp_proxy_authentications_total', 'Team mode: callers identified or refused, by identity method and result', 'counter', ['method', 'result']),
+    rateLimited: new Series('mcp_proxy_rate_limited_total', 'Requests refused by a rate limit (429), by server and limit scope', 'counter', ['server', 'scope']),
+    rateLimitFallback: new Series('mcp_proxy_rate_limit_fallback_total', 'Rate-limit checks counted in memory because Redis was unreachable, by limit scope', 'counter', ['scope']),
   };
   let registry: Promise<import('prom-client').Registry> | undefined;
   const load = async () => {
@@ -141,6 +147,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     },
     authentication(method, result) {
       series.authentications.add([method, result]);
+    },
+    rateLimited(server, scope) {
+      series.rateLimited.add([server, scope]);
+    },
+    rateLimitFallback(scope) {
+      series.rateLimitFallback.add([scope]);
     },
     headline,
     async render() {

@@ -6,6 +6,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
 import type { Principal } from '../identity/principal.js';
+import { rateLimitError, type RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -46,6 +47,8 @@ export interface HandlerOptions {
   refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
   /** Team mode: who the caller is (read at each request: a reload may replace it). Absent: local mode. */
   team?: () => TeamAccess | undefined;
+  /** Rate limits (config `rateLimits`; read at each request: a reload may replace them). Absent: none. */
+  limits?: () => RateLimits | undefined;
 }
 
 const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
@@ -239,11 +242,23 @@ export function createHandler(options: HandlerOptions): Handler {
           target: target ?? upstream.base,
           ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
         };
-        // Most schemes sign at once; OAuth may first wait for a refresh in progress.
-        const pending = upstream.signer?.prepare?.();
-        if (!pending) return run(step);
-        awaitCredential(pending, step);
+        const limits = options.limits?.();
+        if (!limits) return credential(step);
+        // The rate limits, once the body names the tools called: a spent one is answered here (429), never forwarded.
+        limits.admit(upstream.name, principal?.user ?? LOCAL_USER.user, exchange.rpc, body).then((refusal) => {
+          if (res.destroyed) return;
+          if (!refusal) return credential(step);
+          exchange.failure = 'rate-limited';
+          answerError(res, rateLimitError(refusal, upstream.name), requestIdOf(body), { ...idHeader, 'retry-after': String(refusal.retryAfterSeconds) });
+        }, (error: unknown) => failRequest(res, logger, error, exchange.requestId));
       });
+    }
+
+    /** Most schemes sign at once; OAuth may first wait for a refresh in progress. */
+    function credential(step: DispatchInput): void {
+      const pending = step.upstream.signer?.prepare?.();
+      if (!pending) return run(step);
+      awaitCredential(pending, step);
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */

@@ -23,6 +23,8 @@ import { createTeamAccess, type TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
+import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
+import type { SharedRedis } from '../state/redis.js';
 
 export interface ProxyServerOptions {
   config: Config;
@@ -43,6 +45,8 @@ export interface ProxyServerOptions {
   env?: NodeJS.ProcessEnv;
   /** A listening socket passed by systemd socket activation (fd 3), served instead of binding `listen`. */
   listenFd?: number;
+  /** The Redis replicas share (config `redis`), connected by the caller; closed with the proxy. */
+  redis?: SharedRedis;
 }
 
 export interface RunningProxy {
@@ -129,7 +133,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
+  // Rate limits: rebuilt (counters anew) when a reload changes them.
+  const buildLimits = (from: Config) => (from.rateLimits ? createRateLimits({ config: from.rateLimits, metrics, ...(options.redis ? { redis: options.redis, replicas: from.redis?.replicas ?? 1 } : {}) }) : undefined);
+  let limits: RateLimits | undefined = buildLimits(config);
+  let limitsConfig = JSON.stringify([config.rateLimits, config.redis?.replicas]);
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, limits: () => limits };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
     ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
@@ -204,6 +212,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       clearTimeout(force);
       for (const old of [...retired, upstreams]) destroyUpstreams(old);
       team?.close();
+      await options.redis?.close();
       // Lines of requests that finished while draining are in the queue: write them out.
       await Promise.all([...closingAudits, audit].map((a) => a?.log.close()));
       // Only our own socket: the inode bound at start, not whatever replaced it since.
@@ -244,6 +253,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
         teamConfig = next;
       }
       audit = nextAudit;
+      const nextLimits = JSON.stringify([next.rateLimits, next.redis?.replicas]);
+      if (nextLimits !== limitsConfig) {
+        limits = buildLimits(next);
+        limitsConfig = nextLimits;
+      }
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
       const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));
