@@ -8,5 +8,11 @@ import { connectRedis, type SharedRedis } from './redis.js';
 export async function openRedis(config: Config, secrets: SecretResolver, logger: Logger): Promise<SharedRedis | undefined> {
   if (!config.redis) return undefined;
   const password = config.redis.password ? await secrets.resolve(config.redis.password, 'redis.password', 'redis') : undefined;
-  return connectRedis(config.redis, { logger, ...(password ? { password } : {}) });
+  const redis = connectRedis(config.redis, { logger, ...(password ? { password } : {}) });
+  // Serve with the shared state from the first request when Redis is there; a Redis that is away does not stop the start.
+  await redis.whenReady(STARTUP_WAIT_MS);
+  return redis;
 }
+
+/** How long a start waits for Redis before serving with the in-memory fallbacks. */
+const STARTUP_WAIT_MS = 3_000;

@@ -14,6 +14,8 @@ export interface SharedRedis {
   ready(): boolean;
   /** Called with true when the connection comes up, false when it is lost. */
   onChange(listener: (up: boolean) => void): void;
+  /** Resolves once connected, or after `ms` (true when connected). */
+  whenReady(ms: number): Promise<boolean>;
   /** A second connection for pub/sub (a subscribed connection can send nothing else). */
   subscriber(): Redis;
   close(): Promise<void>;
@@ -38,23 +40,21 @@ export function connectRedis(config: RedisConfig, options: { password?: string; 
       connectionName: `mcp-auth-proxy-${name}`,
     });
     let down = false;
-    client.on('error', (error: Error) => {
+    const lost = (detail: Record<string, unknown>) => {
       if (down) return;
       down = true;
-      logger.warn('Redis is unreachable: rate limits fall back to memory (limit divided by redis.replicas); shared keys and tokens are read again once it is back', { redis: redactUrl(config.url), error: error.message });
-      if (name === 'main') for (const listener of listeners) listener(false);
-    });
+      if (name !== 'main') return;
+      logger.warn('Redis is unreachable: rate limits fall back to memory (each limit divided by redis.replicas); shared keys and tokens are read again once it is back', { redis: redactUrl(config.url), ...detail });
+      for (const listener of listeners) listener(false);
+    };
+    client.on('error', (error: Error) => lost({ error: error.message }));
+    client.on('close', () => lost({}));
     client.on('ready', () => {
       if (!down) return;
       down = false;
+      if (name !== 'main') return;
       logger.info('Redis is reachable again', { redis: redactUrl(config.url) });
-      if (name === 'main') for (const listener of listeners) listener(true);
-    });
-    client.on('close', () => {
-      if (down || name !== 'main') return;
-      down = true;
-      logger.warn('Redis connection closed: rate limits fall back to memory until it is back', { redis: redactUrl(config.url) });
-      for (const listener of listeners) listener(false);
+      for (const listener of listeners) listener(true);
     });
     return client;
   };
@@ -64,13 +64,29 @@ export function connectRedis(config: RedisConfig, options: { password?: string; 
     prefix: config.keyPrefix,
     ready: () => client.status === 'ready',
     onChange: (listener) => void listeners.push(listener),
+    whenReady(ms) {
+      if (client.status === 'ready') return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          client.off('ready', up);
+          resolve(false);
+        }, ms);
+        timer.unref();
+        const up = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        client.once('ready', up);
+      });
+    },
     subscriber() {
       const sub = make('subscriber');
       extra.push(sub);
       return sub;
     },
     async close() {
-      await Promise.all([client, ...extra].map((c) => c.quit().catch(() => c.disconnect())));
+      // quit() lets replies in flight arrive; a connection that is down has none, and would only retry.
+      await Promise.all([client, ...extra].map((c) => (c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : c.disconnect())));
     },
   };
 }

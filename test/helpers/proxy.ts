@@ -9,6 +9,7 @@ import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
 import { buildUpstreams, type BuildOptions } from '../../src/proxy/upstreams.js';
 import { SecretResolver } from '../../src/secrets/resolve.js';
 import type { SecretStore } from '../../src/secrets/store.js';
+import { openRedis } from '../../src/state/open.js';
 import { Capture } from './net.js';
 
 export interface TestProxy {
@@ -47,7 +48,8 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   const aws = options.awsCredentials ? { awsCredentials: options.awsCredentials } : {};
   const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...aws, ...(options.now ? { now: options.now } : {}) });
   const audit = await openAudit(config, { dir: options.stateDir ?? '/nonexistent-test-state-dir', redactor, logger });
-  const proxy = await startProxyServer({ config, upstreams, logger, metrics, redactor, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  const redis = await openRedis(config, secrets, logger);
+  const proxy = await startProxyServer({ config, upstreams, logger, metrics, redactor, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}), ...(redis ? { redis } : {}) });
   const reload = async () => {
     const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...aws, ...(options.now ? { now: options.now } : {}) });
     proxy.reload(config, next, proxy.audit);
