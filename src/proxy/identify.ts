@@ -13,6 +13,7 @@ import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../i
 import type { Principal, Refusal } from '../identity/principal.js';
 import { CallerRefused } from '../auth/scheme.js';
 import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
+import type { SharedRedis } from '../state/redis.js';
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
@@ -46,6 +47,8 @@ export interface TeamAccessOptions {
   listenUrl: string;
   env: NodeJS.ProcessEnv;
   onResult?: (method: string, result: 'ok' | 'refused') => void;
+  /** The Redis replicas share (API keys live there then). */
+  redis?: SharedRedis;
   /** The session owners of the access this one replaces (a reload). */
   sessions?: Map<string, string>;
 }
@@ -63,6 +66,7 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     env: options.env,
     ...(config.trustedProxies ? { trustedProxies: addressList(config.trustedProxies) } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
+    ...(options.redis ? { redis: options.redis } : {}),
   });
   const jwts = (config.identity ?? []).filter((m): m is JwtIdentityConfig => m.type === 'jwt');
   const scopes = [...new Set(jwts.flatMap((m) => m.scopes ?? []))];
