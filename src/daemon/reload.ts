@@ -15,6 +15,7 @@ import { buildUpstreams, credentialState, refreshCredential } from '../proxy/ups
 import { auditChanged, openAudit } from './audit.js';
 import type { RunningProxy } from '../proxy/server.js';
 import type { SecretResolver } from '../secrets/resolve.js';
+import { sharedOAuth } from '../state/shared-oauth.js';
 
 export interface ReloadInput {
   ctx: CommandContext;
@@ -58,7 +59,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   }
   let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
   try {
-    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams });
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams, ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
     proxy.info.lastReload = { at, ok: false, applied: false, problems: [String(error)] };
@@ -119,7 +120,7 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
     if (!reloaded) return { status: 409, body: { server: name, error: { message: 'the reload was refused; see the daemon log' } } };
     input.onReloaded?.(reloaded);
   } else {
-    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity) });
+    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity), ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
     logger.info('credential read again after login/logout', { server: name, present: Boolean(current.signer) });
   }
   const upstream = proxy.upstreams.get(name);

@@ -14,6 +14,7 @@ import { isValidClientToken } from './client-token.js';
 import { onShutdownSignals } from './signals.js';
 import { loadTls } from './tls.js';
 import { openRedis } from '../state/open.js';
+import { sharedOAuth } from '../state/shared-oauth.js';
 
 export interface RunOptions {
   config: Config;
@@ -34,10 +35,10 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     throw new AppError('CLIENT_TOKEN_INVALID', 'clientToken is on, but no valid client token was given to the proxy', { hint: 'This is a bug in mcp-auth-proxy; please report it.' });
   }
   const metrics = createMetrics();
-  const upstreams = await buildUpstreams({ ...options, metrics });
+  const redis = await openRedis(options.config, options.secrets, options.logger);
+  const upstreams = await buildUpstreams({ ...options, metrics, ...(redis ? { shared: sharedOAuth(redis) } : {}) });
   const audit = await openAudit(options.config, { dir: options.stateDir ?? stateDir(process.env), redactor: options.secrets.redactor, logger: options.logger });
   const tls = await loadTls(options.config, options.secrets);
-  const redis = await openRedis(options.config, options.secrets, options.logger);
   return startProxyServer({
     config: options.config,
     upstreams,

@@ -62,6 +62,8 @@ export interface RunningProxy {
   readonly metrics: ProxyMetrics;
   /** The audit in force (config `audit`), if on. */
   readonly audit: Audit | undefined;
+  /** The Redis replicas share, when configured (a reload builds OAuth signers on it too). */
+  readonly redis: SharedRedis | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
   reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
   /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
@@ -130,7 +132,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const listenUrl = `${scheme}://${formatHostPort(address.host, bound.port)}`;
   // Team mode: callers prove who they are; rebuilt when a reload changes the identity methods or trusted proxies.
   let team: TeamAccess | undefined;
-  const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
+  const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}), ...(options.redis ? { redis: options.redis } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
   // Rate limits: rebuilt (counters anew) when a reload changes them.
@@ -237,6 +239,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     tlsFingerprint: options.tls ? new X509Certificate(options.tls.cert).fingerprint256 : undefined,
     info,
     metrics,
+    redis: options.redis,
     get upstreams() {
       return upstreams;
     },

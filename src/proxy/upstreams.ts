@@ -58,6 +58,8 @@ export interface BuildOptions {
   previous?: Map<string, Upstream>;
   /** Where SigV4 servers without stored keys get AWS credentials (the AWS chain by default). */
   awsCredentials?: SignerContext['awsCredentials'];
+  /** Replicas sharing state (config `redis`): OAuth tokens and their refresh lock. */
+  shared?: SignerContext['shared'];
 }
 
 export async function buildUpstreams(options: BuildOptions): Promise<Map<string, Upstream>> {
@@ -102,6 +104,7 @@ async function resolveCredential(name: string, server: ServerConfig, options: Om
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
       ...(options.awsCredentials ? { awsCredentials: options.awsCredentials } : {}),
+      ...(options.shared ? { shared: options.shared } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
     const secretStatic = Object.keys(server.headers).filter((header) => isSecretReference(server.headers[header] as string)).map((header) => header.toLowerCase());
