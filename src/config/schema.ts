@@ -379,6 +379,7 @@ export const configSchema = z
     tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
+    metricsFrom: z.array(cidrSchema).optional().describe('team mode: addresses besides this machine that may read /metrics (Prometheus in the cluster), e.g. ["10.0.0.0/8"]'),
     rateLimits: rateLimitsSchema.optional().describe('requests allowed per caller, per caller and tool, and per server; refused ones get 429 with Retry-After'),
     redis: redisSchema.optional().describe('state shared by replicas: rate-limit counters, API keys, OAuth tokens and refresh locks, legacy SSE routing'),
     servers: z.record(serverNameSchema, serverSchema).default({}),
@@ -433,7 +434,7 @@ function teamIssues(values: Record<string, unknown>, team: boolean, remote: bool
     ...(server?.auth?.actAs?.user === CALLER ? [['servers', name, 'auth', 'actAs', 'user']] : []),
   ]);
   if (!team) {
-    for (const field of ['identity', 'publicUrl', 'tls', 'trustedProxies'] as const) {
+    for (const field of ['identity', 'publicUrl', 'tls', 'trustedProxies', 'metricsFrom'] as const) {
       if (values[field] !== undefined) issues.push({ path: [field], message: 'applies in team mode only; set "mode": "team", or remove it' });
     }
     for (const path of callerPaths) issues.push({ path, message: '"$caller" needs team mode, where callers prove who they are; set "mode": "team", or write the user\'s email' });

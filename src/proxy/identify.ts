@@ -30,6 +30,8 @@ export interface TeamAccess {
   metadata(path: string, isEndpoint: (endpoint: string) => boolean): Record<string, unknown> | undefined;
   /** Whether the request comes from this machine (by the address believed: a trusted proxy's X-Forwarded-For counts). */
   isLocal(req: IncomingMessage): boolean;
+  /** Whether the request comes from a metricsFrom address (Prometheus in the cluster), which may read /metrics. */
+  mayScrape(req: IncomingMessage): boolean;
   /** Refuses a request that presents an MCP session another caller opened; records the owner of a new one. */
   sessionRefusal(server: string, sessionId: string | undefined, principal: Principal): Refusal | undefined;
   claimSession(server: string, sessionId: string, principal: Principal): void;
@@ -68,6 +70,7 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     ...(options.onResult ? { onResult: options.onResult } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
   });
+  const scrapers = config.metricsFrom ? addressList(config.metricsFrom) : undefined;
   const jwts = (config.identity ?? []).filter((m): m is JwtIdentityConfig => m.type === 'jwt');
   const scopes = [...new Set(jwts.flatMap((m) => m.scopes ?? []))];
   const metadataUrl = (endpoint: string) => `${publicUrl.origin}${METADATA_PREFIX}${publicPath}${endpoint}`;
@@ -119,6 +122,13 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     },
     isLocal(req) {
       return isLoopbackAddress(chain.clientAddress(req));
+    },
+    mayScrape(req) {
+      if (!scrapers) return false;
+      // The address as believed (a trusted proxy's X-Forwarded-For counts, as for isLocal); IPv4-mapped IPv6 as IPv4.
+      const believed = chain.clientAddress(req);
+      const address = believed.startsWith('::ffff:') ? believed.slice(7) : believed;
+      return scrapers.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
     },
     sessionRefusal(server, sessionId, principal) {
       if (sessionId === undefined) return undefined;

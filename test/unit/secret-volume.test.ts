@@ -38,7 +38,7 @@ async function refusal(path: string): Promise<SecretError> {
   throw new Error('expected a refusal');
 }
 
-test.each([0o400, 0o440])('a Secret volume key of mode %o is read', async (mode) => {
+test.each([['0400', 0o400], ['0440', 0o440]])('a Secret volume key of mode %s is read', async (_text, mode) => {
   await expect(resolver().resolve(`file:${secretVolume(mode)}`, 'servers.gw.auth.token', 'gw')).resolves.toBe('k8s-mounted-token-value');
 });
 
