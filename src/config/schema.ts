@@ -410,7 +410,8 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
     }
   }
   const perServer = (values.rateLimits as { perServer?: unknown } | undefined)?.perServer;
-  if (typeof perServer === 'object' && perServer !== null) {
+  // A record of server names; not one rate for every server (parsed already, when the schema calls this: { points, seconds }).
+  if (typeof perServer === 'object' && perServer !== null && typeof (perServer as { points?: unknown }).points !== 'number') {
     for (const name of Object.keys(perServer)) {
       if (!servers.includes(name)) issues.push({ path: ['rateLimits', 'perServer', name], message: `no server named ${quoteValue(name)}; configured: ${servers.length ? servers.map((s) => quoteValue(s)).join(', ') : '(none)'}` });
     }

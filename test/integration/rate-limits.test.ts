@@ -91,3 +91,13 @@ test('without rateLimits nothing is limited', async () => {
   await start({});
   for (let i = 0; i < 30; i++) expect((await call('/a/mcp', 'echo')).status).toBe(200);
 });
+
+test('per server, one rate for every server: each server counts on its own', async () => {
+  await start({ perServer: '2/min' });
+  for (const path of ['/a/mcp', '/b/mcp']) {
+    expect((await call(path)).status).toBe(200);
+    expect((await call(path)).status).toBe(200);
+    expect((await call(path)).status).toBe(429);
+  }
+  expect(upstream.hits()).toBe(4);
+});
