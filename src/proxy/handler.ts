@@ -216,18 +216,36 @@ export function createHandler(options: HandlerOptions): Handler {
     /** The legacy message endpoint (its session belongs to one caller), then the body. */
     function afterIdentity(principal: Principal | undefined): void {
       if (matched.kind === 'legacy-message') {
-        target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
-        if (!target) {
-          return answerError(res, {
-            status: 404,
-            rpcCode: RPC.routeNotFound,
-            code: 'UNKNOWN_SSE_SESSION',
-            server: upstream.name,
-            message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
-            hint: 'Open the SSE stream again to get a new message endpoint',
-          }, null, idHeader);
+        const found = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
+        if (found instanceof Promise) {
+          // The stream may be held by another replica: its record is in Redis.
+          found.then((url) => (res.destroyed ? undefined : url ? withTarget(url) : unknownSession()), (error: unknown) => failRequest(res, logger, error, exchange.requestId));
+          return;
         }
+        if (!found) return unknownSession();
+        target = found;
       }
+      body(principal);
+    }
+
+    function withTarget(url: URL): void {
+      target = url;
+      body(exchange.principal);
+    }
+
+    function unknownSession(): void {
+      answerError(res, {
+        status: 404,
+        rpcCode: RPC.routeNotFound,
+        code: 'UNKNOWN_SSE_SESSION',
+        server: upstream.name,
+        message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
+        hint: 'Open the SSE stream again to get a new message endpoint',
+      }, null, idHeader);
+    }
+
+    /** Reads the body, then the rate limits and the credential. */
+    function body(principal: Principal | undefined): void {
       readBody(req, maxBodyBytes, (error, body) => {
         if (error) {
           exchange.failure = error instanceof BodyTooLargeError ? 'body-too-large' : 'client-aborted';

@@ -25,6 +25,7 @@ import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type Upstream } from './upstreams.js';
 import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
 import type { SharedRedis } from '../state/redis.js';
+import { sharedSseRoutes } from '../state/shared-sse.js';
 
 export interface ProxyServerOptions {
   config: Config;
@@ -114,7 +115,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   };
   const redact = (text: string) => options.redactor?.redact(text) ?? text;
   const forwarder = createForwarder({ logger, metrics, trackStream, redact });
-  const legacy = createLegacySse({ logger, trackStream, redact });
+  const legacy = createLegacySse({ logger, trackStream, redact, ...(options.redis ? { shared: sharedSseRoutes(options.redis) } : {}) });
   const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
