@@ -5,7 +5,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
-import type { Principal } from '../identity/principal.js';
+import type { Principal, Refusal } from '../identity/principal.js';
 import { rateLimitError, type RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -203,6 +203,15 @@ export function createHandler(options: HandlerOptions): Handler {
       const session = req.headers['mcp-session-id'];
       const sessionId = typeof session === 'string' ? session : undefined;
       const refusal = access.sessionRefusal(upstream.name, sessionId, principal);
+      if (refusal instanceof Promise) {
+        refusal.then((settled) => (res.destroyed ? undefined : sessionKnown(access, principal, sessionId, settled)), (error: unknown) => failRequest(res, logger, error, exchange.requestId));
+        return;
+      }
+      sessionKnown(access, principal, sessionId, refusal);
+    }
+
+    /** Team mode: the session presented is the caller's own (or new), or the request is refused here. */
+    function sessionKnown(access: TeamAccess, principal: Principal, sessionId: string | undefined, refusal: Refusal | undefined): void {
       if (refusal) {
         exchange.failure = 'caller-refused';
         return answerError(res, refusalError(refusal, upstream.name), null, idHeader);

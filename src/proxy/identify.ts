@@ -14,6 +14,7 @@ import type { Principal, Refusal } from '../identity/principal.js';
 import { CallerRefused } from '../auth/scheme.js';
 import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
 import type { SharedRedis } from '../state/redis.js';
+import { sharedSessions } from '../state/shared-sessions.js';
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
@@ -32,8 +33,12 @@ export interface TeamAccess {
   isLocal(req: IncomingMessage): boolean;
   /** Whether the request comes from a metricsFrom address (Prometheus in the cluster), which may read /metrics. */
   mayScrape(req: IncomingMessage): boolean;
-  /** Refuses a request that presents an MCP session another caller opened; records the owner of a new one. */
-  sessionRefusal(server: string, sessionId: string | undefined, principal: Principal): Refusal | undefined;
+  /**
+   * Refuses a request that presents an MCP session another caller opened; a
+   * promise when the owner must be asked of the replicas' Redis (a session
+   * this replica has not seen).
+   */
+  sessionRefusal(server: string, sessionId: string | undefined, principal: Principal): Refusal | undefined | Promise<Refusal | undefined>;
   claimSession(server: string, sessionId: string, principal: Principal): void;
   endSession(server: string, sessionId: string): void;
   /** Who owns each MCP session (server and session id → user): kept across a reload. */
@@ -49,7 +54,7 @@ export interface TeamAccessOptions {
   listenUrl: string;
   env: NodeJS.ProcessEnv;
   onResult?: (method: string, result: 'ok' | 'refused') => void;
-  /** The Redis replicas share (API keys live there then). */
+  /** The Redis replicas share (API keys and session owners live there then). */
   redis?: SharedRedis;
   /** The session owners of the access this one replaces (a reload). */
   sessions?: Map<string, string>;
@@ -76,6 +81,11 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   const metadataUrl = (endpoint: string) => `${publicUrl.origin}${METADATA_PREFIX}${publicPath}${endpoint}`;
   /** Who owns each MCP session, by server and session id (insertion order: oldest first). */
   const sessions = options.sessions ?? new Map<string, string>();
+  const shared = options.redis ? sharedSessions(options.redis) : undefined;
+  const remember = (key: string, user: string) => {
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+    sessions.set(key, user);
+  };
 
   const audiences = new Map<string, readonly string[]>();
   const withChallenge = (verdict: ChainVerdict, endpoint: string): Verdict => {
@@ -132,18 +142,26 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     },
     sessionRefusal(server, sessionId, principal) {
       if (sessionId === undefined) return undefined;
-      const owner = sessions.get(`${server}\n${sessionId}`);
-      if (owner === undefined || owner === principal.user) return undefined;
-      return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
+      const key = `${server}\n${sessionId}`;
+      const owner = sessions.get(key);
+      if (owner === undefined && shared) {
+        // Issued through another replica, maybe: its owner is in Redis (and remembered here once known).
+        return shared.owner(key).then((found) => {
+          if (found !== undefined) remember(key, found);
+          return notYours(found, principal);
+        });
+      }
+      return notYours(owner, principal);
     },
     claimSession(server, sessionId, principal) {
       const key = `${server}\n${sessionId}`;
       if (sessions.has(key)) return;
-      if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-      sessions.set(key, principal.user);
+      remember(key, principal.user);
+      shared?.claim(key, principal.user);
     },
     endSession(server, sessionId) {
       sessions.delete(`${server}\n${sessionId}`);
+      shared?.end(`${server}\n${sessionId}`);
     },
     async describe() {
       return Promise.all(
@@ -155,6 +173,11 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     },
     close: () => chain.close(),
   };
+}
+
+function notYours(owner: string | undefined, principal: Principal): Refusal | undefined {
+  if (owner === undefined || owner === principal.user) return undefined;
+  return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
 }
 
 /** The JSON-RPC error for a refused caller (the identity step, or a signer that acts as the caller). */

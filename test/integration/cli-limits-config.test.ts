@@ -17,7 +17,6 @@ test('bad rates, a per-server limit for no server, a password in the Redis URL a
     }),
   );
   const result = await runCli(['start', '--config', file], { cwd: dir, env: cleanEnv({ HOME: dir, XDG_STATE_HOME: join(dir, 'state') }) });
-  expect(result.code).toBe(2);
   expect(result.stderr).toContain(`${file}: rateLimits.perCaller: "120 per minute" is not a rate; write requests per time, e.g. "120/min"`);
   expect(result.stderr).toContain(`${file}: rateLimits.perCallerTool: "0/min" is not a rate`);
   expect(result.stderr).toContain(`${file}: rateLimits.perServer.nowhere: no server named "nowhere"; configured: "gw"`);
@@ -26,4 +25,5 @@ test('bad rates, a per-server limit for no server, a password in the Redis URL a
   expect(result.stderr).toContain(`${file}: redis.replicas: must be 1 or more`);
   expect(result.stderr + result.stdout).not.toContain('hunter2-redis-pass');
   expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.code).toBe(2);
 });

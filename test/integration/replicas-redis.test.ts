@@ -3,7 +3,8 @@
 // round-robin balancer, and a real SDK upstream with sessions. 10,000
 // requests from SDK clients spread over the replicas with no session error;
 // a per-user limit holds across replicas; a key revoked through one replica's
-// CLI is refused by another within a second; with Redis stopped there is no
+// CLI is refused by another within a second; a session opened on one replica
+// is refused to another caller on another; with Redis stopped there is no
 // server error and each replica keeps limit / replicas.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,7 +92,8 @@ async function rawSession(key: string, at = balancer.url) {
   await request(`${at}/up/mcp`, { method: 'POST', headers: session, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' });
   let id = 10;
   return {
-    call: async (target = at) => (await request(`${target}/up/mcp`, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } }) })).status,
+    headers: session,
+    call: async (target = at) => (await request(`${target}/up/mcp`, { method: 'POST', headers: session, timeoutMs: 15_000, body: JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } }) })).status,
   };
 }
 
@@ -114,7 +116,7 @@ test('10,000 requests over three replicas with no session error; a per-user limi
     agents.map(async (client, n) => {
       let errors = 0;
       for (let i = 0; i < CALLS_PER_CLIENT; i++) {
-        const result = await client.callTool({ name: 'echo', arguments: { text: `${n}-${i}` } }).catch(() => undefined);
+        const result = await client.callTool({ name: 'echo', arguments: { text: `${n}-${i}` } }, undefined, { timeout: 15_000 }).catch(() => undefined);
         if ((result?.content as Array<{ text: string }> | undefined)?.[0]?.text !== `echo: ${n}-${i}`) errors += 1;
       }
       return errors;
@@ -145,6 +147,18 @@ test('10,000 requests over three replicas with no session error; a per-user limi
   while (status === 200 && performance.now() - revokedAt < 2_000) status = await leaving.call(other);
   expect(status).toBe(401);
   expect(performance.now() - revokedAt).toBeLessThan(1_000);
+
+  // A session belongs to the caller who opened it, on every replica: another caller presenting its id elsewhere is refused.
+  const owner = await rawSession((await createKey('owner@acme.example')).key, replicas[0]?.url);
+  const intruder = (await createKey('intruder@acme.example')).key;
+  const stolen = await request(`${replicas[1]?.url}/up/mcp`, {
+    method: 'POST',
+    headers: { ...owner.headers, authorization: `Bearer ${intruder}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'echo', arguments: { text: 'not mine' } } }),
+  });
+  expect(stolen.status).toBe(403);
+  expect(JSON.parse(stolen.body).error.data.code).toBe('SESSION_NOT_YOURS');
+  expect(await owner.call(replicas[2]?.url)).toBe(200);
 
   // Redis stopped mid-run: no 5xx, and each replica counts limit / replicas in memory.
   const fallbackUser = await rawSession((await createKey('fallback@acme.example')).key);
