@@ -1,5 +1,5 @@
-// The concurrent small-JSON run (autocannon, c=32 by default): requests/s, requests served, and every answer
-// checked against the exact expected body (mismatches, non-2xx, errors and timeouts all count as failures).
+// The concurrent small-JSON run when wrk is missing (autocannon, c=32 by default): requests/s, latency, and every
+// answer checked against the exact expected body (mismatches, non-2xx, errors and timeouts all count as failures).
 import autocannon from 'autocannon';
 
 export interface CannonInput {
@@ -17,6 +17,10 @@ export interface CannonRun {
   /** Answers received in all. */
   requests: number;
   failures: number;
+  /** Latency percentiles as autocannon reports them, ms. */
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
 }
 
 export async function runCannon(input: CannonInput): Promise<CannonRun> {
@@ -31,5 +35,5 @@ export async function runCannon(input: CannonInput): Promise<CannonRun> {
   });
   // A non-2xx answer also mismatches the expected body: count it once.
   const failures = result.errors + result.timeouts + Math.max(result.non2xx, result.mismatches);
-  return { rps: result.requests.average, requests: result.requests.total, failures };
+  return { rps: result.requests.average, requests: result.requests.total, failures, p50Ms: result.latency.p50, p99Ms: result.latency.p99, meanMs: result.latency.mean };
 }

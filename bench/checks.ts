@@ -1,8 +1,17 @@
-// The checks section: what the request path's per-request checks cost, in-process (no network, so it is steady on a
+// The checks section: what the request path's per-request steps cost, in-process (no network, so it is steady on a
 // shared machine): the path confinement check (src/proxy/confine.ts) on ordinary and hostile remainders, the full
-// target for a suffix (check plus the URL built from it), and the header strip with and without `_` in names.
-import type { IncomingHttpHeaders } from 'node:http';
+// target for a suffix (check plus the URL built from it), the header strip with and without `_` in names, the
+// guard, a request id, the JSON-RPC envelope walk, hmac signing, the access line and one request's metrics.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createHmacSigner } from '../src/auth/hmac.js';
+import { LOCAL_USER } from '../src/auth/scheme.js';
+import { accessLine, isoNow } from '../src/observability/access-line.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { Redactor } from '../src/observability/redact.js';
+import { requestIdFrom } from '../src/observability/request-id.js';
+import { peekRpc } from '../src/observability/rpc-peek.js';
 import { confinedTarget, pathProblem } from '../src/proxy/confine.js';
+import { createGuard } from '../src/proxy/guard.js';
 import { createStripper } from '../src/proxy/strip.js';
 import { median } from './stats.js';
 import { table } from './table.js';
@@ -63,6 +72,57 @@ function time(fn: () => unknown): number {
   return median(means);
 }
 
+const BODY = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'search_docs', arguments: { query: 'quarterly plan', limit: 10 } } }));
+
+/** What node:http gives the guard for a typical local POST. */
+const LOCAL_POST = {
+  method: 'POST',
+  url: '/mcp',
+  headers: { host: '127.0.0.1:8787', 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(BODY.length) },
+  rawHeaders: ['Host', '127.0.0.1:8787', 'Content-Type', 'application/json', 'Accept', 'application/json, text/event-stream', 'Content-Length', String(BODY.length)],
+} as unknown as IncomingMessage;
+
+function requestSteps(): CheckRow[] {
+  const guard = createGuard('127.0.0.1', 8787);
+  const signer = createHmacSigner({ keyId: 'bench-key', secret: 'bench-secret-0123456789abcdef' });
+  const base = new URL('https://gw.example/api/mcp');
+  // More paths than the signer keeps per second: every call computes its HMAC.
+  const paths = Array.from({ length: 1000 }, (_, i) => new URL(`https://gw.example/api/mcp/item/${i}`));
+  let next = 0;
+  const redactor = new Redactor();
+  redactor.add('bench-secret-0123456789abcdef');
+  const metrics = createMetrics({ processMetrics: false });
+  const line = () =>
+    redactor.redact(
+      accessLine(isoNow(), {
+        requestId: requestIdFrom(undefined),
+        server: 'gateway',
+        method: 'POST',
+        path: '/gateway/mcp',
+        rpcMethod: 'tools/call',
+        tool: 'search_docs',
+        status: 200,
+        upstreamStatus: 200,
+        ttfbMs: 0.412,
+        durationMs: 0.523,
+        bytesIn: BODY.length,
+        bytesOut: 1024,
+        failure: undefined,
+        upstreamRequestId: undefined,
+      }),
+    );
+  const row = (check: string, fn: () => unknown): CheckRow => ({ check, nsPerCall: time(fn), calls: CALLS });
+  return [
+    row('guard: a local POST', () => guard.check(LOCAL_POST) ?? 0),
+    row('request id: a new one', () => requestIdFrom(undefined)),
+    row('envelope walk: a tools/call body', () => peekRpc(BODY)),
+    row('hmac sign: same path within a second', () => signer.sign({ method: 'POST', url: base, headers: {}, identity: LOCAL_USER })),
+    row('hmac sign: a new path each call', () => signer.sign({ method: 'POST', url: paths[next++ % paths.length] as URL, headers: {}, identity: LOCAL_USER })),
+    row('access line: built and redacted (request id included)', line),
+    row('metrics: one request recorded', () => metrics.request('gateway', 'tools/call', 200, 0.0004, 0.0005) ?? 0),
+  ];
+}
+
 export function benchChecks(): ChecksResult {
   const strip = createStripper(['authorization', 'x-glean-actas']);
   const rows: CheckRow[] = [
@@ -70,6 +130,7 @@ export function benchChecks(): ChecksResult {
     { check: 'target built: /mcp/messages?x=1 (check + URL)', nsPerCall: time(() => confinedTarget(BASE, '/messages', '?x=1')), calls: CALLS },
     { check: 'header strip: 9 typical headers', nsPerCall: time(() => strip(TYPICAL)), calls: CALLS },
     { check: 'header strip: 11 headers, 2 with `_`', nsPerCall: time(() => strip(UNDERSCORED)), calls: CALLS },
+    ...requestSteps(),
   ];
   return { date: new Date().toISOString(), rows };
 }

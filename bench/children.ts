@@ -1,6 +1,7 @@
 // The bench's child processes: start one and wait for its ready line, with its stderr (logs) in a file of a private
-// temp dir that also holds XDG config/state, so no bench proxy reads or writes the user's files; stop them all at exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+// temp dir that also holds XDG config/state, so no bench proxy reads or writes the user's files; a daemon started
+// with `start --detach` as users start it; stop them all at exit.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ export const root = fileURLToPath(new URL('..', import.meta.url));
 let dir: string | undefined;
 const tempDir = () => (dir ??= mkdtempSync(join(tmpdir(), 'mcp-auth-proxy-bench-')));
 const children: ChildProcess[] = [];
+/** Daemons started with --detach: not our children, so stopped by pid. */
+const daemons: number[] = [];
 let count = 0;
 const READY_TIMEOUT_MS = 30_000;
 
@@ -53,8 +56,33 @@ export const start: Start = (args, env, ready) => {
   });
 };
 
-/** SIGKILL every child still running and remove the temp dir. */
+/**
+ * `mcp-auth-proxy start --detach` with `args` after it, as a user runs it (its own node flags, its log file in the
+ * bench's XDG state dir); resolves with the daemon's pid and URL once the command returned.
+ */
+export function startDaemon(args: string[], env: Record<string, string>): Promise<{ pid: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['bin/mcp-auth-proxy.js', 'start', '--detach', ...args], { cwd: root, env: { ...baseEnv(), ...env }, timeout: READY_TIMEOUT_MS }, (error, stdout, stderr) => {
+      const found = /running at (http:\/\/\S+) \(pid (\d+)\)/.exec(stdout);
+      if (found) daemons.push(Number(found[2]));
+      if (error || !found) return reject(new Error(`start --detach failed: ${error?.message ?? 'no "running at" line'}\n${stdout}${stderr}`));
+      resolve({ pid: Number(found[2]), url: found[1] as string });
+    });
+  });
+}
+
+/** Stops a daemon started by startDaemon now. */
+export function stopDaemon(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+/** SIGKILL every child and daemon still running and remove the temp dir. */
 export function stopAll(): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const pid of daemons) stopDaemon(pid);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }

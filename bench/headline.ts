@@ -42,7 +42,7 @@ const failed: Get = (r) => {
   const rows = Object.values(r.scenarios?.rows ?? {}).flat();
   return rows.length === 0 ? undefined : rows.reduce((a, x) => a + (x.failures ?? 0), 0);
 };
-const { direct, bare, proxy, daemon, quiet } = TARGET;
+const { direct, bare, proxy, daemon, quiet, baseline } = TARGET;
 const atLeast = (value: number) => ({ op: '>=' as const, value });
 const atMost = (value: number) => ({ op: '<=' as const, value });
 
@@ -52,13 +52,22 @@ const section = (name: Section, specs: Spec[]): Headline[] =>
 
 export const HEADLINES: Headline[] = [
   ...section('scenarios', [
-    ['proxyVsBareRpsPct', 'small JSON c=32: proxy req/s as % of bare proxy', '%', 1, 'higher', or(pctOf(small(proxy, 'rps'), small(bare, 'rps')), legacy('proxyVsBareRps', 100)), atLeast(90)],
-    ['addedP50Ms', 'small JSON c=1: added p50 over direct', 'ms', 3, 'lower', or(minus(small(proxy, 'p50Ms'), small(direct, 'p50Ms')), legacy('addedP50Ms')), atMost(0.3)],
+    ['proxyVsBareRpsPct', 'small JSON c=32: proxy req/s as % of bare proxy', '%', 1, 'higher', or(pctOf(small(proxy, 'rps'), small(bare, 'rps')), legacy('proxyVsBareRps', 100)), atLeast(100)],
+    ['proxyVsBareCpuPct', 'small JSON c=32: proxy CPU/req as % of bare', '%', 1, 'lower', pctOf(small(proxy, 'cpuUsPerReq'), small(bare, 'cpuUsPerReq')), atMost(110)],
+    ['addedP50Ms', 'small JSON c=1: added p50 over direct', 'ms', 3, 'lower', or(minus(small(proxy, 'p50Ms'), small(direct, 'p50Ms')), legacy('addedP50Ms')), atMost(0.1)],
+    ['bareAddedP50Ms', 'small JSON c=1: bare proxy added p50 over direct', 'ms', 3, 'lower', minus(small(bare, 'p50Ms'), small(direct, 'p50Ms'))],
     ['proxyRps', 'small JSON c=32: proxy req/s', 'req/s', 0, 'higher', small(proxy, 'rps')],
+    ['bareRps', 'small JSON c=32: bare proxy req/s', 'req/s', 0, 'higher', small(bare, 'rps')],
     ['proxyCpuUsPerReq', 'small JSON c=32: proxy CPU per request', 'µs', 0, 'lower', small(proxy, 'cpuUsPerReq')],
     ['bareCpuUsPerReq', 'small JSON c=32: bare proxy CPU per request', 'µs', 0, 'lower', small(bare, 'cpuUsPerReq')],
-    ['proxyVsBareCpuPct', 'small JSON c=32: proxy CPU/req as % of bare', '%', 1, 'lower', pctOf(small(proxy, 'cpuUsPerReq'), small(bare, 'cpuUsPerReq'))],
-    ['daemonVsBareRpsPct', 'small JSON c=32: daemon req/s as % of bare proxy', '%', 1, 'higher', pctOf(small(daemon, 'rps'), small(bare, 'rps'))],
+    ['proxyP99Ms', 'small JSON c=1: proxy p99', 'ms', 3, 'lower', small(proxy, 'p99Ms')],
+    ['proxyP50ManyMs', 'small JSON c=32: proxy p50', 'ms', 3, 'lower', small(proxy, 'p50MsMany')],
+    ['proxyP99ManyMs', 'small JSON c=32: proxy p99', 'ms', 3, 'lower', small(proxy, 'p99MsMany')],
+    ['daemonVsBareRpsPct', 'small JSON c=32: daemon req/s as % of bare proxy', '%', 1, 'higher', pctOf(small(daemon, 'rps'), small(bare, 'rps')), atLeast(100)],
+    ['daemonVsBareCpuPct', 'small JSON c=32: daemon CPU/req as % of bare', '%', 1, 'lower', pctOf(small(daemon, 'cpuUsPerReq'), small(bare, 'cpuUsPerReq')), atMost(110)],
+    ['quietVsBareRpsPct', 'small JSON c=32: proxy at log=warn req/s as % of bare', '%', 1, 'higher', pctOf(small(quiet, 'rps'), small(bare, 'rps'))],
+    ['baselineVsBareRpsPct', 'small JSON c=32: baseline build req/s as % of bare', '%', 1, 'higher', pctOf(small(baseline, 'rps'), small(bare, 'rps'))],
+    ['baselineVsBareCpuPct', 'small JSON c=32: baseline build CPU/req as % of bare', '%', 1, 'lower', pctOf(small(baseline, 'cpuUsPerReq'), small(bare, 'cpuUsPerReq'))],
     ['accessLogP50Us', 'access log cost: c=1 p50, info - warn', 'µs', 0, 'lower', minus(small(proxy, 'p50Ms'), small(quiet, 'p50Ms'), 1000)],
     ['accessLogMeanUs', 'access log cost: c=1 mean, info - warn', 'µs', 0, 'lower', minus(small(proxy, 'meanMs'), small(quiet, 'meanMs'), 1000)],
     ['accessLogRps', 'access log cost: c=32 req/s, warn - info', 'req/s', 0, 'lower', minus(small(quiet, 'rps'), small(proxy, 'rps'))],
@@ -74,7 +83,9 @@ export const HEADLINES: Headline[] = [
     ['getAddedMeanMs', 'GET stream: added delay per event, mean', 'ms', 3, 'lower', minus(get(proxy, 'delayMeanMs'), get(direct, 'delayMeanMs')), atMost(2)],
     ['getEventsPerSec', 'GET stream burst: proxy events/s', 'events/s', 0, 'higher', get(proxy, 'eventsPerSecond')],
     ['getVsBarePct', 'GET stream burst: proxy events/s as % of bare proxy', '%', 1, 'higher', pctOf(get(proxy, 'eventsPerSecond'), get(bare, 'eventsPerSecond'))],
-    ['daemonIdleRssMb', 'daemon idle RSS', 'MB', 1, 'lower', memory(daemon, 'idleRssMb'), atMost(60)],
+    ['proxyIdleRssMb', 'foreground `start` idle RSS', 'MB', 1, 'lower', memory(proxy, 'idleRssMb'), atMost(50)],
+    ['daemonIdleRssMb', '`start --detach` daemon idle RSS', 'MB', 1, 'lower', memory(daemon, 'idleRssMb'), atMost(50)],
+    ['proxyAfterRssMb', 'foreground `start` RSS after the scenarios', 'MB', 1, 'lower', memory(proxy, 'afterRssMb')],
     ['daemonAfterRssMb', 'daemon RSS after the scenarios', 'MB', 1, 'lower', memory(daemon, 'afterRssMb')],
     ['daemonPeakRssMb', 'daemon peak RSS (VmHWM)', 'MB', 1, 'lower', or(memory(daemon, 'peakRssMb'), legacy('daemonPeakRssMb'))],
     ['proxyPeakRssMb', 'foreground proxy peak RSS (VmHWM)', 'MB', 1, 'lower', or(memory(proxy, 'peakRssMb'), legacy('proxyPeakRssMb'))],
@@ -93,12 +104,33 @@ export const HEADLINES: Headline[] = [
   ...section('checks', [
     ['pathCheckUs', 'path confinement check per request, slowest case', 'µs', 3, 'lower', (r) => worstPathCheckUs(r.checks), atMost(2)],
   ]),
+  ...section('profile', [
+    ['profileBareBusyUs', 'profile: floor main-thread busy time per request (sampled)', 'µs', 1, 'lower', (r) => r.profile?.targets?.[bare]?.busyUsPerReq],
+    ['profileProxyBusyUs', 'profile: proxy main-thread busy time per request (sampled)', 'µs', 1, 'lower', (r) => r.profile?.targets?.[proxy]?.busyUsPerReq],
+    ['profileProxyOwnUs', 'profile: time in mcp-auth-proxy code per request (sampled)', 'µs', 2, 'lower', (r) => r.profile?.targets?.[proxy]?.areas?.['mcp-auth-proxy']],
+  ]),
   ...section('load', [
     ['loadMixedRps', 'load: mixed JSON/SSE req/s at c=64', 'req/s', 0, 'higher', (r) => r.load?.mixed?.rps],
     ['loadMixedFailed', 'load: mixed failures', '', 0, 'lower', (r) => r.load?.mixed?.failed, atMost(0)],
+    ['loadIdleRssMb', 'load: proxy idle RSS before the load', 'MB', 1, 'lower', (r) => r.load?.mixed?.idleRssMb],
+    ['loadPeakRssMb', 'load: proxy peak RSS during the load (VmHWM)', 'MB', 1, 'lower', (r) => r.load?.mixed?.hwmMb],
+    ['loadRssAfterMb', 'load: proxy RSS once the load is over (end of the settle time)', 'MB', 1, 'lower', (r) => r.load?.mixed?.settle?.lastMb],
+    ['loadRssReturnMb', 'load: RSS after the load minus idle RSS', 'MB', 1, 'lower', (r) => diff(r.load?.mixed?.settle?.lastMb, r.load?.mixed?.idleRssMb), atMost(10)],
+    ['loadReturnSeconds', 'load: seconds until RSS within 10 MB of idle', 's', 0, 'lower', (r) => r.load?.mixed?.settle?.returnedAfterSeconds],
     ['loadStreamsEstablished', 'load: held SSE streams established', '', 0, 'higher', (r) => r.load?.streams?.[0]?.established],
+    ['loadStreamsRssMb', 'load: proxy RSS with the held SSE streams', 'MB', 1, 'lower', (r) => allStreams(r)?.held?.rssMb, atMost(100)],
   ]),
 ];
+
+function diff(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+/** The held-streams pass that carried every requested stream: the first, or the one spread over servers. */
+function allStreams(r: BenchResults): Loose | undefined {
+  const passes = (r.load?.streams ?? []) as Loose[];
+  return passes.find((p) => p.established === p.requested && p.requested === passes[0]?.requested);
+}
 
 /** A headline's value, or undefined when the file lacks it (or holds something else there). */
 export function valueOf(headline: Headline, r: BenchResults): number | undefined {

@@ -1,12 +1,14 @@
-// The load section of `npm run bench`: mixed JSON/SSE load at concurrency 64 through `mcp-auth-proxy start`,
-// then BENCH_STREAMS event streams held open at once through a fresh proxy, against bench/targets/mixed-upstream.ts.
+// The load section of `npm run bench`: mixed JSON/SSE load at concurrency 64 through a daemon from
+// `mcp-auth-proxy start --detach` (idle RSS first, RSS followed after), then BENCH_STREAMS event streams held open
+// at once through a fresh daemon, against bench/targets/mixed-upstream.ts.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon, stopDaemon } from './children.js';
 import { rssTrend, runMixed, type MixedRun, type RssTrend } from './load-mixed.js';
 import { runStreams, type StreamsRun } from './load-streams.js';
-import { openFilesLimit } from './proc.js';
+import { memoryOf, openFilesLimit } from './proc.js';
 import { SSE_PER_TEN } from './targets/mixed-plan.js';
 
 export type Start = (args: string[], env: NodeJS.ProcessEnv, ready: RegExp) => Promise<{ child: ChildProcess; match: RegExpExecArray }>;
@@ -17,6 +19,10 @@ export interface LoadInput {
   secret: string;
   seconds: number;
   streams: number;
+  /** Quiet time after start before the idle RSS is read. */
+  idleSeconds: number;
+  /** How long RSS is followed after the load. */
+  settleSeconds: number;
   log: (line: string) => void;
 }
 
@@ -35,6 +41,20 @@ export interface MixedResult extends MixedRun {
   failed: number;
   rss: RssTrend;
   upstream: UpstreamStats;
+  /** The proxy's VmRSS after idleSeconds with no traffic, before the load. */
+  idleRssMb?: number;
+  settle?: Settle;
+}
+
+/** VmRSS after the load, with no traffic: does the daemon give the memory back? */
+export interface Settle {
+  seconds: number;
+  /** One sample every SETTLE_SAMPLE_SECONDS from the end of the load. */
+  samplesMb: number[];
+  /** The last sample. */
+  lastMb?: number;
+  /** Seconds after the load until RSS was first within RETURN_MB of the idle RSS; absent when it never was. */
+  returnedAfterSeconds?: number;
 }
 
 export interface StreamsResult extends StreamsRun {
@@ -70,67 +90,92 @@ const SETTLE_MS = 30_000;
 const PROXY_UPSTREAM_SOCKETS = 256;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** "Back to idle": within this much of the idle RSS. */
+export const RETURN_MB = 10;
+const SETTLE_SAMPLE_SECONDS = 5;
+
+/** Samples VmRSS every few seconds for `seconds`, noting when it first came within RETURN_MB of `idleMb`. */
+async function settle(pid: number | undefined, idleMb: number | undefined, seconds: number): Promise<Settle> {
+  const samplesMb: number[] = [];
+  let returnedAfterSeconds: number | undefined;
+  for (let t = 0; t <= seconds; t += SETTLE_SAMPLE_SECONDS) {
+    if (t > 0) await sleep(SETTLE_SAMPLE_SECONDS * 1000);
+    const rss = memoryOf(pid)?.rssMb;
+    if (rss === undefined) break;
+    samplesMb.push(rss);
+    if (returnedAfterSeconds === undefined && idleMb !== undefined && rss <= idleMb + RETURN_MB) returnedAfterSeconds = t;
+  }
+  return { seconds, samplesMb, lastMb: samplesMb[samplesMb.length - 1], ...(returnedAfterSeconds === undefined ? {} : { returnedAfterSeconds }) };
+}
 
 async function upstreamStats(base: string): Promise<UpstreamStats> {
   return (await (await fetch(`${base}/stats`)).json()) as UpstreamStats;
 }
 
-const LISTENING = /listening on (http:\/\/\S+)/;
-
-/** A plain foreground `mcp-auth-proxy start` (default config from the environment, default logging). */
-async function startProxy(input: LoadInput, upstreamBase: string): Promise<{ child: ChildProcess; urls: URL[] }> {
-  const env = { MCP_UPSTREAM_URL: `${upstreamBase}/mcp`, MCP_API_KEY: input.keyId, MCP_API_SECRET: input.secret };
-  const { child, match } = await input.start(['bin/mcp-auth-proxy.js', 'start', '--listen', '127.0.0.1:0'], env, LISTENING);
-  return { child, urls: [new URL(`${match[1]}/mcp`)] };
+/** A daemon under load: its pid, its MCP endpoints, and what to remove once it stopped. */
+interface Running {
+  pid: number;
+  urls: URL[];
+  cleanup?: () => void;
 }
 
-/** `start --config` with `servers` entries s0, s1... all naming the same upstream; each gets its own pool. */
-async function startSpreadProxy(input: LoadInput, upstreamBase: string, servers: number): Promise<{ child: ChildProcess; urls: URL[] }> {
+/** The daemon as users start it: `start --detach` (default config from the environment, default logging). */
+async function startProxy(input: LoadInput, upstreamBase: string): Promise<Running> {
+  const env = { MCP_UPSTREAM_URL: `${upstreamBase}/mcp`, MCP_API_KEY: input.keyId, MCP_API_SECRET: input.secret };
+  const daemon = await startDaemon(['--listen', '127.0.0.1:0'], env);
+  return { pid: daemon.pid, urls: [new URL(`${daemon.url}/mcp`)] };
+}
+
+/** `start --detach --config` with `servers` entries s0, s1... all naming the same upstream; each gets its own pool. */
+async function startSpreadProxy(input: LoadInput, upstreamBase: string, servers: number): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-load-'));
   const names = Array.from({ length: servers }, (_, i) => `s${i}`);
   const auth = { type: 'hmac', keyId: input.keyId, secret: 'env:BENCH_PROXY_SECRET' };
   const config = { servers: Object.fromEntries(names.map((name) => [name, { url: `${upstreamBase}/mcp`, auth }])) };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const args = ['bin/mcp-auth-proxy.js', 'start', '--listen', '127.0.0.1:0', '--config', join(dir, 'config.json')];
-  const { child, match } = await input.start(args, { BENCH_PROXY_SECRET: input.secret }, LISTENING);
-  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return { child, urls: names.map((name) => new URL(`${match[1]}/${name}/mcp`)) };
+  const daemon = await startDaemon(['--listen', '127.0.0.1:0', '--config', join(dir, 'config.json')], { BENCH_PROXY_SECRET: input.secret });
+  return { pid: daemon.pid, urls: names.map((name) => new URL(`${daemon.url}/${name}/mcp`)), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** SIGTERM, so the proxy removes its state file; SIGKILL if it has not exited within 5 s. */
-function stopProxy(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/** SIGTERM, so the daemon removes its state file; SIGKILL if it has not exited within 5 s. */
+async function stopProxy(proxy: Running): Promise<void> {
+  try {
+    process.kill(proxy.pid, 'SIGTERM');
+  } catch {
+    // Gone already.
+  }
+  for (let i = 0; i < 100 && alive(proxy.pid); i++) await sleep(50);
+  stopDaemon(proxy.pid);
+  proxy.cleanup?.();
 }
 
 async function mixedPhase(input: LoadInput, upstreamBase: string): Promise<MixedResult> {
   const proxy = await startProxy(input, upstreamBase);
+  input.log(`load mixed: ${input.idleSeconds}s idle first, then ${input.seconds}s of load, then RSS followed for ${input.settleSeconds}s`);
+  await sleep(input.idleSeconds * 1000);
+  const idleRssMb = memoryOf(proxy.pid)?.rssMb;
   const before = await upstreamStats(upstreamBase);
-  const run = await runMixed(proxy.urls[0] as URL, proxy.child.pid, CONCURRENCY, input.seconds);
+  const run = await runMixed(proxy.urls[0] as URL, proxy.pid, CONCURRENCY, input.seconds);
   const after = await upstreamStats(upstreamBase);
-  await stopProxy(proxy.child);
+  const settled = await settle(proxy.pid, idleRssMb, input.settleSeconds);
+  await stopProxy(proxy);
   const failed = Object.values(run.failures).reduce((a, b) => a + b, 0);
   const upstream = { ...after, requests: after.requests - before.requests, signed: after.signed - before.signed, rejected: after.rejected - before.rejected };
-  input.log(`load mixed: ${Math.round(run.rps)} req/s, ${failed} failed, ${upstream.rejected} rejected signatures`);
-  return { concurrency: CONCURRENCY, seconds: input.seconds, ...run, failed, rss: rssTrend(run.rssMb), upstream };
+  input.log(`load mixed: ${Math.round(run.rps)} req/s, ${failed} failed, ${upstream.rejected} rejected signatures; RSS idle ${idleRssMb ?? '-'} MB, ${input.settleSeconds}s after ${settled.lastMb ?? '-'} MB`);
+  return { concurrency: CONCURRENCY, seconds: input.seconds, ...run, failed, rss: rssTrend(run.rssMb), upstream, idleRssMb, settle: settled };
 }
 
 /** `servers` > 1: spread the streams over that many configured servers instead of the default one. */
 async function streamsPass(input: LoadInput, upstreamBase: string, count: number, servers = 1): Promise<StreamsResult> {
   const proxy = servers > 1 ? await startSpreadProxy(input, upstreamBase, servers) : await startProxy(input, upstreamBase);
   const before = await upstreamStats(upstreamBase);
-  const run = await runStreams(proxy.urls, proxy.child.pid, count, HOLD_SECONDS, SETTLE_MS);
+  const run = await runStreams(proxy.urls, proxy.pid, count, HOLD_SECONDS, SETTLE_MS);
   await sleep(1000);
   const after = await upstreamStats(upstreamBase);
-  const limit = openFilesLimit(proxy.child.pid);
-  await stopProxy(proxy.child);
+  const limit = openFilesLimit(proxy.pid);
+  await stopProxy(proxy);
   input.log(`load streams: ${run.established}/${count} established over ${servers} server(s), RSS ${run.held?.rssMb ?? '-'} MB`);
   return { servers, ...run, upstreamOpenAfterClose: after.streamsOpen, rejectedSignatures: after.rejected - before.rejected, openFilesLimit: limit };
 }
@@ -176,7 +221,7 @@ function printLoad(result: LoadResult): void {
 
 function printMixed(mixed: MixedResult): void {
   const { rss, upstream } = mixed;
-  console.log(`\nmixed load: ${mixed.seconds}s at c=${mixed.concurrency} through mcp-auth-proxy start (default logging), ${100 - SSE_PER_TEN * 10}/${SSE_PER_TEN * 10} JSON/SSE answers, every answer checked in full\n`);
+  console.log(`\nmixed load: ${mixed.seconds}s at c=${mixed.concurrency} through the \`start --detach\` daemon (default logging), ${100 - SSE_PER_TEN * 10}/${SSE_PER_TEN * 10} JSON/SSE answers, every answer checked in full\n`);
   console.log(`${'req/s'.padStart(8)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'ok'.padStart(9)}${'failed'.padStart(8)}${'rejected'.padStart(10)}${'RSS first/last/peak'.padStart(24)}${'stable'.padStart(8)}`);
   console.log(
     `${Math.round(mixed.rps).toString().padStart(8)}${`${fixed(mixed.p50Ms, 2)}ms`.padStart(10)}${`${fixed(mixed.p99Ms, 2)}ms`.padStart(10)}${String(mixed.ok).padStart(9)}${String(mixed.failed).padStart(8)}` +
@@ -184,6 +229,11 @@ function printMixed(mixed: MixedResult): void {
   );
   console.log(`failures by kind: ${JSON.stringify(mixed.failures)}   upstream answered ${upstream.json} JSON, ${upstream.sse} SSE, ${upstream.signed} signed`);
   console.log(`RSS mean ${fixed(rss.earlyMeanMb)} MB (first ${rss.windowSeconds}s after warm-up) vs ${fixed(rss.lateMeanMb)} MB (last ${rss.windowSeconds}s); VmHWM ${megs(mixed.hwmMb)}`);
+  const s = mixed.settle;
+  if (s) {
+    const back = s.returnedAfterSeconds === undefined ? `not within ${RETURN_MB} MB of idle in ${s.seconds}s` : `within ${RETURN_MB} MB of idle ${s.returnedAfterSeconds}s after the load`;
+    console.log(`RSS idle before the load ${megs(mixed.idleRssMb)}; after it, every 5 s: ${s.samplesMb.join(' ')} MB: ${back}`);
+  }
 }
 
 function printStreams(streams: StreamsResult[], limits: LoadResult['openFilesLimit']): void {

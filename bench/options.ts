@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from './children.js';
-import { SECTIONS, type Section } from './results.js';
+import { ON_REQUEST, SECTIONS, type Section } from './results.js';
 import type { Knobs } from './scenario-rounds.js';
 
 export interface Options {
@@ -17,21 +17,31 @@ export interface Options {
   stdioCalls: number;
   loadSeconds: number;
   streams: number;
+  settleSeconds: number;
   knobs: Knobs;
+  /** Another build's bin/mcp-auth-proxy.js, measured as one more target in the same rounds (BENCH_BASELINE). */
+  baseline?: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [--only LIST] [--compare OLD.json] [--out FILE.json]
 
-  --only LIST        comma list of sections: ${SECTIONS.join(',')} (default: all but load, which takes minutes)
+  --only LIST        comma list of sections: ${SECTIONS.join(',')} (default: all but ${ON_REQUEST.join(' and ')},
+                     which take minutes each)
   --compare FILE     print each headline figure old -> new with the change
   --out FILE         where to save the results (default bench/results/latest.json); sections not run
                      are kept from the file already there
 
-Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, each concurrent run), BENCH_LATENCY_REQUESTS (3000),
+The small-JSON load runs under wrk when it is installed (Debian/Ubuntu: apt-get install wrk), else autocannon.
+
+Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, each concurrent run), BENCH_LATENCY_SECONDS (3, c=1 under wrk),
+BENCH_LATENCY_REQUESTS (3000, c=1 without wrk),
 BENCH_BIG_REQUESTS (200), BENCH_BIG_CONCURRENCY (8), BENCH_CONCURRENCY (32), BENCH_SSE_REQUESTS (100),
-BENCH_GET_STREAMS (10), BENCH_GET_EVENTS (2000, burst), BENCH_GET_PACED_EVENTS (200), BENCH_IDLE_SECONDS (5),
-BENCH_STARTUP_RUNS (10), BENCH_STDIO_CALLS (500), BENCH_LOAD_SECONDS (30), BENCH_STREAMS (1000);
-BENCH_ONLY works like --only (BENCH_ONLY=load: the load section alone).`;
+BENCH_GET_STREAMS (10), BENCH_GET_EVENTS (2000, burst), BENCH_GET_PACED_EVENTS (200), BENCH_IDLE_SECONDS (15: V8 gives
+start-up memory back about 10 s after start, so idle RSS is read once it has),
+BENCH_STARTUP_RUNS (10), BENCH_STDIO_CALLS (500), BENCH_LOAD_SECONDS (30), BENCH_SETTLE_SECONDS (60, RSS followed
+after the load), BENCH_STREAMS (1000);
+BENCH_ONLY works like --only (BENCH_ONLY=load: the load section alone); BENCH_BASELINE=path/to/bin/mcp-auth-proxy.js
+of another build (a checkout of the previous release, built) adds it as a target in the same rounds.`;
 
 function usageError(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -53,6 +63,14 @@ function sectionsOf(list: string): Section[] {
   return SECTIONS.filter((s) => names.includes(s));
 }
 
+function baselineOf(cwd: string): { baseline?: string } {
+  const raw = process.env.BENCH_BASELINE;
+  if (raw === undefined || raw === '') return {};
+  const file = resolve(cwd, raw);
+  if (!existsSync(file)) usageError(`BENCH_BASELINE: no file ${raw} (name an mcp-auth-proxy bin script of a built checkout)`);
+  return { baseline: file };
+}
+
 export function readOptions(argv = process.argv.slice(2)): Options {
   let values: { only?: string; compare?: string; out?: string; help?: boolean };
   try {
@@ -69,17 +87,20 @@ export function readOptions(argv = process.argv.slice(2)): Options {
   const cwd = process.env.INIT_CWD ?? process.cwd();
   if (values.compare && !existsSync(resolve(cwd, values.compare))) usageError(`--compare: no file ${values.compare}`);
   return {
-    sections: only ? sectionsOf(only) : SECTIONS.filter((s) => s !== 'load'),
+    sections: only ? sectionsOf(only) : SECTIONS.filter((s) => !ON_REQUEST.includes(s)),
     ...(values.compare ? { compare: resolve(cwd, values.compare) } : {}),
     out: values.out ? resolve(cwd, values.out) : `${root}/bench/results/latest.json`,
     rounds: knob('BENCH_ROUNDS', 3),
-    idleSeconds: knob('BENCH_IDLE_SECONDS', 5),
+    idleSeconds: knob('BENCH_IDLE_SECONDS', 15),
     startupRuns: knob('BENCH_STARTUP_RUNS', 10),
     stdioCalls: knob('BENCH_STDIO_CALLS', 500),
     loadSeconds: knob('BENCH_LOAD_SECONDS', 30),
     streams: knob('BENCH_STREAMS', 1000),
+    settleSeconds: knob('BENCH_SETTLE_SECONDS', 60),
+    ...baselineOf(cwd),
     knobs: {
       seconds: knob('BENCH_SECONDS', 5),
+      latencySeconds: knob('BENCH_LATENCY_SECONDS', 3),
       latencyRequests: knob('BENCH_LATENCY_REQUESTS', 3000),
       bigRequests: knob('BENCH_BIG_REQUESTS', 200),
       bigConcurrency: knob('BENCH_BIG_CONCURRENCY', 8),

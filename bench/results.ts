@@ -6,12 +6,15 @@ import type { ChecksResult } from './checks.js';
 import type { SigningResult } from './signing.js';
 import type { TeamResult } from './team.js';
 import type { LoadResult } from './load.js';
+import type { ProfileResult } from './profile.js';
 import type { ScenariosResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
 import type { StdioResult } from './stdio.js';
 
-export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'load'] as const;
+export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'load', 'profile'] as const;
 export type Section = (typeof SECTIONS)[number];
+/** Sections a plain `npm run bench` leaves out: each takes minutes, and is asked for by name. */
+export const ON_REQUEST: readonly Section[] = ['load', 'profile'];
 
 export interface BenchResults {
   date?: string;
@@ -26,6 +29,7 @@ export interface BenchResults {
   signing?: SigningResult;
   team?: TeamResult;
   load?: LoadResult;
+  profile?: ProfileResult;
   /** Files written before the scenarios section existed hold other keys (rows, summary); compare reads a few. */
   [legacy: string]: unknown;
 }

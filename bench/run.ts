@@ -10,6 +10,7 @@
 // signing (bench/signing.ts): CPU per signed request of sigv4 and httpsig against hmac, in-process, same run.
 // team (bench/team.ts): the proxy's CPU per request in team mode (API key; JWT with cached keys) against local mode.
 // load (bench/load.ts): mixed JSON/SSE at c=64 with RSS over time, then BENCH_STREAMS held SSE streams.
+// profile (bench/profile.ts): CPU profiles of the floor and the proxy under the small-JSON load, diffed.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
@@ -21,6 +22,7 @@ import { printCompare } from './compare.js';
 import { printHeadlines, summarize } from './headline.js';
 import { benchLoad } from './load.js';
 import { readOptions } from './options.js';
+import { benchProfile, printProfile } from './profile.js';
 import { readResults, saveResults, SECTIONS, type BenchResults } from './results.js';
 import { printScenarios } from './scenarios-report.js';
 import { benchScenarios } from './scenarios.js';
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     printStartup(fresh.startup);
   }
   if (options.sections.includes('scenarios')) {
-    fresh.scenarios = await benchScenarios({ keyId: KEY_ID, secret: SECRET, rounds: options.rounds, idleSeconds: options.idleSeconds, knobs: options.knobs, log });
+    fresh.scenarios = await benchScenarios({ keyId: KEY_ID, secret: SECRET, rounds: options.rounds, idleSeconds: options.idleSeconds, knobs: options.knobs, ...(options.baseline ? { baseline: options.baseline } : {}), log });
     printScenarios(fresh.scenarios);
   }
   if (options.sections.includes('stdio')) {
@@ -65,7 +67,12 @@ async function main(): Promise<void> {
     printTeam(fresh.team);
   }
   if (options.sections.includes('load')) {
-    fresh.load = await benchLoad({ start, keyId: KEY_ID, secret: SECRET, seconds: options.loadSeconds, streams: options.streams, log });
+    fresh.load = await benchLoad({ start, keyId: KEY_ID, secret: SECRET, seconds: options.loadSeconds, streams: options.streams, idleSeconds: options.idleSeconds, settleSeconds: options.settleSeconds, log });
+  }
+  if (options.sections.includes('profile')) {
+    const { rounds, knobs } = options;
+    fresh.profile = await benchProfile({ keyId: KEY_ID, secret: SECRET, rounds, seconds: knobs.seconds, concurrency: knobs.smallConcurrency, ...(options.baseline ? { baseline: options.baseline } : {}), log });
+    printProfile(fresh.profile);
   }
   printHeadlines(fresh, options.sections);
   if (old && options.compare) printCompare(shown(options.compare), old, fresh, options.sections);

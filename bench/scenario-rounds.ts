@@ -1,10 +1,12 @@
 // One measurement of one scenario against one target (a round's cell): runs the clients and turns their samples
 // into flat figures (ms, req/s, µs of the target's CPU per request); scenarios.ts takes medians over the rounds.
+// Small JSON is driven by wrk when it is installed (bench/wrk.ts), else by the node:http client and autocannon.
 import { runCannon } from './cannon.js';
 import { runJson } from './http-client.js';
 import { cpuMs } from './proc.js';
 import { runSse } from './sse-client.js';
 import { distribution, median } from './stats.js';
+import { runWrk } from './wrk.js';
 import { BIG_BYTES, DIRECT_HEADER, GET_HEADERS, MCP_HEADERS, SMALL_ANSWER, SSE_EVENTS, STREAM_MODE_HEADER, requestBody } from './targets/scenario-plan.js';
 
 export const SCENARIOS = ['smallJson', 'bigJson', 'sseAnswer', 'getStream'] as const;
@@ -23,8 +25,13 @@ export interface Target {
   only?: ScenarioName[];
 }
 
+/** What drives the small-JSON load: wrk, or (without it) the node:http client at c=1 and autocannon at c=32. */
+export type Driver = 'wrk' | 'autocannon';
+
 export interface Knobs {
   seconds: number;
+  /** c=1 latency run: seconds under wrk, requests under the node:http client. */
+  latencySeconds: number;
   latencyRequests: number;
   bigRequests: number;
   bigConcurrency: number;
@@ -46,17 +53,53 @@ async function cpuPerRequest<T extends { requests: number }>(pid: number | undef
   return { ...result, cpuUsPerReq };
 }
 
-async function smallJson(target: Target, knobs: Knobs): Promise<Figures> {
+/**
+ * c=1 for latency, then c=N for req/s; CPU per request over each. p50/p99 of
+ * both. Under wrk a second of load first warms the target's JIT for the cell.
+ */
+async function smallJson(target: Target, knobs: Knobs, driver: Driver): Promise<Figures> {
   const headers = withDirect(target, MCP_HEADERS);
   const body = requestBody('small');
+  const c = knobs.smallConcurrency;
+  if (driver === 'wrk') {
+    const input = { url: target.url, headers, body, expectBody: SMALL_ANSWER };
+    const warm = await runWrk({ ...input, connections: c, seconds: 1 });
+    const one = await cpuPerRequest(target.pid, () => runWrk({ ...input, connections: 1, seconds: knobs.latencySeconds }));
+    const many = await cpuPerRequest(target.pid, () => runWrk({ ...input, connections: c, seconds: knobs.seconds }));
+    const failures = warm.failures + one.failures + many.failures;
+    const ok = one.requests + many.requests - one.failures - many.failures;
+    return {
+      p50Ms: one.p50Ms,
+      p99Ms: one.p99Ms,
+      meanMs: one.meanMs,
+      cpuUsPerReqOne: one.cpuUsPerReq,
+      rps: many.rps,
+      p50MsMany: many.p50Ms,
+      p99MsMany: many.p99Ms,
+      cpuUsPerReq: many.cpuUsPerReq,
+      ok,
+      failures,
+    };
+  }
   const expectBytes = Buffer.byteLength(SMALL_ANSWER);
-  const one = await runJson({ url: target.url, headers, body, expectBytes, concurrency: 1, requests: knobs.latencyRequests, warmup: 300 });
-  const many = await cpuPerRequest(target.pid, () =>
-    runCannon({ url: target.url, headers, body, expectBody: SMALL_ANSWER, connections: knobs.smallConcurrency, seconds: knobs.seconds }),
-  );
+  const one = await cpuPerRequest(target.pid, async () => {
+    const run = await runJson({ url: target.url, headers, body, expectBytes, concurrency: 1, requests: knobs.latencyRequests, warmup: 300 });
+    return { ...run, requests: run.ok + run.failures };
+  });
+  const many = await cpuPerRequest(target.pid, () => runCannon({ url: target.url, headers, body, expectBody: SMALL_ANSWER, connections: c, seconds: knobs.seconds }));
   const lat = distribution(one.latencies);
-  const ok = one.ok + many.requests - many.failures;
-  return { p50Ms: lat.p50, p99Ms: lat.p99, meanMs: lat.mean, rps: many.rps, cpuUsPerReq: many.cpuUsPerReq, ok, failures: one.failures + many.failures };
+  return {
+    p50Ms: lat.p50,
+    p99Ms: lat.p99,
+    meanMs: lat.mean,
+    cpuUsPerReqOne: one.cpuUsPerReq,
+    rps: many.rps,
+    p50MsMany: many.p50Ms,
+    p99MsMany: many.p99Ms,
+    cpuUsPerReq: many.cpuUsPerReq,
+    ok: one.ok + many.requests - many.failures,
+    failures: one.failures + many.failures,
+  };
 }
 
 async function bigJson(target: Target, knobs: Knobs): Promise<Figures> {
@@ -105,10 +148,10 @@ async function getStream(target: Target, knobs: Knobs, offsetMs: number): Promis
   };
 }
 
-export function measure(scenario: ScenarioName, target: Target, knobs: Knobs, offsetMs: number): Promise<Figures> {
+export function measure(scenario: ScenarioName, target: Target, knobs: Knobs, offsetMs: number, driver: Driver): Promise<Figures> {
   switch (scenario) {
     case 'smallJson':
-      return smallJson(target, knobs);
+      return smallJson(target, knobs, driver);
     case 'bigJson':
       return bigJson(target, knobs);
     case 'sseAnswer':

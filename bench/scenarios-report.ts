@@ -7,13 +7,50 @@ import { delta, mb, ms, num, pct, table, us } from './table.js';
 const byName = (rows: Row[], name: string) => rows.find((r) => r.target === name);
 const failures = (r: Row) => String(r.failures ?? '-');
 
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b);
+
 function smallJson(result: ScenariosResult): string {
   const rows = result.rows.smallJson;
   const bare = byName(rows, TARGET.bare);
-  const { latencyRequests, smallConcurrency: c, seconds } = result.knobs;
-  const head = `small JSON answer: c=1 over ${latencyRequests} requests (node:http), c=${c} for ${seconds}s (autocannon); CPU = the target process's utime+stime per request at c=${c}`;
-  const body = rows.map((r) => [r.target, ms(r.p50Ms), ms(r.p99Ms), ms(r.meanMs), num(r.rps), bare && r.target !== TARGET.direct ? pct((r.rps ?? NaN) / (bare.rps ?? NaN)) : '', us(r.cpuUsPerReq), failures(r)]);
-  return `${head}\n\n${table(['target', 'p50 c=1', 'p99 c=1', 'mean c=1', `req/s c=${c}`, 'vs bare', `CPU/req c=${c}`, 'failed'], body)}`;
+  const direct = byName(rows, TARGET.direct);
+  const { smallConcurrency: c, seconds } = result.knobs;
+  const generator = result.loadGenerator ?? 'autocannon';
+  const wrk = generator.startsWith('wrk');
+  const one = wrk ? `${result.knobs.latencySeconds}s at c=1` : `${result.knobs.latencyRequests} requests at c=1 (node:http)`;
+  const head = `small JSON answer (1 KB): ${one}, ${seconds}s at c=${c}, by ${generator}; CPU = the target process's utime+stime per request (all threads)`;
+  const body = rows.map((r) => {
+    const proxied = r.target !== TARGET.direct;
+    return [
+      r.target,
+      ms(r.p50Ms),
+      ms(r.p99Ms),
+      proxied ? delta(((r.p50Ms ?? NaN) - (direct?.p50Ms ?? NaN)) * 1000, 0, ' µs') : '',
+      num(r.rps),
+      proxied && bare ? pct(ratio(r.rps, bare.rps)) : '',
+      ms(r.p50MsMany),
+      ms(r.p99MsMany),
+      us(r.cpuUsPerReq),
+      proxied && bare ? pct(ratio(r.cpuUsPerReq, bare.cpuUsPerReq)) : '',
+      us(r.cpuUsPerReqOne),
+      failures(r),
+    ];
+  });
+  const header = ['target', 'p50 c=1', 'p99 c=1', 'added p50', `req/s c=${c}`, 'vs bare', `p50 c=${c}`, `p99 c=${c}`, `CPU/req c=${c}`, 'vs bare', 'CPU/req c=1', 'failed'];
+  return `${head}\n\n${table(header, body)}`;
+}
+
+/**
+ * The table the README shows: per target, small JSON req/s and CPU per request
+ * at c=N, p50/p99 at c=1 and c=N, and the process's memory.
+ */
+export function summaryTable(result: ScenariosResult): string {
+  const c = result.knobs.smallConcurrency;
+  const body = result.rows.smallJson.map((r) => {
+    const m = result.memory[r.target];
+    return [r.target, num(r.rps), us(r.cpuUsPerReq), ms(r.p50Ms), ms(r.p99Ms), ms(r.p50MsMany), ms(r.p99MsMany), mb(m?.idleRssMb), mb(m?.afterRssMb), mb(m?.peakRssMb)];
+  });
+  const header = ['target', `req/s c=${c}`, 'CPU/req', 'p50 c=1', 'p99 c=1', `p50 c=${c}`, `p99 c=${c}`, 'RSS idle', 'RSS after', 'RSS peak'];
+  return table(header, body);
 }
 
 function bigJson(result: ScenariosResult): string {
@@ -73,6 +110,7 @@ export function printScenarios(result: ScenariosResult): void {
   const machine = load ? `; machine load average ${load.start.toFixed(2)} at start, ${load.end.toFixed(2)} at end, ${result.cores} cores` : '';
   console.log(`\n## scenarios: ${result.rounds} interleaved rounds, medians${machine}\n`);
   for (const part of [smallJson, bigJson, sseAnswer, getStream, memory]) console.log(`${part(result)}\n`);
+  console.log(`summary (small JSON by ${result.loadGenerator ?? 'autocannon'}; memory as above)\n\n${summaryTable(result)}\n`);
   const offsets = clock.map((c) => `${(c.offsetMs * 1000).toFixed(0)} µs ±${((c.rttMs * 1000) / 2).toFixed(0)}`).join(', ');
   console.log(`upstream: ${upstream.signed} signed requests verified, ${upstream.rejected} rejected, ${upstream.direct} direct (unsigned), ${upstream.badBody} bad bodies; clock offset upstream - bench per round: ${offsets}`);
 }

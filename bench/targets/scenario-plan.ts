@@ -22,7 +22,12 @@ export const PACE_MS = 1;
 /** Sent by the bench on direct requests only: the upstream accepts those unsigned, every other request must carry a valid signature. */
 export const DIRECT_HEADER = 'x-bench-direct';
 
-export const SMALL_ANSWER = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'echo: hi' }] } });
+/** The small answer: a tool result of 1 KB in all, the size of a typical one (and of the measurements). */
+export const SMALL_BYTES = 1024;
+export const SMALL_ANSWER = (() => {
+  const empty = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: '' }] } });
+  return JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'echo: hi '.padEnd(SMALL_BYTES - empty.length, '.') }] } });
+})();
 
 /** The 1 MB answer: exactly BIG_BYTES of JSON-RPC result. */
 export const BIG_BYTES = 1024 * 1024;

@@ -27,6 +27,8 @@ export interface IdentityChain {
   authenticate(req: IncomingMessage, resources: readonly string[]): ChainVerdict | Promise<ChainVerdict>;
   /** The caller's address as believed: the socket's, or the client X-Forwarded-For names when the socket is a trusted proxy. */
   clientAddress(req: IncomingMessage): string;
+  /** Whether the socket is one of `trustedProxies` (it speaks for others). */
+  fromTrustedProxy(req: IncomingMessage): boolean;
   close(): void;
 }
 
@@ -98,6 +100,7 @@ export function createIdentityChain(options: ChainOptions): IdentityChain {
     methods,
     headers: [...new Set(methods.flatMap((m) => m.headers))],
     clientAddress,
+    fromTrustedProxy,
     authenticate(req, resources) {
       const context = { resources, fromTrustedProxy: fromTrustedProxy(req) };
       const decide = (method: IdentityMethod, result: NonNullable<IdentityResult>): ChainVerdict => {

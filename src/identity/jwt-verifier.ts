@@ -32,7 +32,7 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
   const keySet = () => {
     if (keys) return Promise.resolve(keys);
     finding ??= options.jwksUri().then(
-      (uri) => (keys = createRemoteJWKSet(uri, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })),
+      (uri) => (keys = createRemoteJWKSet(uri, { cooldownDuration: 30_000, cacheMaxAge: 5 * 60_000, timeoutDuration: 5_000 })),
       (error: unknown) => {
         finding = undefined; // try again at the next request
         throw error;

@@ -1,6 +1,7 @@
 // The jwt method: bearer JWTs from the company's identity provider (also the
 // access tokens agents get by MCP authorization against it), verified
 // against its JWKS: issuer, audience, expiry, asymmetric algorithms only.
+import { KEY_PREFIX } from './key-store.js';
 import type { JwtIdentityConfig } from '../config/team-schema.js';
 import { createJwtVerifier, jwksFromIssuer } from './jwt-verifier.js';
 import { bearerToken, principalFrom, refuse, type IdentityMethod } from './method.js';
@@ -21,7 +22,8 @@ export function jwtMethod(config: JwtIdentityConfig, now: () => number = Date.no
     headers: ['authorization'],
     authenticate(req, context) {
       const token = bearerToken(req);
-      if (token === undefined) return undefined;
+      // An API key of this proxy is the apiKey method's to judge, whichever comes first in `identity`.
+      if (token === undefined || token.startsWith(KEY_PREFIX)) return undefined;
       // The audience a token was checked for is part of what was verified: a token for one server is not one for another.
       const audience = config.audience ? '' : (context.resources[0] as string);
       const known = verified.get(audience, token);

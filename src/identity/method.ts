@@ -38,7 +38,9 @@ export function principalFrom(verified: Awaited<ReturnType<JwtVerifier['verify']
   // Keys out of reach is no fault of the caller: 503, so the agent retries rather than signing in again.
   if ('reason' in verified) return refuse(verified.code, verified.reason, verified.code === 'IDENTITY_PROVIDER_UNREACHABLE' ? 503 : 401);
   const user = verified.payload[claims.user];
-  if (!isEmail(user)) return refuse('TOKEN_NO_EMAIL', `the token's "${claims.user}" claim is not an email address; set identity[].claims.user to the claim that holds it`, 403);
+  // An address the identity provider has not verified is anyone's claim (self-service sign-up): never acted as.
+  if (verified.payload.email_verified === false) return refuse('TOKEN_EMAIL_UNVERIFIED', 'the identity provider has not verified this email address; verify it there and sign in again', 403);
+  if (!isEmail(user)) return refuse('TOKEN_NO_EMAIL', `the token's "${claims.user}" claim is not an email address in ASCII (a header upstream carries it); set identity[].claims.user to the claim that holds it`, 403);
   const principal: Principal = { user: user.toLowerCase(), groups: groupsOf(verified.payload[claims.groups]), method };
   return { principal };
 }

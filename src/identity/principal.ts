@@ -15,8 +15,11 @@ export interface Principal {
 
 /** Why a request that presented a credential is refused: the status and a reason a user can act on. */
 export interface Refusal {
-  /** 401: prove who you are; 403: proved, but not allowed; 503: the proof cannot be checked now (the identity provider's keys are out of reach). */
-  status: 401 | 403 | 503;
+  /**
+   * 401: prove who you are; 403: proved, but not allowed; 404: no such MCP session (start one); 503: the proof cannot
+   * be checked now (the identity provider's keys are out of reach).
+   */
+  status: 401 | 403 | 404 | 503;
   code: string;
   message: string;
 }
@@ -33,7 +36,8 @@ export function groupsOf(value: unknown): string[] {
   return [];
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Printable ASCII only: the address goes upstream in a header, which cannot carry other characters. */
+const EMAIL = /^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+\.[\x21-\x3f\x41-\x7e]+$/;
 export function isEmail(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 254 && EMAIL.test(value);
 }

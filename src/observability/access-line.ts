@@ -21,12 +21,18 @@ export interface AccessFields {
   failure: string | undefined;
   upstreamRequestId: string | undefined;
   /** Team mode: who the caller is (the verified email), how it proved it, and the API key id when it used one. */
-  caller?: string;
-  callerMethod?: string;
-  keyId?: string;
+  caller?: string | undefined;
+  callerMethod?: string | undefined;
+  keyId?: string | undefined;
 }
 
-const q = JSON.stringify;
+/** Printable ASCII but `"` and `\\`: what JSON.stringify writes as it is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string; most (ids, paths, method and tool names) need no escape, and a test is cheaper than the call. */
+function q(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
 
 /** `{"level":"info","message":"request","timestamp":…,…}` without a newline. */
 export function accessLine(timestamp: string, f: AccessFields): string {
@@ -43,7 +49,7 @@ export function accessLine(timestamp: string, f: AccessFields): string {
   line += `,"durationMs":${f.durationMs},"bytesIn":${f.bytesIn},"bytesOut":${f.bytesOut}`;
   if (f.failure !== undefined) line += `,"failure":${q(f.failure)}`;
   if (f.upstreamRequestId !== undefined) line += `,"upstreamRequestId":${q(f.upstreamRequestId)}`;
-  if (f.caller !== undefined) line += `,"caller":${q(f.caller)},"callerMethod":${q(f.callerMethod)}`;
+  if (f.caller !== undefined) line += `,"caller":${q(f.caller)},"callerMethod":${q(f.callerMethod ?? '')}`;
   if (f.keyId !== undefined) line += `,"keyId":${q(f.keyId)}`;
   return `${line}}`;
 }

@@ -46,25 +46,34 @@ export function createLogger(options: LoggerOptions): Logger {
   return logger;
 }
 
+/** The access log's way out: whether the level lets info lines through now, and the write of one finished line. */
+export interface InfoLineWriter {
+  enabled(): boolean;
+  /** One finished info line, JSON without a newline; redacted here. */
+  write(line: string): void;
+}
+
 /**
  * A writer for one finished info line (JSON, no newline) per request: the
  * access log. winston's object-mode stream pipeline costs more per line than
  * the rest of a proxied request's own work, so the line written for every
  * request skips it and goes straight to the batch, redacted like every other
- * line. It honours the logger's level as it is at each call (reload can
- * change it).
+ * line. enabled() reads the logger's level as it is at each call (reload can
+ * change it), so a line below the level is never built.
  */
-export function infoLineWriter(logger: Logger): ((line: () => string) => void) {
+export function infoLineWriter(logger: Logger): InfoLineWriter {
   const redactor = redactors.get(logger);
   const batch = logger.transports.find((t): t is BatchedTransport => t instanceof BatchedTransport);
-  return (line) => {
-    if (logger.silent || (logger.levels[logger.level] ?? 0) < (logger.levels.info ?? 2)) return;
-    if (!redactor || !batch) {
-      const { message, level: _level, timestamp: _at, ...fields } = JSON.parse(line()) as Record<string, unknown>;
-      logger.info(String(message), fields);
-      return;
-    }
-    batch.writeLine(redactor.redact(line()));
+  const infoLevel = logger.levels.info ?? 2;
+  return {
+    enabled: () => !logger.silent && (logger.levels[logger.level] ?? 0) >= infoLevel,
+    write:
+      redactor && batch
+        ? (line) => batch.writeLine(redactor.redact(line))
+        : (line) => {
+            const { message, level: _level, timestamp: _at, ...fields } = JSON.parse(line) as Record<string, unknown>;
+            logger.info(String(message), fields);
+          },
   };
 }
 

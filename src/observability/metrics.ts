@@ -4,7 +4,7 @@
 // no agent can grow the series without limit. One registry per proxy,
 // loaded at the first scrape (see createMetrics).
 
-import { HistogramSeries, Series } from './series.js';
+import { HistogramSeries, Series, type HistogramCell } from './series.js';
 
 /** Why a request never got an upstream answer (or lost it midway). */
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'closed-early' | 'other';
@@ -120,12 +120,37 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     return counters;
   };
 
+  /**
+   * The cells one finished request updates, by server and method label (both
+   * bounded sets), so a request costs two map lookups and no label key.
+   */
+  interface RequestCells {
+    statuses: Map<number, { value: number }>;
+    /** Created at the first observation: a histogram with none is not exported. */
+    firstByte?: HistogramCell;
+    total?: HistogramCell;
+  }
+  const cells = new Map<string, Map<string, RequestCells>>();
+  const cellsOf = (server: string, method: string): RequestCells => {
+    let byMethod = cells.get(server);
+    if (!byMethod) cells.set(server, (byMethod = new Map()));
+    let found = byMethod.get(method);
+    if (!found) {
+      found = { statuses: new Map(), firstByte: undefined, total: undefined };
+      byMethod.set(method, found);
+    }
+    return found;
+  };
+
   return {
     request(server, rpcMethod, status, firstByteSeconds, totalSeconds) {
       const method = methodLabel(rpcMethod);
-      series.requests.add([server, method, status]);
-      if (firstByteSeconds !== undefined) series.firstByte.observe([server, method], firstByteSeconds);
-      if (totalSeconds !== undefined) series.total.observe([server, method], totalSeconds);
+      const found = cellsOf(server, method);
+      let count = found.statuses.get(status);
+      if (!count) found.statuses.set(status, (count = series.requests.cell([server, method, status])));
+      count.value += 1;
+      if (firstByteSeconds !== undefined) series.firstByte.observeIn((found.firstByte ??= series.firstByte.cell([server, method])), firstByteSeconds);
+      if (totalSeconds !== undefined) series.total.observeIn((found.total ??= series.total.cell([server, method])), totalSeconds);
     },
     upstreamError(server, kind) {
       series.upstreamErrors.add([server, kind]);

@@ -13,6 +13,8 @@ export const MIN_REDACTED_LENGTH = 4;
 
 export class Redactor {
   private readonly values = new Set<string>();
+  /** The same values as an array, for the per-line check. */
+  private list: string[] = [];
   private pattern: RegExp | undefined;
 
   add(value: string): void {
@@ -21,6 +23,7 @@ export class Redactor {
     const escaped = JSON.stringify(value).slice(1, -1);
     if (escaped !== value) this.values.add(escaped);
     // Longest first so a secret that contains another is replaced whole.
+    this.list = [...this.values];
     const alternatives = [...this.values].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.pattern = new RegExp(alternatives.join('|'), 'g');
   }
@@ -30,7 +33,11 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    return this.pattern ? text.replace(this.pattern, REDACTED) : text;
+    if (!this.pattern) return text;
+    // Every log line passes here and nearly none holds a secret: a native substring search per value
+    // is several times cheaper than running the alternation over the whole line.
+    for (let i = 0; i < this.list.length; i++) if (text.includes(this.list[i] as string)) return text.replace(this.pattern, REDACTED);
+    return text;
   }
 }
 

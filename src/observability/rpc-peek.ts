@@ -80,21 +80,44 @@ export function* batchMessages(body: Buffer): Generator<BatchMessage, void, unde
   }
 }
 
+/**
+ * The envelope of the object at `at`; undefined when the object is malformed
+ * (or the walk stopped early) before a method was found. Straight-line loops,
+ * no callbacks: this runs for every request.
+ */
 function envelopeAt(body: Buffer, at: number): RpcEnvelope | undefined {
   const found: RpcEnvelope = {};
   let params = false;
-  const complete = members(body, at, (keyStart, keyEnd, valueStart) => {
-    if (keyIs(body, keyStart, keyEnd, 'method')) {
+  let i = skipSpace(body, at + 1);
+  if (body[i] === CLOSE_OBJECT) return found;
+  for (;;) {
+    if (body[i] !== QUOTE) break;
+    const keyEnd = stringEnd(body, i);
+    if (keyEnd === -1) break;
+    const colon = skipSpace(body, keyEnd);
+    if (body[colon] !== COLON) break;
+    const valueStart = skipSpace(body, colon + 1);
+    const keyStart = i + 1;
+    let end: number;
+    if (keyIs(body, keyStart, keyEnd - 1, 'method')) {
       if (body[valueStart] === QUOTE) found.method = decodeString(body, valueStart);
-    } else if (keyIs(body, keyStart, keyEnd, 'id')) {
+      end = valueEnd(body, valueStart);
+    } else if (keyIs(body, keyStart, keyEnd - 1, 'id')) {
       found.id = decodeId(body, valueStart);
-    } else if (keyIs(body, keyStart, keyEnd, 'params') && body[valueStart] === OPEN_OBJECT) {
+      end = valueEnd(body, valueStart);
+    } else if (body[valueStart] === OPEN_OBJECT && keyIs(body, keyStart, keyEnd - 1, 'params')) {
       params = true;
-      return paramsAt(body, valueStart, found);
-    }
-    return valueEnd(body, valueStart);
-  }, () => found.method !== undefined && found.id !== undefined && (params || !wantsParams(found.method)));
-  return complete === -1 && found.method === undefined ? undefined : found;
+      end = paramsAt(body, valueStart, found);
+    } else end = valueEnd(body, valueStart);
+    if (end === -1) break;
+    // Everything the access log and metrics need is in hand: the rest is not read.
+    if (found.method !== undefined && found.id !== undefined && (params || !wantsParams(found.method))) return found;
+    i = skipSpace(body, end);
+    if (body[i] === CLOSE_OBJECT) return found;
+    if (body[i] !== COMMA) break;
+    i = skipSpace(body, i + 1);
+  }
+  return found.method === undefined ? undefined : found;
 }
 
 /** Whether a method names its target in params (so the walk keeps going for them). */
@@ -102,22 +125,8 @@ function wantsParams(method: string): boolean {
   return method === 'tools/call' || method === 'prompts/get' || method.startsWith('resources/');
 }
 
+/** params.name and params.uri of the params object at `at`; the index after it, or -1 when malformed. */
 function paramsAt(body: Buffer, at: number, found: RpcEnvelope): number {
-  return members(body, at, (keyStart, keyEnd, valueStart) => {
-    if (body[valueStart] === QUOTE) {
-      if (keyIs(body, keyStart, keyEnd, 'name')) found.name = decodeString(body, valueStart);
-      else if (keyIs(body, keyStart, keyEnd, 'uri')) found.uri = decodeString(body, valueStart);
-    }
-    return valueEnd(body, valueStart);
-  });
-}
-
-/**
- * Visits each member of the object at `at`: visit returns the end of the
- * member's value (-1 when malformed). `done` may stop the walk early. Returns
- * the index after the closing brace, or -1 (malformed, or stopped early).
- */
-function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: number, valueStart: number) => number, done?: () => boolean): number {
   let i = skipSpace(body, at + 1);
   if (body[i] === CLOSE_OBJECT) return i + 1;
   for (;;) {
@@ -127,8 +136,12 @@ function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: num
     const colon = skipSpace(body, keyEnd);
     if (body[colon] !== COLON) return -1;
     const valueStart = skipSpace(body, colon + 1);
-    const end = visit(i + 1, keyEnd - 1, valueStart);
-    if (end === -1 || done?.()) return -1;
+    if (body[valueStart] === QUOTE) {
+      if (keyIs(body, i + 1, keyEnd - 1, 'name')) found.name = decodeString(body, valueStart);
+      else if (keyIs(body, i + 1, keyEnd - 1, 'uri')) found.uri = decodeString(body, valueStart);
+    }
+    const end = valueEnd(body, valueStart);
+    if (end === -1) return -1;
     i = skipSpace(body, end);
     if (body[i] === CLOSE_OBJECT) return i + 1;
     if (body[i] !== COMMA) return -1;
@@ -144,9 +157,19 @@ function skipSpace(body: Buffer, i: number): number {
   }
 }
 
+/** Strings shorter than this are scanned here; longer ones with the native indexOf, which costs a call but no loop. */
+const SHORT_STRING = 48;
+
 /** `i` is at an opening quote: the index after the closing one, or -1. */
 function stringEnd(body: Buffer, i: number): number {
-  let from = i + 1;
+  const limit = Math.min(body.length, i + SHORT_STRING);
+  let j = i + 1;
+  for (; j < limit; j++) {
+    const c = body[j];
+    if (c === QUOTE) return j + 1;
+    if (c === BACKSLASH) j++;
+  }
+  let from = j;
   for (;;) {
     const quote = body.indexOf(QUOTE, from);
     if (quote === -1) return -1;
@@ -213,6 +236,17 @@ function decodeId(body: Buffer, at: number): string | number | null | undefined 
   if (body[at] === QUOTE) return decodeString(body, at);
   const end = valueEnd(body, at);
   if (end === -1) return undefined;
+  // The usual id, a small counter, is read from its digits; anything else is Number()'s to judge.
+  if (end - at <= 9 && body[at] !== 0x30) {
+    let n = 0;
+    let i = at;
+    for (; i < end; i++) {
+      const d = (body[i] as number) - 0x30;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === end) return n;
+  }
   const text = body.toString('latin1', at, end);
   if (text === 'null') return null;
   const n = Number(text);

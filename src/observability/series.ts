@@ -34,13 +34,21 @@ export class Series {
 
   /** Adds `by` (1 by default; a gauge may go down) to the series of these label values, in labelNames order. */
   add(values: ReadonlyArray<string | number>, by = 1): void {
+    this.cell(values).value += by;
+  }
+
+  /**
+   * The series of these label values, created at 0 on first use. The request
+   * path keeps cells and adds to them directly: no label key is built per request.
+   */
+  cell(values: ReadonlyArray<string | number>): { value: number } {
     const key = values.join('\u0000');
     let entry = this.values.get(key);
     if (!entry) {
       entry = { labels: Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] as string | number])), value: 0 };
       this.values.set(key, entry);
     }
-    entry.value += by;
+    return entry;
   }
 
   /** Each label combination with its number (for summaries such as `status`'s headline counters). */
@@ -61,6 +69,11 @@ interface HistogramEntry {
   count: number;
 }
 
+/** One label combination of a histogram, opaque outside this file. */
+export interface HistogramCell {
+  readonly count: number;
+}
+
 /** A histogram with fixed upper bounds (seconds), le-inclusive as Prometheus counts them. */
 export class HistogramSeries {
   readonly type = 'histogram';
@@ -75,14 +88,26 @@ export class HistogramSeries {
   ) {}
 
   observe(values: ReadonlyArray<string | number>, value: number): void {
+    this.observeIn(this.cell(values), value);
+  }
+
+  /** The histogram of these label values, created empty on first use (kept by the request path, as for Series). */
+  cell(values: ReadonlyArray<string | number>): HistogramCell {
     const key = values.join('\u0000');
     let entry = this.entries.get(key);
     if (!entry) {
       entry = { labels: Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] as string | number])), counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
       this.entries.set(key, entry);
     }
+    return entry;
+  }
+
+  /** Counts one observation in a cell of this histogram. */
+  observeIn(cell: HistogramCell, value: number): void {
+    const entry = cell as HistogramEntry;
+    const bounds = this.bounds;
     let i = 0;
-    while (i < this.bounds.length && value > (this.bounds[i] as number)) i++;
+    while (i < bounds.length && value > (bounds[i] as number)) i++;
     entry.counts[i] = (entry.counts[i] as number) + 1;
     entry.sum += value;
     entry.count += 1;

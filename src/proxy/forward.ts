@@ -6,7 +6,7 @@
 // socket) is sent once more on a fresh connection; redirects are relayed,
 // never followed. (http-proxy-3 did this job until issue 7: see the README's
 // architecture section for why it went.)
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { LOCAL_USER } from '../auth/scheme.js';
@@ -16,6 +16,7 @@ import { upstreamErrorKind, type ProxyMetrics } from '../observability/metrics.j
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { ForwardedExchange } from './exchange.js';
 import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { Deadlines } from './deadlines.js';
 import { createRelay, type StreamTracker } from './relay.js';
 
 export interface ForwarderOptions {
@@ -45,13 +46,20 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   const targets = new WeakMap<URL, RequestTarget>();
   const relay = createRelay({ ...options, retryAfterRefresh });
 
+  // One list of waits per timeout length (servers with the same requestTimeout share one).
+  const deadlines = new Map<number, Deadlines<ForwardedExchange>>();
+  const expired = (exchange: ForwardedExchange) => {
+    exchange.wait = undefined;
+    exchange.timedOut = true;
+    if (exchange.proxyReq) exchange.proxyReq.destroy(timeoutError(exchange));
+    else onError(timeoutError(exchange), exchange.req, exchange.res, exchange);
+  };
+
   function forward(req: IncomingMessage, res: ServerResponse, exchange: ForwardedExchange): void {
-    exchange.timer = setTimeout(() => {
-      exchange.timedOut = true;
-      if (exchange.proxyReq) exchange.proxyReq.destroy(timeoutError(exchange));
-      else onError(timeoutError(exchange), req, res, exchange);
-    }, exchange.upstream.timeoutMs);
-    exchange.timer.unref();
+    const ms = exchange.upstream.timeoutMs;
+    let list = deadlines.get(ms);
+    if (!list) deadlines.set(ms, (list = new Deadlines(ms, expired)));
+    exchange.wait = list.add(exchange);
     send(req, res, exchange);
   }
 
@@ -63,14 +71,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       parsed = { protocol: protocol as string, hostname: hostname as string, path: path as string, ...(port === undefined || port === null || port === '' ? {} : { port }) };
       targets.set(target, parsed);
     }
-    const proxyReq = (parsed.protocol === 'https:' ? https : http).request({ ...parsed, method: exchange.method, headers: exchange.headers, agent: upstream.agent });
+    const proxyReq = (parsed.protocol === 'https:' ? https : http).request({ ...parsed, method: exchange.method, headers: headerList(exchange.headers), agent: upstream.agent });
     exchange.proxyReq = proxyReq;
     exchange.readAtSend = undefined;
-    proxyReq.once('socket', (socket) => {
+    // Each of these events comes once per request: plain listeners, no once() wrapper each.
+    proxyReq.on('socket', (socket) => {
       exchange.readAtSend = socket.bytesRead;
     });
-    proxyReq.once('response', (proxyRes) => {
-      clearTimeout(exchange.timer);
+    proxyReq.on('response', (proxyRes) => {
+      exchange.wait?.cancel();
       relay(exchange, req, res, proxyRes);
     });
     proxyReq.on('error', (error) => onError(error, req, res, exchange));
@@ -129,7 +138,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       reconnect(req, res, exchange, (error as NodeJS.ErrnoException).code as string);
       return;
     }
-    clearTimeout(exchange.timer);
+    exchange.wait?.cancel();
     const code = (error as NodeJS.ErrnoException).code ?? 'ERROR';
     const server = exchange.upstream.name;
     metrics.upstreamError(server, upstreamErrorKind(code));
@@ -190,6 +199,18 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   }
 
   return { forward };
+}
+
+/**
+ * The headers as the flat [name, value, ...] list node:http writes as given:
+ * the same validation and the same bytes on the wire as a headers object,
+ * without the per-header setHeader() bookkeeping (a lower-cased copy of each
+ * name and a [name, value] pair in a lookup table) that nothing here reads.
+ */
+function headerList(headers: OutgoingHttpHeaders): string[] {
+  const list: unknown[] = [];
+  for (const name in headers) list.push(name, headers[name]);
+  return list as string[];
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import { confinedTarget } from './confine.js';
-import type { Exchange, ForwardedExchange } from './exchange.js';
+import { Exchange, type ForwardedExchange } from './exchange.js';
 import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
 import { asRefusal, refusalError, type TeamAccess, type Verdict } from './identify.js';
@@ -85,17 +85,11 @@ export function createHandler(options: HandlerOptions): Handler {
   const handle = function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const exchange: Exchange = {
-      requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
-      method: req.method ?? 'GET',
-      path: q === -1 ? url : url.slice(0, q),
-      startedAt: performance.now(),
-      bytesIn: 0,
-      bytesOut: 0,
-    };
+    const exchange = new Exchange(req, res, requestIdFrom(req.headers[REQUEST_ID_HEADER]), req.method ?? 'GET', q === -1 ? url : url.slice(0, q), performance.now());
     const { method, path } = exchange;
-    res.once('close', () => {
-      clearTimeout(exchange.timer);
+    // 'close' comes once: a plain listener, no once() wrapper per request.
+    res.on('close', () => {
+      exchange.wait?.cancel();
       // The agent left before the answer was complete: the upstream request goes too.
       if (!res.writableFinished) exchange.proxyReq?.destroy();
       options.recorder.end(exchange, res);
@@ -216,7 +210,8 @@ export function createHandler(options: HandlerOptions): Handler {
         exchange.failure = 'caller-refused';
         return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
       }
-      if (sessionId !== undefined && method === 'DELETE') res.once('finish', () => access.endSession(upstream.name, sessionId));
+      // Forgotten only once the upstream ended it: a refused DELETE (405) leaves the session alive, and still the caller's.
+      if (sessionId !== undefined && method === 'DELETE') res.once('finish', () => res.statusCode < 300 && access.endSession(upstream.name, sessionId));
       // The relay records who owns a session the upstream issues in its answer.
       exchange.sessions = access;
       afterIdentity(principal);

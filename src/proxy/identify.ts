@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { addressList, type JwtIdentityConfig } from '../config/team-schema.js';
 import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
+import { SessionOwners } from './session-owners.js';
 import type { Principal, Refusal } from '../identity/principal.js';
 import { CallerRefused } from '../auth/scheme.js';
 import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
@@ -42,7 +43,7 @@ export interface TeamAccess {
   claimSession(server: string, sessionId: string, principal: Principal): void;
   endSession(server: string, sessionId: string): void;
   /** Who owns each MCP session (server and session id → user): kept across a reload. */
-  readonly sessions: Map<string, string>;
+  readonly sessions: SessionOwners;
   /** The identity methods and what they depend on, for status and doctor. */
   describe(): Promise<Array<{ type: string; ok: boolean; detail: string }>>;
   close(): void;
@@ -57,11 +58,8 @@ export interface TeamAccessOptions {
   /** The Redis replicas share (API keys and session owners live there then). */
   redis?: SharedRedis;
   /** The session owners of the access this one replaces (a reload). */
-  sessions?: Map<string, string>;
+  sessions?: SessionOwners;
 }
-
-/** MCP sessions remembered per proxy at most: the oldest are forgotten first (the upstream expires them too). */
-const MAX_SESSIONS = 100_000;
 
 export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   const { config } = options;
@@ -79,13 +77,9 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   const jwts = (config.identity ?? []).filter((m): m is JwtIdentityConfig => m.type === 'jwt');
   const scopes = [...new Set(jwts.flatMap((m) => m.scopes ?? []))];
   const metadataUrl = (endpoint: string) => `${publicUrl.origin}${METADATA_PREFIX}${publicPath}${endpoint}`;
-  /** Who owns each MCP session, by server and session id (insertion order: oldest first). */
-  const sessions = options.sessions ?? new Map<string, string>();
+  /** Who owns each MCP session, by server and session id. */
+  const sessions = options.sessions ?? new SessionOwners();
   const shared = options.redis ? sharedSessions(options.redis) : undefined;
-  const remember = (key: string, user: string) => {
-    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-    sessions.set(key, user);
-  };
 
   const audiences = new Map<string, readonly string[]>();
   const withChallenge = (verdict: ChainVerdict, endpoint: string): Verdict => {
@@ -131,36 +125,38 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
       };
     },
     isLocal(req) {
-      return isLoopbackAddress(chain.clientAddress(req));
+      // The socket decides, never X-Forwarded-For: a caller whose own address lies inside trustedProxies (a VPN range)
+      // could write "127.0.0.1" there. A trusted proxy on this machine (a sidecar) forwards others' requests, which
+      // carry its forwarding header; without one the request is its host's own (the CLI on the same machine).
+      const socket = req.socket.remoteAddress;
+      if (socket === undefined || !isLoopbackAddress(socket)) return false;
+      return !chain.fromTrustedProxy(req) || (req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined);
     },
     mayScrape(req) {
-      if (!scrapers) return false;
-      // The address as believed (a trusted proxy's X-Forwarded-For counts, as for isLocal); IPv4-mapped IPv6 as IPv4.
-      const believed = chain.clientAddress(req);
-      const address = believed.startsWith('::ffff:') ? believed.slice(7) : believed;
+      // The socket's address, never X-Forwarded-For (as for isLocal): a scraper connects to the pod itself.
+      const socket = req.socket.remoteAddress;
+      if (!scrapers || socket === undefined) return false;
+      const address = socket.startsWith('::ffff:') ? socket.slice(7) : socket;
       return scrapers.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
     },
     sessionRefusal(server, sessionId, principal) {
       if (sessionId === undefined) return undefined;
-      const key = `${server}\n${sessionId}`;
-      const owner = sessions.get(key);
+      const owner = sessions.owner(server, sessionId);
       if (owner === undefined && shared) {
         // Issued through another replica, maybe: its owner is in Redis (and remembered here once known).
-        return shared.owner(key).then((found) => {
-          if (found !== undefined) remember(key, found);
-          return notYours(found, principal);
+        return shared.owner(`${server}\n${sessionId}`).then((found) => {
+          if (found !== undefined) sessions.claim(server, sessionId, found);
+          return ownerRefusal(found, principal);
         });
       }
-      return notYours(owner, principal);
+      return ownerRefusal(owner, principal);
     },
     claimSession(server, sessionId, principal) {
-      const key = `${server}\n${sessionId}`;
-      if (sessions.has(key)) return;
-      remember(key, principal.user);
-      shared?.claim(key, principal.user);
+      sessions.claim(server, sessionId, principal.user);
+      shared?.claim(`${server}\n${sessionId}`, principal.user);
     },
     endSession(server, sessionId) {
-      sessions.delete(`${server}\n${sessionId}`);
+      sessions.end(server, sessionId);
       shared?.end(`${server}\n${sessionId}`);
     },
     async describe() {
@@ -175,8 +171,12 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
   };
 }
 
-function notYours(owner: string | undefined, principal: Principal): Refusal | undefined {
-  if (owner === undefined || owner === principal.user) return undefined;
+/** The refusal for a request presenting a session owned by `owner` (undefined: no owner on record anywhere). */
+function ownerRefusal(owner: string | undefined, principal: Principal): Refusal | undefined {
+  if (owner === principal.user) return undefined;
+  // No owner on record (a restart, an eviction, an id no replica saw issued): the spec's 404 has the agent
+  // initialize again, where forwarding would let whoever presents an id first become its owner.
+  if (owner === undefined) return { status: 404, code: 'SESSION_UNKNOWN', message: 'this proxy knows no such MCP session; start a new one (initialize)' };
   return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
 }
 
@@ -184,7 +184,7 @@ function notYours(owner: string | undefined, principal: Principal): Refusal | un
 export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
   return {
     status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : RPC.forbidden,
+    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : refusal.status === 404 ? RPC.sessionUnknown : RPC.forbidden,
     code: refusal.code,
     message: refusal.message,
     ...(server ? { server } : {}),

@@ -33,6 +33,8 @@ export const RPC = {
   insufficientScope: -32007,
   /** Team mode: the identity provider's keys cannot be fetched, so no caller can be checked now. */
   identityUnavailable: -32008,
+  /** Team mode: an MCP session id this proxy has no owner for (HTTP 404: the agent initializes again). */
+  sessionUnknown: -32009,
   /** A rate limit is spent (HTTP 429; data.retryAfterSeconds says when to try again). */
   rateLimited: -32029,
 } as const;

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CALLER } from '../config/team-schema.js';
 import { accessLine, isoNow } from '../observability/access-line.js';
 import type { AuditEntry, AuditLog } from '../observability/audit.js';
+import type { InfoLineWriter } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { batchMessages, isBatch, peekRpc, type RpcEnvelope, type RpcPeek } from '../observability/rpc-peek.js';
 import type { createOutcomesTap, OutcomesTap, RpcId } from '../observability/tool-outcome.js';
@@ -27,7 +28,7 @@ export interface Audit {
 export interface RecorderOptions {
   metrics: ProxyMetrics;
   /** The access log: one info line per request, built only when the level lets it through. */
-  accessLine: (line: () => string) => void;
+  accessLog: InfoLineWriter;
   /** Read at each request: a reload can turn the audit on or off. */
   audit: () => Audit | undefined;
 }
@@ -43,7 +44,7 @@ export interface Recorder {
 const MAX_NAME = 200;
 
 export function createRecorder(options: RecorderOptions): Recorder {
-  const { metrics } = options;
+  const { metrics, accessLog } = options;
   const audits = new WeakMap<Exchange, AuditedRequest>();
 
   /** The content type is known once the answer starts; the relay asks then. One tap reads the answer for all calls. */
@@ -85,26 +86,37 @@ export function createRecorder(options: RecorderOptions): Recorder {
       const server = exchange.upstream?.name;
       const ttfb = exchange.firstByteAt === undefined ? undefined : exchange.firstByteAt - exchange.startedAt;
       const total = now - exchange.startedAt;
-      const rpcMethod = rpc?.batch ? 'batch' : rpc?.method;
-      options.accessLine(() =>
-        accessLine(isoNow(), {
-          requestId: exchange.requestId,
-          server,
-          method: exchange.method,
-          path: exchange.path,
-          rpcMethod: cut(rpcMethod),
-          ...targetOf(rpc),
-          status,
-          upstreamStatus: exchange.upstreamStatus,
-          ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
-          durationMs: ms(total),
-          bytesIn: exchange.bytesIn,
-          bytesOut: bytesOutOf(exchange, res),
-          failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
-          upstreamRequestId: exchange.upstreamRequestId,
-          ...(exchange.principal ? { caller: exchange.principal.user, callerMethod: exchange.principal.method, ...(exchange.principal.keyId ? { keyId: exchange.principal.keyId } : {}) } : {}),
-        }),
-      );
+      const rpcMethod = rpc === undefined ? undefined : rpc.batch ? 'batch' : rpc.method;
+      if (accessLog.enabled()) {
+        // What the request is about: a resource (by uri), a prompt, or a tool.
+        const uri = rpc?.uri;
+        const name = uri === undefined ? rpc?.name : undefined;
+        const prompt = name !== undefined && rpc?.method === 'prompts/get';
+        const principal = exchange.principal;
+        accessLog.write(
+          accessLine(isoNow(), {
+            requestId: exchange.requestId,
+            server,
+            method: exchange.method,
+            path: exchange.path,
+            rpcMethod: cut(rpcMethod),
+            tool: prompt ? undefined : cut(name),
+            resource: cut(uri),
+            prompt: prompt ? cut(name) : undefined,
+            status,
+            upstreamStatus: exchange.upstreamStatus,
+            ttfbMs: ttfb === undefined ? undefined : ms(ttfb),
+            durationMs: ms(total),
+            bytesIn: exchange.bytesIn,
+            bytesOut: bytesOutOf(exchange, res),
+            failure: exchange.failure ?? (res.writableFinished ? undefined : 'client-closed'),
+            upstreamRequestId: exchange.upstreamRequestId,
+            caller: principal?.user,
+            callerMethod: principal?.method,
+            keyId: principal?.keyId,
+          }),
+        );
+      }
       metrics.request(server ?? '(none)', rpcMethod, status, ttfb === undefined ? undefined : ttfb / 1000, exchange.method === 'GET' ? undefined : total / 1000);
       const audited = audits.get(exchange);
       if (audited && exchange.upstream) recordAudit(audited, exchange, exchange.upstream, res, total);
@@ -190,13 +202,6 @@ function argumentsIn(body: Buffer, start: number, end: number): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** What the request is about, for the access line: a resource (by uri), a prompt, or a tool. */
-function targetOf(rpc: RpcEnvelope | undefined): { tool?: string; resource?: string; prompt?: string } {
-  if (rpc?.uri !== undefined) return { resource: cut(rpc.uri) };
-  if (rpc?.name === undefined) return {};
-  return rpc.method === 'prompts/get' ? { prompt: cut(rpc.name) } : { tool: cut(rpc.name) };
 }
 
 function cut(text: string | undefined): string | undefined {

@@ -124,7 +124,7 @@ export function createRelay(options: RelayOptions): Relay {
       );
     }
     // An upstream that dies mid-body must end the client's response too, not leave it hanging.
-    proxyRes.once('close', () => {
+    proxyRes.on('close', () => {
       if (!proxyRes.complete && !res.destroyed) {
         exchange.failure ??= 'upstream-closed-early';
         metrics.upstreamError(upstream.name, 'closed-early');
@@ -133,20 +133,12 @@ export function createRelay(options: RelayOptions): Relay {
       }
     });
     const watch = exchange.watchAnswer?.(headers['content-type']);
-    const observe = watch
-      ? (chunk: Buffer) => {
-          exchange.bytesOut += chunk.length;
-          watch(chunk);
-        }
-      : (chunk: Buffer) => {
-          exchange.bytesOut += chunk.length;
-        };
     if (failed) {
       const sent = credentialsSent(exchange);
       const retryInstead = status === 403 && !exchange.retried && upstream.signer?.refreshAfterForbidden ? expiredCredentialRetry(exchange, req, res, proxyRes, options) : undefined;
-      relayErrorAnswer(proxyRes, res, { server: upstream.name, status, statusMessage: proxyRes.statusMessage ?? '', headers, sent, observe, ...(retryInstead ? { retryInstead } : {}) });
-    } else if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observe);
-    else pump(proxyRes, res, observe);
+      relayErrorAnswer(proxyRes, res, { server: upstream.name, status, statusMessage: proxyRes.statusMessage ?? '', headers, sent, observe: observer(exchange, watch), ...(retryInstead ? { retryInstead } : {}) });
+    } else if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observer(exchange, watch));
+    else pump(proxyRes, res, exchange, watch);
   };
 }
 
@@ -159,6 +151,18 @@ function expiredCredentialRetry(exchange: ForwardedExchange, req: IncomingMessag
     options.retryAfterRefresh(exchange, req, res, refreshing);
     return true;
   };
+}
+
+/** What sees each chunk on its way to the agent: the byte count, and the audit's tap when it watches. */
+function observer(exchange: ForwardedExchange, watch: ((chunk: Buffer) => void) | undefined): (chunk: Buffer) => void {
+  return watch
+    ? (chunk) => {
+        exchange.bytesOut += chunk.length;
+        watch(chunk);
+      }
+    : (chunk) => {
+        exchange.bytesOut += chunk.length;
+      };
 }
 
 /** The values of the credential headers this request went out with. */
@@ -174,15 +178,18 @@ function credentialsSent(exchange: ForwardedExchange): string[] {
 
 /**
  * Copies source to res chunk by chunk, pausing the source while res is slow;
- * observe sees each chunk first. When a chunk completes a body of known
- * length (a small JSON answer is one chunk), it goes out with end(): one
- * write for headers and body and no separate end step.
+ * each chunk is counted (and shown to the audit's tap) first. When a chunk
+ * completes a body of known length (a small JSON answer is one chunk), it
+ * goes out with end(): one write for headers and body and no separate end
+ * step. The drain listener is added only once res first pushes back.
  */
-function pump(source: IncomingMessage, res: ServerResponse, observe: (chunk: Buffer) => void): void {
+function pump(source: IncomingMessage, res: ServerResponse, exchange: ForwardedExchange, watch: ((chunk: Buffer) => void) | undefined): void {
   const length = source.headers['content-length'];
   let remaining = length === undefined ? -1 : Number(length);
+  let draining = false;
   source.on('data', (chunk: Buffer) => {
-    observe(chunk);
+    exchange.bytesOut += chunk.length;
+    if (watch) watch(chunk);
     if (remaining >= 0) {
       remaining -= chunk.length;
       if (remaining === 0) {
@@ -190,10 +197,15 @@ function pump(source: IncomingMessage, res: ServerResponse, observe: (chunk: Buf
         return;
       }
     }
-    if (!res.write(chunk)) source.pause();
+    if (!res.write(chunk)) {
+      source.pause();
+      if (!draining) {
+        draining = true;
+        res.on('drain', () => source.resume());
+      }
+    }
   });
-  res.on('drain', () => source.resume());
-  source.once('end', () => {
+  source.on('end', () => {
     if (!res.writableEnded) res.end();
   });
 }

@@ -116,7 +116,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const redact = (text: string) => options.redactor?.redact(text) ?? text;
   const forwarder = createForwarder({ logger, metrics, trackStream, redact });
   const legacy = createLegacySse({ logger, trackStream, redact, ...(options.redis ? { shared: sharedSseRoutes(options.redis) } : {}) });
-  const recorder = createRecorder({ metrics, accessLine: infoLineWriter(logger), audit: () => audit });
+  const recorder = createRecorder({ metrics, accessLog: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
   const connections = new Set<Socket>();
@@ -130,7 +130,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
   const scheme = options.tls ? 'https' : 'http';
-  const listenUrl = `${scheme}://${formatHostPort(address.host, bound.port)}`;
+  // An all-interfaces bind is reached over loopback: the URL recorded for `status` and `stop` must pass the Host check.
+  const reachAt = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
+  const listenUrl = `${scheme}://${formatHostPort(reachAt, bound.port)}`;
   // Team mode: callers prove who they are; rebuilt when a reload changes the identity methods or trusted proxies.
   let team: TeamAccess | undefined;
   const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}), ...(options.redis ? { redis: options.redis } : {}) }) : undefined);
@@ -143,7 +145,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, limits: () => limits };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
-    ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
+    ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl, ...(config.metricsFrom ? { scrape: true } : {}) } } : {}),
     ...(options.tls ? { https: true } : {}),
   };
   const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, guardOptions) })];

@@ -94,6 +94,12 @@ function hasStrippedPrefix(name: string): boolean {
  * objects into slow dictionary mode, and every later step (the proxy adds its
  * headers to the copy and Node scans them) pays for it.
  */
+/**
+ * Protocol headers the proxy reads under their own name (session ownership, resumption): another spelling
+ * (`Mcp_Session_Id`) would pass the proxy's checks unseen and reach an upstream that reads `_` as `-`.
+ */
+const SPELLED_EXACTLY = new Set(['mcp-session-id', 'last-event-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name']);
+
 export function createStripper(extra: readonly string[] = []): (headers: IncomingHttpHeaders) => IncomingHttpHeaders {
   const names = new Set<string>([...CREDENTIAL_HEADERS, ...IDENTITY_HEADERS, ...ROUTING_OVERRIDES, ...HOP_BY_HOP, ...REPLACED, ...extra.map((h) => canonical(h.toLowerCase()))]);
   return (headers) => {
@@ -101,7 +107,7 @@ export function createStripper(extra: readonly string[] = []): (headers: Incomin
     const kept: IncomingHttpHeaders = {};
     for (const name in headers) {
       const key = canonical(name);
-      if (names.has(key) || hasStrippedPrefix(key) || listed?.has(key)) continue;
+      if (names.has(key) || hasStrippedPrefix(key) || listed?.has(key) || (key !== name && SPELLED_EXACTLY.has(key))) continue;
       kept[name] = headers[name];
     }
     return kept;

@@ -70,11 +70,19 @@ export async function buildUpstreams(options: BuildOptions): Promise<Map<string,
   return upstreams;
 }
 
+/**
+ * The keep-alive pool of one upstream. Each client connection needs at most
+ * one upstream socket at a time, and held streams keep theirs for their whole
+ * life: a pool smaller than maxConnections would queue new sessions behind
+ * open streams. (The bench's bare node:http proxy uses the same settings.)
+ */
+export function upstreamAgentOptions(maxConnections: number): http.AgentOptions {
+  return { keepAlive: true, maxSockets: maxConnections, maxFreeSockets: 64, scheduling: 'lifo' };
+}
+
 async function buildUpstream(name: string, server: ServerConfig, options: BuildOptions): Promise<Upstream> {
   const base = new URL(server.url);
-  // Each client connection needs at most one upstream socket at a time, and held streams keep theirs for
-  // their whole life: a pool smaller than maxConnections would queue new sessions behind open streams.
-  const agentOptions = { keepAlive: true, maxSockets: options.config.maxConnections, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  const agentOptions = upstreamAgentOptions(options.config.maxConnections);
   const upstream: Upstream = {
     name,
     config: server,

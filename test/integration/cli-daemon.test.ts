@@ -75,3 +75,16 @@ test('detach, status, refuse a second start, stop, status; the secret shows nowh
   expect(stopAgain.stderr).toContain('No mcp-auth-proxy daemon is running for 127.0.0.1:0');
   expect(upstream.rejected()).toEqual([]);
 });
+
+test('a daemon on all interfaces is reached over loopback: status and stop find it, though the Host check refuses 0.0.0.0', async () => {
+  const started = await runCli(['start', '--detach', '--allow-remote'], { cwd: home, env: { ...env, MCP_LISTEN_ADDR: '0.0.0.0:0' } });
+  expect(started.stderr).not.toContain('error:');
+  expect(started.code).toBe(0);
+  const [, url] = /running at (http:\/\/\S+) \(pid (\d+)\)/.exec(started.stdout) ?? [];
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const status = await runCli(['status', '--json'], { cwd: home, env: { ...env, MCP_LISTEN_ADDR: '0.0.0.0:0' } });
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout)).toMatchObject({ running: true, url });
+  const stopped = await runCli(['stop'], { cwd: home, env: { ...env, MCP_LISTEN_ADDR: '0.0.0.0:0' } });
+  expect(stopped.code).toBe(0);
+});

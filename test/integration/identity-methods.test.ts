@@ -60,6 +60,9 @@ describe('jwt', () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await idp.sign({ aud: RESOURCE, email: 'ann@acme.example', iat: now - 7200, exp: now - 3600 });
     const noEmail = await idp.sign({ aud: RESOURCE, sub: 'ann', exp: now + 600 });
+    // Self-service sign-up at the provider: anyone may type a colleague's address, which the provider marks unverified.
+    const unverified = await idp.sign({ aud: RESOURCE, email: 'ceo@acme.example', email_verified: false, exp: now + 600 });
+    const unprintable = await idp.sign({ aud: RESOURCE, email: 'zoë@acme.example', exp: now + 600 });
     const header = (h: object) => Buffer.from(JSON.stringify(h)).toString('base64url');
     const payload = header({ iss: idp.issuer, aud: RESOURCE, email: 'eve@acme.example', exp: now + 600 });
     const unsigned = `${header({ alg: 'none', typ: 'JWT' })}.${payload}.`;
@@ -75,6 +78,8 @@ describe('jwt', () => {
       [forOther, 'TOKEN_WRONG_AUDIENCE'],
       [expired, 'TOKEN_EXPIRED'],
       [noEmail, 'TOKEN_NO_EMAIL'],
+      [unverified, 'TOKEN_EMAIL_UNVERIFIED'],
+      [unprintable, 'TOKEN_NO_EMAIL'],
       [unsigned, 'TOKEN_ALGORITHM'],
       [publicAsSecret, 'TOKEN_ALGORITHM'],
       [stranger, 'TOKEN_BAD_SIGNATURE'],
@@ -83,7 +88,7 @@ describe('jwt', () => {
     ];
     for (const [token, code] of cases) {
       const result = await chain().authenticate(bearer(token), [RESOURCE]);
-      expect({ code, result }).toEqual({ code, result: { refusal: expect.objectContaining({ code, status: code === 'TOKEN_NO_EMAIL' ? 403 : 401 }), delayMs: 0 } });
+      expect({ code, result }).toEqual({ code, result: { refusal: expect.objectContaining({ code, status: code === 'TOKEN_NO_EMAIL' || code === 'TOKEN_EMAIL_UNVERIFIED' ? 403 : 401 }), delayMs: 0 } });
     }
   });
 });

@@ -162,6 +162,8 @@ test('10,000 requests over three replicas with no session error; a per-user limi
 
   // Redis stopped mid-run: no 5xx, and each replica counts limit / replicas in memory.
   const fallbackUser = await rawSession((await createKey('fallback@acme.example')).key);
+  // Each replica has met the session once (a session in use, as an agent's is): its owner is known there without Redis.
+  for (const replica of replicas) expect(await fallbackUser.call(replica.url)).toBe(200);
   await redis.stop();
   const beforeFallback = tallySnapshot();
   const fallback = await burst(() => fallbackUser.call(), LIMIT * 1.5);

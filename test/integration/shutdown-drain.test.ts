@@ -64,8 +64,10 @@ test('a tool call answered over SSE finishes across a stop; the GET stream ends 
   release();
   await Promise.all([answerClosed, standingClosed, stopped]);
   expect(call.res.complete).toBe(true);
-  expect(events.indexOf('tool-result')).toBe(0);
-  expect(events.indexOf('answer-closed')).toBeLessThan(events.indexOf('get-stream-closed'));
+  // The order on the wire, as the agent saw it. 'stopped' is left out: the proxy runs in this process, and its close
+  // may resolve (the answer written) before this side has read the bytes, on a busy machine.
+  const onTheWire = events.filter((event) => event !== 'stopped');
+  expect(onTheWire).toEqual(['tool-result', 'answer-closed', 'get-stream-closed']);
   expect(events.sort()).toEqual(['answer-closed', 'get-stream-closed', 'stopped', 'tool-result']);
 });
 

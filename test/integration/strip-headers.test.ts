@@ -158,3 +158,14 @@ test('other headers with underscores pass as sent: Mcp-Param-* names come from t
   expect(res.status).toBe(200);
   expect((received[0] as IncomingMessage).headers).toMatchObject({ 'mcp-param-user_id': 'u-42', x_custom_trace: 't-1' });
 });
+
+test('MCP protocol headers in another spelling (Mcp_Session_Id) never arrive: the proxy checks sessions under the real name only', async () => {
+  const res = await post({ Mcp_Session_Id: 'someone-elses', Last_Event_Id: 'evt-9', MCP_PROTOCOL_VERSION: '2025-06-18', Mcp_Method: 'ping', Mcp_Name: 'x' });
+  expect(res.status).toBe(200);
+  const arrived = Object.keys((received[0] as IncomingMessage).headers);
+  expect(arrived.filter((name) => name.includes('_'))).toEqual([]);
+  // The real spelling passes as before.
+  received = [];
+  await post({ 'mcp-session-id': 'sess-9' });
+  expect((received[0] as IncomingMessage).headers['mcp-session-id']).toBe('sess-9');
+});

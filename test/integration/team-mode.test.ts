@@ -288,6 +288,39 @@ describe('each request acts as its own caller', () => {
     expect(own.status).toBe(200);
     expect(own.body).toContain(ALICE.email);
   });
+
+  test('a session id the proxy has no owner for (a restart) gets 404, never forwarded, so no one can claim it by presenting it first', async () => {
+    const first = await startTeam();
+    const alice = keys.create(ALICE.email, []).key;
+    const bob = keys.create(BOB.email, []).key;
+    const opened = await request(`${first.url}/glean/mcp`, { method: 'POST', headers: { ...JSON_POST, authorization: `Bearer ${alice}` }, body: JSON.stringify(INIT) });
+    const session = opened.headers['mcp-session-id'] as string;
+    expect(session).toBeTruthy();
+    await first.close();
+    // The upstream still holds Alice's session; the new proxy knows nothing of it.
+    await startTeam();
+    const call = (key: string) =>
+      request(`${proxy?.url}/glean/mcp`, { method: 'POST', headers: { ...JSON_POST, authorization: `Bearer ${key}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } }) });
+    const before = upstream.received.length;
+    const presented = await call(bob);
+    expect(presented.status).toBe(404);
+    expect(JSON.parse(presented.body).error.data.code).toBe('SESSION_UNKNOWN');
+    expect(upstream.received.length).toBe(before);
+    // Bob did not become its owner: Alice gets the same 404 (her agent initializes again), not a 403.
+    expect((await call(alice)).status).toBe(404);
+    expect(upstream.received.length).toBe(before);
+  });
+
+  test('with the identity methods in either order, an API key is judged by apiKey and a JWT by jwt', async () => {
+    const { url } = await startTeam({ identity: [{ type: 'jwt', issuer: idp.issuer, scopes: ['openid', 'email'] }, { type: 'apiKey', store: storeFile }] });
+    const alice = keys.create(ALICE.email, []).key;
+    const client = await keyClient(`${url}/glean/mcp`, alice);
+    try {
+      expect(textOf(await client.callTool({ name: 'whoami', arguments: {} }))).toBe(ALICE.email);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
 });
 
 describe('identity from a proxy in front', () => {
@@ -364,6 +397,11 @@ describe('the listener in team mode', () => {
     }
     const remoteCredentialz = await request(`${url}/credentialz`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }, body: '{"server":"glean"}' });
     expect(remoteCredentialz.status).toBe(403);
+    // A forwarded request is never this machine's, even when the address it claims is loopback (a caller inside a
+    // trusted range can write any X-Forwarded-For).
+    for (const forwarded of [{ 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '127.0.0.1, 127.0.0.1' }, { forwarded: 'for=127.0.0.1' }] as Array<Record<string, string>>) {
+      expect([forwarded, (await request(`${url}/statusz`, { headers: forwarded })).status]).toEqual([forwarded, 403]);
+    }
     // On this machine, status shows the identity methods and the key store.
     const status = JSON.parse((await request(`${url}/statusz`)).body) as { mode: string; identity: Array<{ type: string; ok: boolean; detail: string }> };
     expect(status.mode).toBe('team');

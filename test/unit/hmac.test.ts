@@ -34,3 +34,33 @@ test('the signed path is Go URL.Path of what the upstream receives: base path pl
 test('a malformed escape cannot be signed', () => {
   expect(() => sign('GET', 'https://example.com/bad%zz')).toThrow(/malformed percent-escape/);
 });
+
+test('one signer reused across requests signs each as a fresh signer would: per method, per path, per second', () => {
+  let now = 1_700_000_000_000;
+  const signer = createHmacSigner({ keyId: 'key123', secret: 'secret456', now: () => now });
+  const reused = (method: string, url: string) => signer.sign({ method, url: new URL(url), headers: {}, identity: LOCAL_USER });
+  const cases: Array<[string, string]> = [
+    ['POST', 'https://example.com/v1/test'],
+    ['POST', 'https://example.com/v1/test'],
+    ['GET', 'https://example.com/v1/test'],
+    ['POST', 'https://example.com/v1/other'],
+    ['POST', 'https://example.com/v1/a%2Fb'],
+    ['POST', 'https://example.com/v1/a/b'],
+  ];
+  for (const at of [now, now + 400, now + 1000, now + 61_000]) {
+    now = at;
+    for (const [method, url] of cases) expect(reused(method, url)).toEqual(sign(method, url, at));
+  }
+  // A path that cannot be signed fails every time, not only the first.
+  expect(() => reused('GET', 'https://example.com/bad%zz')).toThrow(/malformed percent-escape/);
+  expect(() => reused('GET', 'https://example.com/bad%zz')).toThrow(/malformed percent-escape/);
+});
+
+test('past the per-second cache size every request is still signed right', () => {
+  const now = 1_700_000_000_000;
+  const signer = createHmacSigner({ keyId: 'key123', secret: 'secret456', now: () => now });
+  for (let i = 0; i < 200; i++) {
+    const url = `https://example.com/v1/item/${i}`;
+    expect(signer.sign({ method: 'POST', url: new URL(url), headers: {}, identity: LOCAL_USER })).toEqual(sign('POST', url, now));
+  }
+});
