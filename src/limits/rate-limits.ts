@@ -9,7 +9,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Rate, RateLimitsConfig } from '../config/limits-schema.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { batchMessages, type RpcPeek } from '../observability/rpc-peek.js';
-import type { SharedRedis } from '../state/redis.js';
+import { withinMs, type SharedRedis } from '../state/redis.js';
 import { RPC, type ProxyErrorBody } from '../proxy/jsonrpc-error.js';
 
 export type LimitScope = 'caller' | 'callerTool' | 'server';
@@ -71,7 +71,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits | undef
 
   const consume = async (c: Counter, key: string, server: string, points: number): Promise<RateLimitRefusal | undefined> => {
     try {
-      await c.limiter.consume(key, points);
+      await (c.fallback ? withinMs(c.limiter.consume(key, points)) : c.limiter.consume(key, points));
       return undefined;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return refused(c, rejection, server);

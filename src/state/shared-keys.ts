@@ -9,7 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { MALFORMED, UNKNOWN, matchKey, newKey, secretOf, wellFormed, withExpiry, type KeyCheck, type KeyRecord, type KeyView } from '../identity/key-store.js';
-import type { SharedRedis } from './redis.js';
+import { withinMs, type SharedRedis } from './redis.js';
 
 /** How often a replica asks whether the keys changed. */
 const POLL_MS = 250;
@@ -109,9 +109,9 @@ export class SharedKeyStore {
 
   private async read(): Promise<void> {
     try {
-      const version = await this.redis.client.get(this.keys.version);
+      const version = await withinMs(this.redis.client.get(this.keys.version));
       if (version === this.version && this.pepper) return;
-      const [records, pepper] = await Promise.all([this.redis.client.hgetall(this.keys.records), this.sharedPepper(false)]);
+      const [records, pepper] = await withinMs(Promise.all([this.redis.client.hgetall(this.keys.records), this.sharedPepper(false)]));
       const next = new Map<string, KeyRecord & { expiresAt?: number }>();
       const hashes = new Map<string, Buffer>();
       for (const text of Object.values(records)) {

@@ -2,7 +2,7 @@
 // replica that sees a session issued records its caller, so a replica that
 // never saw it still refuses another caller presenting its id. Best effort:
 // with Redis away a replica decides on what it has seen itself.
-import type { SharedRedis } from './redis.js';
+import { withinMs, type SharedRedis } from './redis.js';
 
 export interface SharedSessions {
   claim(key: string, user: string): void;
@@ -20,7 +20,7 @@ export function sharedSessions(redis: SharedRedis): SharedSessions {
       redis.client.set(key(name), user, 'EX', SESSION_TTL_SECONDS, 'NX').catch(() => undefined);
     },
     owner(name) {
-      return redis.client.get(key(name)).then(
+      return withinMs(redis.client.get(key(name))).then(
         (user) => user ?? undefined,
         () => undefined,
       );

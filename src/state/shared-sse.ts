@@ -5,7 +5,7 @@
 // the agent on the stream, wherever it is held. Best effort both ways: with
 // Redis away, a message reaching another replica than its stream's is
 // answered 404 (as without Redis), and the stream itself goes on.
-import type { SharedRedis } from './redis.js';
+import { withinMs, type SharedRedis } from './redis.js';
 
 export interface SseRoute {
   upstream: string;
@@ -30,7 +30,7 @@ export function sharedSseRoutes(redis: SharedRedis): SharedSseRoutes {
     },
     async lookup(token) {
       try {
-        const text = await redis.client.get(key(token));
+        const text = await withinMs(redis.client.get(key(token)));
         if (text === null) return undefined;
         const route = JSON.parse(text) as SseRoute;
         return typeof route?.upstream === 'string' && typeof route.url === 'string' ? route : undefined;
