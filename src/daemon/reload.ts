@@ -31,7 +31,7 @@ export interface ReloadInput {
 }
 
 /** Settings read once at start: changing them takes a restart. */
-const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout', 'publicUrl', 'tls'] as const;
+const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout', 'publicUrl', 'tls', 'redis'] as const;
 
 /** Returns the config now in force when the reload took, undefined when it was refused. */
 export async function reloadProxy(input: ReloadInput): Promise<Config | undefined> {
