@@ -4,11 +4,12 @@
 // requests from SDK clients spread over the replicas with no session error;
 // a per-user limit holds across replicas; a key revoked through one replica's
 // CLI is refused by another within a second; a session opened on one replica
-// is refused to another caller on another; with Redis stopped there is no
+// is refused to another caller on another; two replicas meeting a 401 from
+// an OAuth upstream at once make one refresh; with Redis stopped there is no
 // server error and each replica keeps limit / replicas.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startBalancer, type Balancer } from '../helpers/balancer.js';
@@ -19,6 +20,8 @@ import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { KEY_ID, SECRET } from '../helpers/proxy.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startSdkUpstream, type SdkUpstream } from '../helpers/sdk-upstream.js';
+import { startOAuthServer, type TestOAuthServer } from '../helpers/oauth-server.js';
+import { signInWithCli } from '../helpers/oauth-login.js';
 
 const REPLICAS = 3;
 const LIMIT = 1200;
@@ -27,6 +30,7 @@ const CALLS_PER_CLIENT = 1000;
 
 let redis: TestRedis;
 let upstream: SdkUpstream;
+let as: TestOAuthServer;
 let balancer: Balancer;
 let replicas: Daemon[] = [];
 let envs: NodeJS.ProcessEnv[] = [];
@@ -36,6 +40,7 @@ const clients: Client[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   upstream = await startSdkUpstream({ keyId: KEY_ID, secret: SECRET });
+  as = await startOAuthServer();
   balancer = await startBalancer();
   const dir = mkdtempSync(join(tmpdir(), 'map-replicas-'));
   configFile = join(dir, 'team.json');
@@ -47,7 +52,7 @@ beforeAll(async () => {
       identity: [{ type: 'apiKey' }],
       rateLimits: { perCaller: `${LIMIT}/min` },
       redis: { url: redis.url, replicas: REPLICAS },
-      servers: { up: { url: upstream.url, auth: { type: 'hmac', keyId: KEY_ID, secret: 'env:TEST_SECRET' } } },
+      servers: { up: { url: upstream.url, auth: { type: 'hmac', keyId: KEY_ID, secret: 'env:TEST_SECRET' } }, linear: { url: as.mcpUrl, auth: { type: 'oauth' } } },
     }),
   );
   // Each replica its own home and state directory, as pods have.
@@ -65,6 +70,7 @@ afterAll(async () => {
   await Promise.all(replicas.map((r) => r.stop()));
   await balancer?.close();
   await upstream?.close();
+  await as?.close();
   await redis?.close();
 }, 60_000);
 
@@ -159,6 +165,23 @@ test('10,000 requests over three replicas with no session error; a per-user limi
   expect(stolen.status).toBe(403);
   expect(JSON.parse(stolen.body).error.data.code).toBe('SESSION_NOT_YOURS');
   expect(await owner.call(replicas[2]?.url)).toBe(200);
+
+  // One OAuth login for all replicas (login with this config keeps the tokens in Redis); two replicas meeting a 401
+  // at once make one refresh between them.
+  const login = await signInWithCli(['linear', '--config', configFile], envs[0] as NodeJS.ProcessEnv, dirname(configFile));
+  expect(login.result.code).toBe(0);
+  expect(login.result.stdout).toContain('Tokens are in the Redis');
+  const oauthUser = (await createKey('oauth@acme.example')).key;
+  const initializeAt = (url: string) => request(`${url}/linear/mcp`, { method: 'POST', timeoutMs: 15_000, headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${oauthUser}`, host: new URL(balancer.url).host }, body: INITIALIZE });
+  expect((await initializeAt(replicas[0]?.url as string)).status).toBe(200);
+  expect((await initializeAt(replicas[1]?.url as string)).status).toBe(200);
+  as.revokeAccessTokens();
+  as.setTokenDelay(300);
+  const refreshesBefore = as.counts.refreshGrants;
+  const afterRevoke = await Promise.all([0, 1, 0, 1, 0, 1].map((i) => initializeAt(replicas[i]?.url as string)));
+  expect(afterRevoke.map((r) => r.status)).toEqual(Array(6).fill(200));
+  expect(as.counts.refreshGrants - refreshesBefore).toBe(1);
+  as.setTokenDelay(0);
 
   // Redis stopped mid-run: no 5xx, and each replica counts limit / replicas in memory.
   const fallbackUser = await rawSession((await createKey('fallback@acme.example')).key);
