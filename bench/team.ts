@@ -1,8 +1,10 @@
 // The team section: the proxy's CPU per request in team mode against local
-// mode, same run, same upstream and body. Three daemons (local act-as; team
+// mode, same run, same upstream and body. Daemons (local act-as; team
 // with an API key; team with a JWT from a local JWKS, keys cached), each
 // driven by the same keep-alive client in interleaved rounds; the proxy's
 // CPU time (/proc, user + system) over the requests it served is the figure.
+// Two more: JWT with a rate limit per caller counted in memory, and counted in
+// a real Redis (redis-server started here on loopback), as replicas share it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,7 @@ import { runJson } from './http-client.js';
 import { cpuMs } from './proc.js';
 import { median } from './stats.js';
 import { table } from './table.js';
+import { startRedis } from '../test/helpers/redis.js';
 
 export interface TeamRow {
   mode: string;
@@ -58,12 +61,17 @@ export async function benchTeam(rounds: number, log: (line: string) => void): Pr
   const jwt = await new SignJWT({ email: 'alice@acme.example', groups: ['eng'] }).setProtectedHeader({ alg: 'ES256', kid: 'bench' }).setIssuer(idp.url).setAudience('bench-proxy').setIssuedAt().setExpirationTime('2h').sign(privateKey);
   const store = join(dir, 'api-keys.json');
   const apiKey = new KeyStore(store).create('alice@acme.example', ['eng']).key;
+  const redis = await startRedis();
+  // High enough never to refuse: the cost of counting is what is measured.
+  const rateLimits = { perCaller: '100000000/min' };
 
   const server = (user: string) => ({ glean: { url: `${upstream.url}/mcp`, auth: { type: 'act-as', token: 'env:BENCH_GLEAN_TOKEN', user } } });
   const modes: Array<{ mode: string; config: object; authorization?: string }> = [
     { mode: 'local (act-as, configured user)', config: { servers: server('alice@acme.example') } },
     { mode: 'team: API key, act-as $caller', config: { mode: 'team', identity: [{ type: 'apiKey', store }], servers: server('$caller') }, authorization: `Bearer ${apiKey}` },
     { mode: 'team: JWT (cached JWKS), act-as $caller', config: { mode: 'team', identity: [{ type: 'jwt', issuer: idp.url, jwksUri: `${idp.url}/jwks`, audience: 'bench-proxy' }], servers: server('$caller') }, authorization: `Bearer ${jwt}` },
+    { mode: 'team: JWT + rate limit in memory', config: { mode: 'team', identity: [{ type: 'jwt', issuer: idp.url, jwksUri: `${idp.url}/jwks`, audience: 'bench-proxy' }], rateLimits, servers: server('$caller') }, authorization: `Bearer ${jwt}` },
+    { mode: 'team: JWT + rate limit in Redis', config: { mode: 'team', identity: [{ type: 'jwt', issuer: idp.url, jwksUri: `${idp.url}/jwks`, audience: 'bench-proxy' }], rateLimits, redis: { url: redis.url }, servers: server('$caller') }, authorization: `Bearer ${jwt}` },
   ];
   const daemons = [];
   for (const [i, m] of modes.entries()) {
@@ -89,6 +97,7 @@ export async function benchTeam(rounds: number, log: (line: string) => void): Pr
   } finally {
     upstream.close();
     idp.close();
+    await redis.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const local = median(daemons[0]?.cpu ?? []);

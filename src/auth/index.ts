@@ -11,6 +11,7 @@ import { createBearerSigner } from './bearer.js';
 import { createHmacSigner } from './hmac.js';
 import type { Signer } from './scheme.js';
 import { createHeadersSigner } from './static-headers.js';
+import type { SharedOAuth } from '../state/shared-oauth.js';
 
 export interface SignerContext {
   server: string;
@@ -28,6 +29,8 @@ export interface SignerContext {
   awsCredentials?: (profile: string | undefined) => AwsCredentialProvider;
   /** The environment for AWS_REGION and AWS_PROFILE; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** Replicas sharing state (Redis): OAuth tokens live there and refresh under its lock. */
+  shared?: SharedOAuth;
 }
 
 const NONE: Signer = { type: 'none', needsBody: false, headerNames: [], sign: () => ({}) };
@@ -122,7 +125,8 @@ interface OAuthClientSettings {
 }
 
 async function openTokenManager(context: SignerContext, client: OAuthClientSettings): Promise<TokenManager> {
-  const stores = context.secrets.stores;
+  const shared = context.shared;
+  const stores = shared ? { keychain: shared.store, file: shared.store } : context.secrets.stores;
   if (!stores || client.url === undefined) throw new AppError('OAUTH_UNAVAILABLE', `servers.${context.server}: OAuth tokens need the keychain stores here`);
   const [{ TokenManager }, { OAuthCredentials }] = await Promise.all([import('../oauth/token-manager.js'), import('../oauth/credentials.js')]);
   const manager = new TokenManager({
@@ -135,6 +139,7 @@ async function openTokenManager(context: SignerContext, client: OAuthClientSetti
     url: client.url,
     ...(context.onTokenRefresh ? { onRefresh: context.onTokenRefresh } : {}),
     ...(context.now ? { now: context.now } : {}),
+    ...(shared ? { exclusive: (task: () => Promise<void>) => shared.exclusive(`oauth-refresh:${context.server}`, task) } : {}),
   });
   await manager.load();
   return manager;

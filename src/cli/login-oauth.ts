@@ -28,6 +28,8 @@ export interface OAuthLoginRequest {
   stores: Stores;
   /** Writes the config change (a new entry) once everything else is stored. */
   saveConfig: () => Promise<void>;
+  /** Where the tokens go instead of the keychain: the Redis replicas share (config `redis`). */
+  tokenStore?: SecretStore;
 }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
@@ -45,7 +47,8 @@ export async function loginOAuth(ctx: CommandContext, request: OAuthLoginRequest
   const clientSecret = auth.clientSecret ? await secrets.resolve(auth.clientSecret, field('clientSecret'), name) : undefined;
   const privateKey = auth.privateKey ? await secrets.resolve(auth.privateKey, field('privateKey'), name) : undefined;
 
-  const credentials = new OAuthCredentials(name, stores, Boolean(options.insecureStorage));
+  const shared = request.tokenStore;
+  const credentials = shared ? new OAuthCredentials(name, { keychain: shared, file: shared }) : new OAuthCredentials(name, stores, Boolean(options.insecureStorage));
   const { tokens, client } = await oauthLogin({
     name,
     url: server.url,

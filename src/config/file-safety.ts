@@ -3,8 +3,8 @@
 // us anything), owned by the user (or root), not writable by group or others;
 // secrets also unreadable by others and in a directory others cannot write.
 import { constants, type Stats } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export interface SafetyOptions {
   /** Secret files: also unreadable by group and others, and in a directory only the user (or root) can change. */
@@ -12,6 +12,13 @@ export interface SafetyOptions {
   platform?: NodeJS.Platform;
   /** The user's uid; process.getuid() by default. */
   uid?: number;
+  /**
+   * The file is a key of a Kubernetes Secret (or projected) volume: a symlink
+   * into the volume's ..data directory, written by the kubelet alone. Group
+   * read is accepted there (mode 0440 with the pod's fsGroup: how a non-root
+   * container reads a Secret), as is the volume's sticky root directory.
+   */
+  volume?: boolean;
 }
 
 /** What makes a file unsafe, and what to run about it. */
@@ -39,7 +46,8 @@ export function unsafeFile(path: string, stats: Stats, options: SafetyOptions = 
   if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
     return { kind: 'owner', problem: `belongs to uid ${stats.uid}, not to you (uid ${uid}), so someone else may have written it`, fix: `If it is yours, run \`chown ${uid} ${path}\`; otherwise remove it.` };
   }
-  if (options.secret && (stats.mode & 0o077) !== 0) {
+  if (options.secret && (stats.mode & (options.volume ? 0o037 : 0o077)) !== 0) {
+    if (options.volume) return { kind: 'readable', problem: `has mode ${mode}; other users can read it`, fix: 'Set defaultMode: 0440 (or 0400) on the Secret volume, with the pod\'s securityContext.fsGroup, so only this container\'s group can read it.' };
     return { kind: 'readable', problem: `has mode ${mode}; other users can read it`, fix: `Run \`chmod 600 ${path}\`.` };
   }
   if ((stats.mode & 0o022) !== 0) {
@@ -55,6 +63,8 @@ export function unsafeDirectory(dir: string, stats: Stats, options: SafetyOption
   if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
     return { kind: 'directory', problem: `is in ${dir}, which belongs to uid ${stats.uid}, who could replace it`, fix: 'Move the file to a directory of yours.' };
   }
+  // A Secret volume's mount is a sticky directory (of root's): no one else can replace the entries the kubelet made there.
+  if (options.volume && (stats.mode & 0o1000) !== 0 && (stats.uid === 0 || stats.uid === uid)) return undefined;
   if ((stats.mode & 0o022) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(3, '0');
     return { kind: 'directory', problem: `is in ${dir} (mode ${mode}), where ${writers(stats.mode)} can replace it`, fix: `Run \`chmod go-w ${dir}\`, or move the file to a directory of yours.` };
@@ -94,6 +104,7 @@ export async function readCheckedFile(path: string, check: (stats: Stats) => Uns
 /** A secret file's checks: the file (readable by the user only) and the directory it is in. */
 export async function readSecretFile(path: string, options: SafetyOptions = {}): Promise<SafeRead> {
   try {
+    if (options.volume === undefined && (await inSecretVolume(path))) options = { ...options, volume: true };
     // The directory the name is in and, through a symlink, the one the file really is in: either could swap it.
     for (const dir of new Set([dirname(path), dirname(await realpath(path))])) {
       const unsafe = unsafeDirectory(dir, await stat(dir), options);
@@ -105,6 +116,22 @@ export async function readSecretFile(path: string, options: SafetyOptions = {}):
     return { kind: 'unreadable', error: e };
   }
   return readCheckedFile(path, (stats) => unsafeFile(path, stats, { ...options, secret: true }));
+}
+
+/**
+ * Whether `path` is a key of a Kubernetes Secret, ConfigMap or projected
+ * volume: the kubelet's atomic writer makes each key a symlink to
+ * ..data/<key>, and ..data a symlink to a timestamped directory (..2026_...)
+ * that it swaps in one rename on update.
+ */
+export async function inSecretVolume(path: string): Promise<boolean> {
+  try {
+    if (!(await lstat(path)).isSymbolicLink() || (await readlink(path)) !== `..data/${basename(path)}`) return false;
+    const data = join(dirname(path), '..data');
+    return (await lstat(data)).isSymbolicLink() && (await readlink(data)).startsWith('..');
+  } catch {
+    return false;
+  }
 }
 
 function writers(mode: number): string {

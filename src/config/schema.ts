@@ -13,6 +13,7 @@ import { scopeFromHost } from '../auth/aws-host.js';
 import { commandIssues, commandServerSchema, isCommandEntry, type CommandServerConfig } from './command-schema.js';
 
 export { quoteValue } from './fields.js';
+import { rateLimitsSchema, redisSchema } from './limits-schema.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
@@ -399,6 +400,9 @@ export const configSchema = z
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
     policy: policySchema.optional().describe('who may use which tools, resources and prompts: lists are filtered and calls refused by the same rules'),
+    metricsFrom: z.array(cidrSchema).optional().describe('team mode: addresses besides this machine that may read /metrics (Prometheus in the cluster), e.g. ["10.0.0.0/8"]'),
+    rateLimits: rateLimitsSchema.optional().describe('requests allowed per caller, per caller and tool, and per server; refused ones get 429 with Retry-After'),
+    redis: redisSchema.optional().describe('state shared by replicas: rate-limit counters, API keys, OAuth tokens and refresh locks, legacy SSE routing'),
     servers: z.record(serverNameSchema, anyServerSchema).default({}),
   })
   .strict()
@@ -428,6 +432,13 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
       issues.push({ path: ['servers', name, 'auth', 'service'], message: `${quoteValue(new URL(server.url).hostname)} is not an AWS host name the signing service can be read from; set service, e.g. "execute-api", "lambda" or "bedrock-agentcore"` });
     }
   }
+  const perServer = (values.rateLimits as { perServer?: unknown } | undefined)?.perServer;
+  // A record of server names; not one rate for every server (parsed already, when the schema calls this: { points, seconds }).
+  if (typeof perServer === 'object' && perServer !== null && typeof (perServer as { points?: unknown }).points !== 'number') {
+    for (const name of Object.keys(perServer)) {
+      if (!servers.includes(name)) issues.push({ path: ['rateLimits', 'perServer', name], message: `no server named ${quoteValue(name)}; configured: ${servers.length ? servers.map((s) => quoteValue(s)).join(', ') : '(none)'}` });
+    }
+  }
   if (typeof values.defaultServer === 'string' && !servers.includes(values.defaultServer)) {
     issues.push({
       path: ['defaultServer'],
@@ -447,7 +458,7 @@ function teamIssues(values: Record<string, unknown>, team: boolean, remote: bool
     ...(server?.auth?.actAs?.user === CALLER ? [['servers', name, 'auth', 'actAs', 'user']] : []),
   ]);
   if (!team) {
-    for (const field of ['identity', 'publicUrl', 'tls', 'trustedProxies'] as const) {
+    for (const field of ['identity', 'publicUrl', 'tls', 'trustedProxies', 'metricsFrom'] as const) {
       if (values[field] !== undefined) issues.push({ path: [field], message: 'applies in team mode only; set "mode": "team", or remove it' });
     }
     for (const path of callerPaths) issues.push({ path, message: '"$caller" needs team mode, where callers prove who they are; set "mode": "team", or write the user\'s email' });

@@ -17,6 +17,7 @@ import { buildUpstreams, credentialState, prewarm, refreshCredential, type AnyUp
 import { auditChanged, openAudit } from './audit.js';
 import type { RunningProxy } from '../proxy/server.js';
 import type { SecretResolver } from '../secrets/resolve.js';
+import { sharedOAuth } from '../state/shared-oauth.js';
 
 export interface ReloadInput {
   ctx: CommandContext;
@@ -32,7 +33,7 @@ export interface ReloadInput {
 }
 
 /** Settings read once at start: changing them takes a restart. */
-const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout', 'publicUrl', 'tls'] as const;
+const FIXED = ['listen', 'allowRemote', 'socket', 'clientToken', 'maxConnections', 'headersTimeout', 'idleTimeout', 'shutdownTimeout', 'publicUrl', 'tls', 'redis'] as const;
 
 /** Returns the config now in force when the reload took, undefined when it was refused. */
 export async function reloadProxy(input: ReloadInput): Promise<Config | undefined> {
@@ -60,7 +61,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   }
   let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
   try {
-    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams, ...(proxy.records ? { records: proxy.records } : {}) });
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams, ...(proxy.records ? { records: proxy.records } : {}), ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
     proxy.info.lastReload = { at, ok: false, applied: false, problems: [String(error)] };
@@ -122,7 +123,7 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
     if (!reloaded) return { status: 409, body: { server: name, error: { message: 'the reload was refused; see the daemon log' } } };
     input.onReloaded?.(reloaded);
   } else {
-    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity), heartbeatMs: next.heartbeatMs, ...(proxy.records ? { records: proxy.records } : {}) });
+    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity), heartbeatMs: next.heartbeatMs, ...(proxy.records ? { records: proxy.records } : {}), ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
     prewarm(proxy.upstreams);
     logger.info('credential read again after login/logout', { server: name, present: hasCredential(current) });
   }

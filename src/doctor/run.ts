@@ -28,6 +28,7 @@ import { actsAsCaller } from '../config/team-values.js';
 import { schemeChecks } from './scheme-checks.js';
 import { serviceChecks } from './service.js';
 import { teamChecks } from './team.js';
+import { redisChecks } from './redis.js';
 import { proxyBase } from '../clients/proxy-url.js';
 import { clientTokenFile } from '../daemon/client-token.js';
 import { readFile } from 'node:fs/promises';
@@ -115,6 +116,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   }
 
   for (const result of await teamChecks(config, options.env, secrets)) add(result);
+  for (const result of await redisChecks(config, secrets)) add(result);
 
   const found = await readOurDaemon(stateFile(options.env, config.listen), options.env, (token) => options.redactor.add(token));
   const daemon = found.daemon?.state;

@@ -13,6 +13,7 @@ import type { IdentityMethod } from './method.js';
 import { proxyAssertionMethod } from './proxy-assertion.js';
 import { trustedHeaderMethod } from './trusted-header.js';
 import type { IdentityResult, Principal, Refusal } from './principal.js';
+import type { SharedRedis } from '../state/redis.js';
 
 export interface IdentityChain {
   readonly methods: readonly IdentityMethod[];
@@ -40,6 +41,8 @@ export interface ChainOptions {
   now?: () => number;
   /** Told every verdict (the metrics count authentications by method and result). */
   onResult?: (method: string, result: 'ok' | 'refused') => void;
+  /** The Redis replicas share: API keys are read from it (and follow its changes). */
+  redis?: SharedRedis;
 }
 
 /** Refusals from one address within this window before answers slow down. */
@@ -54,7 +57,7 @@ export function createIdentityChain(options: ChainOptions): IdentityChain {
   const methods = options.methods.map((config): IdentityMethod => {
     switch (config.type) {
       case 'apiKey':
-        return apiKeyMethod(config, options.env, now);
+        return apiKeyMethod(config, options.env, now, options.redis);
       case 'jwt':
         return jwtMethod(config, now);
       case 'proxyAssertion':

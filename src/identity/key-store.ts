@@ -45,8 +45,8 @@ function pepperFile(store: string): string {
 
 const KEY = /^mapk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/;
 const KEY_LENGTH = KEY_PREFIX.length + 12 + 1 + 43;
-const MALFORMED: KeyCheck = Object.freeze({ reason: 'malformed' as const });
-const UNKNOWN: KeyCheck = Object.freeze({ reason: 'unknown-or-revoked' as const });
+export const MALFORMED: KeyCheck = Object.freeze({ reason: 'malformed' as const });
+export const UNKNOWN: KeyCheck = Object.freeze({ reason: 'unknown-or-revoked' as const });
 const EXPIRED: KeyCheck = Object.freeze({ reason: 'expired' as const });
 /** Hashed for unknown ids too, so timing says nothing about which ids exist. */
 const DUMMY_HASH = Buffer.alloc(32);
@@ -78,13 +78,11 @@ export class KeyStore {
   create(user: string, groups: string[], expiresAt?: Date): { key: string; record: KeyRecord } {
     this.refresh();
     this.usable();
-    const id = randomId();
-    const secret = randomBytes(32).toString('base64url');
-    const record: KeyRecord = { id, user, groups, created: new Date(this.now()).toISOString(), ...(expiresAt ? { expires: expiresAt.toISOString() } : {}), hash: this.hash(secret, true) };
-    this.records.set(id, record);
-    this.hashes.set(id, Buffer.from(record.hash, 'base64url'));
+    const { key, record } = newKey(user, groups, (secret) => this.digest(secret, true), this.now(), expiresAt);
+    this.records.set(record.id, record);
+    this.hashes.set(record.id, Buffer.from(record.hash, 'base64url'));
     this.save();
-    return { key: `${KEY_PREFIX}${id}_${secret}`, record };
+    return { key, record };
   }
 
   /** Removes a key; false when there was none with that id. */
@@ -105,9 +103,8 @@ export class KeyStore {
 
   /** Checks a presented key against the store as it is on disk now (every request: no regex captures, no base64 round trips). */
   check(key: string): KeyCheck {
-    if (key.length !== KEY_LENGTH || !KEY.test(key)) return MALFORMED;
+    if (!wellFormed(key)) return MALFORMED;
     this.refresh();
-    const record = this.records.get(key.slice(KEY_PREFIX.length, KEY_PREFIX.length + 12));
     let given: Buffer;
     try {
       given = this.digest(key.slice(KEY_PREFIX.length + 13), false);
@@ -116,11 +113,7 @@ export class KeyStore {
       this.pepperProblem = (error as Error).message;
       return UNKNOWN;
     }
-    const expected = record ? this.hashes.get(record.id) ?? DUMMY_HASH : DUMMY_HASH;
-    const same = given.length === expected.length && timingSafeEqual(given, expected);
-    if (!record || !same) return UNKNOWN;
-    if (record.expiresAt !== undefined && record.expiresAt <= this.now()) return EXPIRED;
-    return { record };
+    return matchKey(key, this.records, this.hashes, given, this.now());
   }
 
   /** Re-reads the store when the file changed (its identity, size, time, mode or owner); one stat, cheap enough for every request. */
@@ -145,8 +138,7 @@ export class KeyStore {
     }
     for (const record of parsed.keys) {
       if (typeof record?.id !== 'string' || typeof record.hash !== 'string') continue;
-      const expiresAt = record.expires === undefined ? undefined : Date.parse(record.expires);
-      this.records.set(record.id, { ...record, ...(expiresAt !== undefined ? { expiresAt: Number.isNaN(expiresAt) ? 0 : expiresAt } : {}) });
+      this.records.set(record.id, withExpiry(record));
       this.hashes.set(record.id, Buffer.from(record.hash, 'base64url'));
     }
   }
@@ -161,10 +153,6 @@ export class KeyStore {
     return createHmac('sha256', this.pepper ?? DUMMY_HASH).update(secret).digest();
   }
 
-  private hash(secret: string, create: boolean): string {
-    return this.digest(secret, create).toString('base64url');
-  }
-
   private save(): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.tmp`;
@@ -172,6 +160,46 @@ export class KeyStore {
     renameSync(temp, this.file);
     this.seen = undefined;
   }
+}
+
+/** Whether a presented text has the shape of a key (checked before any lookup). */
+export function wellFormed(key: string): boolean {
+  return key.length === KEY_LENGTH && KEY.test(key);
+}
+
+/**
+ * The check shared by the file store and the Redis one: the id finds the
+ * record, the secret's keyed hash is compared in constant time, and an
+ * unknown id costs the same as a wrong secret. `key` is well formed;
+ * `given` is the keyed hash of its secret.
+ */
+export function matchKey(key: string, records: ReadonlyMap<string, KeyRecord & { expiresAt?: number }>, hashes: ReadonlyMap<string, Buffer>, given: Buffer, now: number): KeyCheck {
+  const id = key.slice(KEY_PREFIX.length, KEY_PREFIX.length + 12);
+  const found = records.get(id);
+  const expected = found ? hashes.get(id) ?? DUMMY_HASH : DUMMY_HASH;
+  const same = given.length === expected.length && timingSafeEqual(given, expected);
+  if (!found || !same) return UNKNOWN;
+  if (found.expiresAt !== undefined && found.expiresAt <= now) return EXPIRED;
+  return { record: found };
+}
+
+/** The secret part of a well-formed key (what is hashed). */
+export function secretOf(key: string): string {
+  return key.slice(KEY_PREFIX.length + 13);
+}
+
+/** A new key's id and secret, and the record to store (hash made with `digest`). */
+export function newKey(user: string, groups: string[], digest: (secret: string) => Buffer, now: number, expiresAt?: Date): { key: string; record: KeyRecord } {
+  const id = randomId();
+  const secret = randomBytes(32).toString('base64url');
+  const record: KeyRecord = { id, user, groups, created: new Date(now).toISOString(), ...(expiresAt ? { expires: expiresAt.toISOString() } : {}), hash: digest(secret).toString('base64url') };
+  return { key: `${KEY_PREFIX}${id}_${secret}`, record };
+}
+
+/** A stored record as the check uses it (the expiry parsed once). */
+export function withExpiry(record: KeyRecord): KeyRecord & { expiresAt?: number } {
+  const expiresAt = record.expires === undefined ? undefined : Date.parse(record.expires);
+  return { ...record, ...(expiresAt !== undefined ? { expiresAt: Number.isNaN(expiresAt) ? 0 : expiresAt } : {}) };
 }
 
 /** Records when keys were used, written at most once a minute (a request never waits on the disk for it). */

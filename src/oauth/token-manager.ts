@@ -38,6 +38,12 @@ export interface TokenManagerOptions {
   retryDelaysMs?: number[];
   /** Told the result of every refresh attempt (the proxy's metrics count them). */
   onRefresh?: (ok: boolean) => void;
+  /**
+   * Replicas sharing the tokens (Redis): runs a refresh while holding their
+   * common lock, so one refresh token is spent once; the refresh re-reads the
+   * store first and takes up what another replica saved meanwhile.
+   */
+  exclusive?: (task: () => Promise<void>) => Promise<void>;
 }
 
 export interface OAuthStatus {
@@ -189,7 +195,8 @@ export class TokenManager {
 
   /** One refresh at a time: everyone who asks while one runs waits for that one. */
   private refresh(): Promise<void> {
-    this.inflight ??= this.runRefresh().finally(() => {
+    const exclusive = this.options.exclusive;
+    this.inflight ??= (exclusive ? exclusive(() => this.runRefresh()) : this.runRefresh()).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;

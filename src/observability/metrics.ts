@@ -39,6 +39,10 @@ export interface ProxyMetrics {
   childStarted(server: string): void;
   childCrashed(server: string): void;
   childExited(server: string): void;
+  /** A request refused by a rate limit (scope: caller, callerTool or server). */
+  rateLimited(server: string, scope: string): void;
+  /** A rate limit counted in memory because Redis could not be asked. */
+  rateLimitFallback(scope: string): void;
   /** Per-server headline counters for `status`. */
   headline(): Record<string, ServerCounters>;
   render(): Promise<{ contentType: string; body: string }>;
@@ -93,6 +97,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     childStarts: new Series('mcp_proxy_child_starts_total', 'Command server processes started (restarts included)', 'counter', ['server']),
     childCrashes: new Series('mcp_proxy_child_crashes_total', 'Command server processes that exited without being asked to', 'counter', ['server']),
     children: new Series('mcp_proxy_children', 'Command server processes running now', 'gauge', ['server']),
+    rateLimited: new Series('mcp_proxy_rate_limited_total', 'Requests refused by a rate limit (429), by server and limit scope', 'counter', ['server', 'scope']),
+    rateLimitFallback: new Series('mcp_proxy_rate_limit_fallback_total', 'Rate-limit checks counted in memory because Redis was unreachable, by limit scope', 'counter', ['scope']),
   };
   let registry: Promise<import('prom-client').Registry> | undefined;
   const load = async () => {
@@ -189,6 +195,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     },
     childExited(server) {
       series.children.add([server], -1);
+    },
+    rateLimited(server, scope) {
+      series.rateLimited.add([server, scope]);
+    },
+    rateLimitFallback(scope) {
+      series.rateLimitFallback.add([scope]);
     },
     headline,
     async render() {

@@ -40,7 +40,15 @@ export interface GuardOptions {
    * (Host and Origin); health and readiness probes (GET /healthz, /readyz)
    * come from load balancers and orchestrators with any Host.
    */
-  team?: { publicUrl: string };
+  team?: {
+    publicUrl: string;
+    /**
+     * metricsFrom is set: Prometheus scrapes the pod by its address, so GET
+     * /metrics passes any Host too (who may read it is the connection's
+     * address, decided in local-routes.ts; a server with no browser on it).
+     */
+    scrape?: boolean;
+  };
 }
 
 export const CLIENT_TOKEN_HEADER = 'x-mcp-proxy-token';
@@ -69,6 +77,7 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
     origins.add(url.origin.toLowerCase());
   }
   const probesFromAnywhere = options.team !== undefined;
+  const scrapeFromAnywhere = options.team?.scrape === true;
   const token = options.clientToken === undefined ? undefined : Buffer.from(options.clientToken);
   return {
     hosts,
@@ -81,7 +90,7 @@ export function createGuard(boundHost: string, port: number, options: GuardOptio
         return { status: 400, code: 'DUPLICATE_HOST', message: 'The request has more than one Host header; send exactly one' };
       }
       const host = req.headers.host?.toLowerCase();
-      if (!options.socket && (!host || !hosts.has(host)) && !(probesFromAnywhere && isProbe(req.method, url))) {
+      if (!options.socket && (!host || !hosts.has(host)) && !(probesFromAnywhere && isProbe(req.method, url)) && !(scrapeFromAnywhere && req.method === 'GET' && url === '/metrics')) {
         return { status: 403, code: 'FORBIDDEN_HOST', message: `Host "${host ?? ''}" is not this proxy; connect to ${options.team ? options.team.publicUrl : `http://127.0.0.1:${port}`}` };
       }
       const origin = req.headers.origin;

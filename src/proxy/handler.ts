@@ -7,7 +7,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
-import { LOCAL_PRINCIPAL, type Principal } from '../identity/principal.js';
+import { LOCAL_PRINCIPAL, type Principal, type Refusal } from '../identity/principal.js';
+import { rateLimitError, type RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -56,6 +57,8 @@ export interface HandlerOptions {
   policy?: () => Policy | undefined;
   /** Team mode: who the caller is (read at each request: a reload may replace it). Absent: local mode. */
   team?: () => TeamAccess | undefined;
+  /** Rate limits (config `rateLimits`; read at each request: a reload may replace them). Absent: none. */
+  limits?: () => RateLimits | undefined;
 }
 
 const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
@@ -209,6 +212,15 @@ export function createHandler(options: HandlerOptions): Handler {
       const session = req.headers['mcp-session-id'];
       const sessionId = typeof session === 'string' ? session : undefined;
       const refusal = access.sessionRefusal(upstream.name, sessionId, principal);
+      if (refusal instanceof Promise) {
+        refusal.then((settled) => (res.destroyed ? undefined : sessionKnown(access, principal, sessionId, settled)), (error: unknown) => failRequest(res, logger, error, exchange.requestId));
+        return;
+      }
+      sessionKnown(access, principal, sessionId, refusal);
+    }
+
+    /** Team mode: the session presented is the caller's own (or new), or the request is refused here. */
+    function sessionKnown(access: TeamAccess, principal: Principal, sessionId: string | undefined, refusal: Refusal | undefined): void {
       if (refusal) {
         exchange.failure = 'caller-refused';
         return answerError(res, refusalError(refusal, upstream.name), null, idHeader);
@@ -223,18 +235,36 @@ export function createHandler(options: HandlerOptions): Handler {
     /** The legacy message endpoint (its session belongs to one caller), then the body. */
     function afterIdentity(principal: Principal | undefined): void {
       if (matched.kind === 'legacy-message' && !command) {
-        target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
-        if (!target) {
-          return answerError(res, {
-            status: 404,
-            rpcCode: RPC.routeNotFound,
-            code: 'UNKNOWN_SSE_SESSION',
-            server: upstream.name,
-            message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
-            hint: 'Open the SSE stream again to get a new message endpoint',
-          }, null, idHeader);
+        const found = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
+        if (found instanceof Promise) {
+          // The stream may be held by another replica: its record is in Redis.
+          found.then((url) => (res.destroyed ? undefined : url ? withTarget(url) : unknownSession()), (error: unknown) => failRequest(res, logger, error, exchange.requestId));
+          return;
         }
+        if (!found) return unknownSession();
+        target = found;
       }
+      body(principal);
+    }
+
+    function withTarget(url: URL): void {
+      target = url;
+      body(exchange.principal);
+    }
+
+    function unknownSession(): void {
+      answerError(res, {
+        status: 404,
+        rpcCode: RPC.routeNotFound,
+        code: 'UNKNOWN_SSE_SESSION',
+        server: upstream.name,
+        message: `No open SSE stream for this message endpoint of "${upstream.name}"; it closed or never existed`,
+        hint: 'Open the SSE stream again to get a new message endpoint',
+      }, null, idHeader);
+    }
+
+    /** Reads the body, then the rate limits and the credential. */
+    function body(principal: Principal | undefined): void {
       readBody(req, maxBodyBytes, (error, body) => {
         if (error) {
           exchange.failure = error instanceof BodyTooLargeError ? 'body-too-large' : 'client-aborted';
@@ -249,23 +279,32 @@ export function createHandler(options: HandlerOptions): Handler {
         } else if (policy && method === 'GET' && matched.kind === 'mcp') exchange.rewrite = streamRewrite(policy, principal ?? LOCAL_PRINCIPAL, upstream.name);
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
-        if (upstream.kind === 'command') {
-          try {
-            return serveCommand(upstream, req, res, exchange, body, options.commandHost);
-          } catch (failure) {
-            return failRequest(res, logger, failure, exchange.requestId);
-          }
+        const limits = options.limits?.();
+        if (!limits) return toUpstream(body);
+        // The rate limits, once the body names the tools called: a spent one is answered here (429), never forwarded.
+        limits.admit(upstream.name, principal?.user ?? LOCAL_USER.user, exchange.rpc, body).then((refusal) => {
+          if (res.destroyed) return;
+          if (!refusal) return toUpstream(body);
+          exchange.failure = 'rate-limited';
+          answerError(res, rateLimitError(refusal, upstream.name), requestIdOf(body), { ...idHeader, 'retry-after': String(refusal.retryAfterSeconds) });
+        }, (error: unknown) => failRequest(res, logger, error, exchange.requestId));
+      });
+    }
+
+    /** The upstream's turn: a command server's process, or the request signed and forwarded. */
+    function toUpstream(body: Buffer): void {
+      if (upstream.kind === 'command') {
+        try {
+          return serveCommand(upstream, req, res, exchange, body, options.commandHost);
+        } catch (failure) {
+          return failRequest(res, logger, failure, exchange.requestId);
         }
-        const step: DispatchInput = {
-          upstream,
-          body,
-          target: target ?? upstream.base,
-          ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
-        };
-        // Most schemes sign at once; OAuth may first wait for a refresh in progress.
-        const pending = upstream.signer?.prepare?.();
-        if (!pending) return run(step);
-        awaitCredential(pending, step);
+      }
+      credential({
+        upstream,
+        body,
+        target: target ?? upstream.base,
+        ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
       });
     }
 
@@ -309,6 +348,13 @@ export function createHandler(options: HandlerOptions): Handler {
 
     function legacyToken(): string | null {
       return new URLSearchParams(matched.kind === 'legacy-message' ? matched.query : '').get('session');
+    }
+
+    /** Most schemes sign at once; OAuth may first wait for a refresh in progress. */
+    function credential(step: DispatchInput): void {
+      const pending = step.upstream.signer?.prepare?.();
+      if (!pending) return run(step);
+      awaitCredential(pending, step);
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */

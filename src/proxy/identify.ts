@@ -13,6 +13,8 @@ import { addressList } from '../config/team-values.js';
 import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
 import { SessionOwners } from './session-owners.js';
 import type { Principal, Refusal } from '../identity/principal.js';
+import type { SharedRedis } from '../state/redis.js';
+import { sharedSessions } from '../state/shared-sessions.js';
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
@@ -29,8 +31,14 @@ export interface TeamAccess {
   metadata(path: string, isEndpoint: (endpoint: string) => boolean): Record<string, unknown> | undefined;
   /** Whether the request comes from this machine (by the address believed: a trusted proxy's X-Forwarded-For counts). */
   isLocal(req: IncomingMessage): boolean;
-  /** Refuses a request that presents an MCP session another caller opened; records the owner of a new one. */
-  sessionRefusal(server: string, sessionId: string | undefined, principal: Principal): Refusal | undefined;
+  /** Whether the request comes from a metricsFrom address (Prometheus in the cluster), which may read /metrics. */
+  mayScrape(req: IncomingMessage): boolean;
+  /**
+   * Refuses a request that presents an MCP session another caller opened; a
+   * promise when the owner must be asked of the replicas' Redis (a session
+   * this replica has not seen).
+   */
+  sessionRefusal(server: string, sessionId: string | undefined, principal: Principal): Refusal | undefined | Promise<Refusal | undefined>;
   claimSession(server: string, sessionId: string, principal: Principal): void;
   endSession(server: string, sessionId: string): void;
   /** Who owns each MCP session (server and session id → user): kept across a reload. */
@@ -46,6 +54,8 @@ export interface TeamAccessOptions {
   listenUrl: string;
   env: NodeJS.ProcessEnv;
   onResult?: (method: string, result: 'ok' | 'refused') => void;
+  /** The Redis replicas share (API keys and session owners live there then). */
+  redis?: SharedRedis;
   /** The session owners of the access this one replaces (a reload). */
   sessions?: SessionOwners;
 }
@@ -60,12 +70,15 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     env: options.env,
     ...(config.trustedProxies ? { trustedProxies: addressList(config.trustedProxies) } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
+    ...(options.redis ? { redis: options.redis } : {}),
   });
+  const scrapers = config.metricsFrom ? addressList(config.metricsFrom) : undefined;
   const jwts = (config.identity ?? []).filter((m): m is JwtIdentityConfig => m.type === 'jwt');
   const scopes = [...new Set(jwts.flatMap((m) => m.scopes ?? []))];
   const metadataUrl = (endpoint: string) => `${publicUrl.origin}${METADATA_PREFIX}${publicPath}${endpoint}`;
   /** Who owns each MCP session, by server and session id. */
   const sessions = options.sessions ?? new SessionOwners();
+  const shared = options.redis ? sharedSessions(options.redis) : undefined;
 
   const audiences = new Map<string, readonly string[]>();
   const withChallenge = (verdict: ChainVerdict, endpoint: string): Verdict => {
@@ -118,20 +131,32 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
       if (socket === undefined || !isLoopbackAddress(socket)) return false;
       return !chain.fromTrustedProxy(req) || (req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined);
     },
+    mayScrape(req) {
+      // The socket's address, never X-Forwarded-For (as for isLocal): a scraper connects to the pod itself.
+      const socket = req.socket.remoteAddress;
+      if (!scrapers || socket === undefined) return false;
+      const address = socket.startsWith('::ffff:') ? socket.slice(7) : socket;
+      return scrapers.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+    },
     sessionRefusal(server, sessionId, principal) {
       if (sessionId === undefined) return undefined;
       const owner = sessions.owner(server, sessionId);
-      if (owner === principal.user) return undefined;
-      // No owner on record (a restart, an eviction, an id this proxy never saw issued): the spec's 404 has the agent
-      // initialize again, where forwarding would let whoever presents an id first become its owner.
-      if (owner === undefined) return { status: 404, code: 'SESSION_UNKNOWN', message: 'this proxy knows no such MCP session; start a new one (initialize)' };
-      return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
+      if (owner === undefined && shared) {
+        // Issued through another replica, maybe: its owner is in Redis (and remembered here once known).
+        return shared.owner(`${server}\n${sessionId}`).then((found) => {
+          if (found !== undefined) sessions.claim(server, sessionId, found);
+          return ownerRefusal(found, principal);
+        });
+      }
+      return ownerRefusal(owner, principal);
     },
     claimSession(server, sessionId, principal) {
       sessions.claim(server, sessionId, principal.user);
+      shared?.claim(`${server}\n${sessionId}`, principal.user);
     },
     endSession(server, sessionId) {
       sessions.end(server, sessionId);
+      shared?.end(`${server}\n${sessionId}`);
     },
     async describe() {
       return Promise.all(
@@ -143,6 +168,15 @@ export function createTeamAccess(options: TeamAccessOptions): TeamAccess {
     },
     close: () => chain.close(),
   };
+}
+
+/** The refusal for a request presenting a session owned by `owner` (undefined: no owner on record anywhere). */
+function ownerRefusal(owner: string | undefined, principal: Principal): Refusal | undefined {
+  if (owner === principal.user) return undefined;
+  // No owner on record (a restart, an eviction, an id no replica saw issued): the spec's 404 has the agent
+  // initialize again, where forwarding would let whoever presents an id first become its owner.
+  if (owner === undefined) return { status: 404, code: 'SESSION_UNKNOWN', message: 'this proxy knows no such MCP session; start a new one (initialize)' };
+  return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
 }
 
 function describeMethod(type: string, config: Config): string {

@@ -12,6 +12,8 @@ export interface ProxyErrorBody {
   message: string;
   hint?: string;
   server?: string;
+  /** More members of `error.data` (e.g. retryAfterSeconds). */
+  data?: Record<string, unknown>;
 }
 
 /** Takes the values of known secrets out of a text the proxy writes. */
@@ -33,7 +35,9 @@ export const RPC = {
   /** Team mode: the identity provider's keys cannot be fetched, so no caller can be checked now. */
   identityUnavailable: -32008,
   /** Team mode: an MCP session id this proxy has no owner for (HTTP 404: the agent initializes again). */
-  sessionUnknown: -32009,
+  sessionUnknown: -32010,
+  /** A rate limit is spent (HTTP 429; data.retryAfterSeconds says when to try again). */
+  rateLimited: -32029,
 } as const;
 
 /** Body bytes of answers the proxy wrote itself, for the access log (relayed ones are counted by the relay). */
@@ -66,6 +70,7 @@ export function sendProxyError(res: ServerResponse, error: ProxyErrorBody, id: u
   const data: Record<string, unknown> = { code: error.code };
   if (error.server) data.server = error.server;
   if (error.hint) data.hint = error.hint;
+  if (error.data) Object.assign(data, error.data);
   const body = redact(
     JSON.stringify({
       jsonrpc: '2.0',

@@ -23,6 +23,7 @@ import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
 import type { StreamTracker } from './relay.js';
 import { responseHeaders } from './strip.js';
 import type { Upstream } from './upstreams.js';
+import type { SharedSseRoutes } from '../state/shared-sse.js';
 
 /**
  * A cap on one event's buffered size, so a stream that never ends its event
@@ -36,6 +37,8 @@ export interface LegacySseOptions {
   trackStream: StreamTracker;
   /** Takes known secret values out of the answers the proxy writes itself. */
   redact?: Redact;
+  /** Replicas sharing state (Redis): where each stream's message endpoint leads, for POSTs sent to another replica. */
+  shared?: SharedSseRoutes;
 }
 
 /** What the policy left for a legacy stream: list answers to filter, and a way to put the proxy's own answers on it. */
@@ -52,8 +55,12 @@ const MAX_PENDING_LISTS = 1_000;
 export interface LegacySse {
   /** Serves the agent's GET /{server}/sse; `prefix` is the local path before /sse ("" or "/name"). */
   open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void;
-  /** The upstream message URL behind a session token, if the stream that issued it is still open (and, in team mode, was opened by `caller`). */
-  target(token: string | null, upstream: Upstream, caller?: string): URL | undefined;
+  /**
+   * The upstream message URL behind a session token, if the stream that
+   * issued it is still open (and, in team mode, was opened by `caller`); a
+   * promise when the stream may be held by another replica (asked in Redis).
+   */
+  target(token: string | null, upstream: Upstream, caller?: string): URL | undefined | Promise<URL | undefined>;
   /**
    * The policy's part in a message sent to the stream behind `token`: the
    * answers of its list requests are filtered on the stream, and the errors
@@ -78,7 +85,10 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
     let request: http.ClientRequest | undefined;
     res.once('close', () => {
       request?.destroy();
-      for (const token of tokens) sessions.delete(token);
+      for (const token of tokens) {
+        sessions.delete(token);
+        options.shared?.forget(token);
+      }
     });
     connect(false);
 
@@ -231,9 +241,13 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
           const url = messageUrl(event.data, upstream);
           if (!url) return fail('the upstream named a message endpoint on another origin, or with a path that could leave it');
           // A new endpoint replaces the old one: earlier tokens of this stream stop working.
-          for (const old of tokens.splice(0)) sessions.delete(old);
+          for (const old of tokens.splice(0)) {
+            sessions.delete(old);
+            options.shared?.forget(old);
+          }
           const token = randomBytes(16).toString('hex');
           sessions.set(token, { upstream: upstream.name, url, owner: exchange.principal?.user, policy });
+          options.shared?.publish(token, { upstream: upstream.name, url: url.href, owner: exchange.principal?.user });
           tokens.push(token);
           write(serialize({ ...event, data: `${prefix}/messages?session=${token}` }));
         },
@@ -282,9 +296,11 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
     open,
     target(token, upstream, caller) {
       const session = token ? sessions.get(token) : undefined;
-      // After a reload the server may point elsewhere: a session is only good for the origin that issued it.
-      // In team mode, only for the caller whose stream it is: anyone else is told it does not exist.
-      return session && session.upstream === upstream.name && session.url.origin === upstream.base.origin && session.owner === caller ? session.url : undefined;
+      if (!session && token && options.shared && /^[0-9a-f]{32}$/.test(token)) {
+        // Held by another replica, maybe: the same checks on what it recorded.
+        return options.shared.lookup(token).then((route) => (route && URL.canParse(route.url) ? usable({ upstream: route.upstream, url: new URL(route.url), owner: route.owner }, upstream, caller) : undefined));
+      }
+      return session ? usable(session, upstream, caller) : undefined;
     },
     expect(token, rewrite) {
       const policy = token ? sessions.get(token)?.policy : undefined;
@@ -304,6 +320,16 @@ function filtered(event: EventSourceMessage, policy: StreamPolicy): EventSourceM
   const { body, answered } = filterJson(Buffer.from(event.data, 'utf8'), { lists: policy.lists, keep: policy.keep ?? (() => false) });
   for (const id of answered) policy.lists.delete(id);
   return answered.length === 0 ? event : { ...event, data: body.toString('utf8') };
+}
+
+/**
+ * A session's message URL when it may be used for this request: after a
+ * reload the server may point elsewhere, so a session is only good for the
+ * origin that issued it; in team mode, only for the caller whose stream it
+ * is (anyone else is told it does not exist).
+ */
+function usable(session: { upstream: string; url: URL; owner: string | undefined }, upstream: Upstream, caller: string | undefined): URL | undefined {
+  return session.upstream === upstream.name && session.url.origin === upstream.base.origin && session.owner === caller && pathProblem(session.url.pathname) === undefined ? session.url : undefined;
 }
 
 /**

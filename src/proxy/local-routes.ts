@@ -52,7 +52,7 @@ export function createLocalRoutes(options: LocalRoutesOptions): LocalRoutes {
   return (route, req, res, path) => {
     const team = options.team?.();
     // Team mode: upstream names, URLs, credential state and counters are for the operator on this machine only.
-    const local = !team || team.isLocal(req);
+    const local = !team || team.isLocal(req) || (route === 'metrics' && team.mayScrape(req));
     if (!local && (route === 'statusz' || route === 'metrics' || route === 'credentialz')) {
       return answerError(res, { status: 403, rpcCode: RPC.forbidden, code: 'LOCAL_ONLY', message: `${path} answers only on the machine the proxy runs on` });
     }

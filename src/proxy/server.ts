@@ -25,6 +25,9 @@ import { compilePolicy } from '../policy/compile.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type AnyUpstream } from './upstreams.js';
 import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
+import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
+import type { SharedRedis } from '../state/redis.js';
+import { sharedSseRoutes } from '../state/shared-sse.js';
 
 export interface ProxyServerOptions {
   config: Config;
@@ -49,6 +52,8 @@ export interface ProxyServerOptions {
   onFirstAgentRequest?: () => void;
   /** Where command servers' processes are recorded (a reload's new servers record theirs there too). */
   records?: ProcessRecords;
+  /** The Redis replicas share (config `redis`), connected by the caller; closed with the proxy. */
+  redis?: SharedRedis;
 }
 
 export interface RunningProxy {
@@ -66,6 +71,8 @@ export interface RunningProxy {
   readonly audit: Audit | undefined;
   /** Where command servers' processes are recorded. */
   readonly records: ProcessRecords | undefined;
+  /** The Redis replicas share, when configured (a reload builds OAuth signers on it too). */
+  readonly redis: SharedRedis | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
   reload(config: Config, upstreams: Map<string, AnyUpstream>, audit?: Audit): void;
   /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
@@ -118,7 +125,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   };
   const redact = (text: string) => options.redactor?.redact(text) ?? text;
   const forwarder = createForwarder({ logger, metrics, trackStream, redact });
-  const legacy = createLegacySse({ logger, trackStream, redact });
+  const legacy = createLegacySse({ logger, trackStream, redact, ...(options.redis ? { shared: sharedSseRoutes(options.redis) } : {}) });
   const recorder = createRecorder({ metrics, accessLog: infoLineWriter(logger), audit: () => audit });
   let accepting = true;
   // Every open connection, so a stop can close the ones with nothing in progress.
@@ -141,17 +148,21 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   let team: TeamAccess | undefined;
   // Loaded in team mode only (a reload cannot switch modes): a local daemon never holds the identity methods.
   const { createTeamAccess } = config.mode === 'team' ? await import('./identify.js') : { createTeamAccess: undefined };
-  const buildTeam = (from: Config) => (from.mode === 'team' && createTeamAccess ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
+  const buildTeam = (from: Config) => (from.mode === 'team' && createTeamAccess ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}), ...(options.redis ? { redis: options.redis } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
   const commandHost = { trackStream, redact };
   // The policy, compiled once per config: a reload swaps it for new requests.
   let policy = config.policy ? compilePolicy(config.policy) : undefined;
   const policyInBrief = (from: Config) => (from.policy ? { rules: from.policy.rules.length, default: from.policy.default } : undefined);
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy };
+  // Rate limits: rebuilt (counters anew) when a reload changes them.
+  const buildLimits = (from: Config) => (from.rateLimits ? createRateLimits({ config: from.rateLimits, metrics, ...(options.redis ? { redis: options.redis, replicas: from.redis?.replicas ?? 1 } : {}) }) : undefined);
+  let limits: RateLimits | undefined = buildLimits(config);
+  let limitsConfig = JSON.stringify([config.rateLimits, config.redis?.replicas]);
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy, limits: () => limits };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
-    ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
+    ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl, ...(config.metricsFrom ? { scrape: true } : {}) } } : {}),
     ...(options.tls ? { https: true } : {}),
   };
   const handlers: Handler[] = [createHandler({ ...shared, guard: createGuard(address.host, bound.port, guardOptions) })];
@@ -225,6 +236,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       // Command servers' processes (the whole group of each) are gone before the proxy says it stopped.
       await Promise.all([...retired, upstreams].map((old) => destroyUpstreams(old)));
       team?.close();
+      await options.redis?.close();
       // Lines of requests that finished while draining are in the queue: write them out.
       await Promise.all([...closingAudits, audit].map((a) => a?.log.close()));
       // Only our own socket: the inode bound at start, not whatever replaced it since.
@@ -249,6 +261,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     tlsFingerprint: options.tls ? new X509Certificate(options.tls.cert).fingerprint256 : undefined,
     info,
     metrics,
+    redis: options.redis,
     get upstreams() {
       return upstreams;
     },
@@ -268,6 +281,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       audit = nextAudit;
       policy = next.policy ? compilePolicy(next.policy) : undefined;
       info.policy = policyInBrief(next);
+      const nextLimits = JSON.stringify([next.rateLimits, next.redis?.replicas]);
+      if (nextLimits !== limitsConfig) {
+        limits = buildLimits(next);
+        limitsConfig = nextLimits;
+      }
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
       // A command server whose process would start differently now drains: answers in flight finish, then its processes stop.

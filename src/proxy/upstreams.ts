@@ -72,6 +72,8 @@ export interface BuildOptions {
   previous?: Map<string, AnyUpstream>;
   /** Where SigV4 servers without stored keys get AWS credentials (the AWS chain by default). */
   awsCredentials?: SignerContext['awsCredentials'];
+  /** Replicas sharing state (config `redis`): OAuth tokens and their refresh lock. */
+  shared?: SignerContext['shared'];
 }
 
 export async function buildUpstreams(options: BuildOptions): Promise<Map<string, AnyUpstream>> {
@@ -146,6 +148,7 @@ async function resolveCredential(name: string, server: HttpServerConfig, options
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
       ...(options.awsCredentials ? { awsCredentials: options.awsCredentials } : {}),
+      ...(options.shared ? { shared: options.shared } : {}),
       ...(options.metrics ? { onTokenRefresh: (ok: boolean) => options.metrics?.tokenRefresh(name, ok) } : {}),
     });
     const secretStatic = Object.keys(server.headers).filter((header) => isSecretReference(server.headers[header] as string)).map((header) => header.toLowerCase());

@@ -28,7 +28,7 @@ export interface RawResponse {
 /** One HTTP request with full control over headers (fetch forbids Host/Origin tweaks). */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; rawPath?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; rawPath?: string; timeoutMs?: number } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
@@ -41,6 +41,8 @@ export function request(
       res.on('error', reject);
     });
     req.on('error', reject);
+    // A test that must not wait forever on a stuck answer fails with this instead.
+    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer from ${url} within ${options.timeoutMs} ms`)));
     req.end(options.body);
   });
 }

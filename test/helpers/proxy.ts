@@ -9,6 +9,8 @@ import { startProxyServer, type RunningProxy } from '../../src/proxy/server.js';
 import { buildUpstreams, type BuildOptions } from '../../src/proxy/upstreams.js';
 import { SecretResolver } from '../../src/secrets/resolve.js';
 import type { SecretStore } from '../../src/secrets/store.js';
+import { openRedis } from '../../src/state/open.js';
+import { sharedOAuth } from '../../src/state/shared-oauth.js';
 import { Capture } from './net.js';
 
 export interface TestProxy {
@@ -45,11 +47,13 @@ export async function startTestProxy(input: Record<string, unknown>, env: NodeJS
   // Process metrics watch GC and the event loop for the life of the process: only for tests that read them.
   const metrics = createMetrics({ processMetrics: options.processMetrics === true });
   const aws = options.awsCredentials ? { awsCredentials: options.awsCredentials } : {};
-  const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...aws, ...(options.now ? { now: options.now } : {}) });
+  const redis = await openRedis(config, secrets, logger);
+  const shared = redis ? { shared: sharedOAuth(redis) } : {};
+  const upstreams = await buildUpstreams({ config, secrets, logger, metrics, ...aws, ...shared, ...(options.now ? { now: options.now } : {}) });
   const audit = await openAudit(config, { dir: options.stateDir ?? '/nonexistent-test-state-dir', redactor, logger });
-  const proxy = await startProxyServer({ config, upstreams, logger, metrics, redactor, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}) });
+  const proxy = await startProxyServer({ config, upstreams, logger, metrics, redactor, ...(audit ? { audit } : {}), ...(options.clientToken ? { clientToken: options.clientToken } : {}), ...(redis ? { redis } : {}) });
   const reload = async () => {
-    const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...aws, ...(options.now ? { now: options.now } : {}) });
+    const next = await buildUpstreams({ config, secrets, logger, metrics, previous: proxy.upstreams, ...aws, ...shared, ...(options.now ? { now: options.now } : {}) });
     proxy.reload(config, next, proxy.audit);
   };
   return { proxy, url: proxy.url, logs, config, reload, close: () => proxy.close() };

@@ -17,6 +17,7 @@ import { actsAsCaller } from '../../config/team-values.js';
 import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
 import { openStores } from '../../secrets/stores.js';
+import { withSharedTokens } from '../shared-tokens.js';
 import { configWarnings, print, type CommandContext } from '../context.js';
 import { newServer, serverEntry, type NewServerFlags } from '../new-server.js';
 import { enterSecrets, keychainSecrets, storeEntered } from '../login-secrets.js';
@@ -54,7 +55,7 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   if (!oauth && keychainSecrets(server).length > 0) checkSecretInput({ stdin, useStdin: Boolean(options.stdin) });
   // Before anything is typed: a keychain that cannot take the secret is said now, not after the check.
   if (options.insecureStorage) progress(INSECURE_WARNING);
-  else if (keychainSecrets(server).length > 0 || oauth) await stores.keychain.get('mcp-auth-proxy-probe').catch((error: unknown) => Promise.reject(noKeychain(error)));
+  else if (keychainSecrets(server).length > 0) await stores.keychain.get('mcp-auth-proxy-probe').catch((error: unknown) => Promise.reject(noKeychain(error)));
   if (isCommandServer(server)) {
     const { loginCommand } = await import('../login-command.js');
     return loginCommand(ctx, { name, server, options, stdin, stores, progress });
@@ -63,7 +64,11 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   if (server.auth.type === 'oauth') {
     // The OAuth client (oauth4webapi, the SDK's discovery helpers) loads only for OAuth servers.
     const { loginOAuth } = await import('../login-oauth.js');
-    await loginOAuth(ctx, { name, server, creating, options, progress, stdin, stores, saveConfig });
+    // With a Redis in the config the tokens go there, for every replica; otherwise to the keychain (checked first).
+    await withSharedTokens(ctx, options.config, async (shared) => {
+      if (!shared && !options.insecureStorage) await stores.keychain.get('mcp-auth-proxy-probe').catch((error: unknown) => Promise.reject(noKeychain(error)));
+      await loginOAuth(ctx, { name, server, creating, options, progress, stdin, stores, saveConfig, ...(shared ? { tokenStore: shared } : {}) });
+    });
     print(ctx, await nextStep(ctx, name, { ...(options.config ? { config: options.config } : {}), followed: await tellDaemons(ctx, name) }));
     return;
   }

@@ -11,22 +11,14 @@ import { openStores, type Stores } from '../../secrets/stores.js';
 import { print, type CommandContext } from '../context.js';
 import { tellDaemons } from '../notify-daemons.js';
 import { loadServer } from '../server-lookup.js';
+import { withSharedTokens } from '../shared-tokens.js';
+import type { SecretStore } from '../../secrets/store.js';
 
 export async function logout(ctx: CommandContext, name: string, options: { config?: string }): Promise<void> {
   const server = await loadServer(ctx, name, options.config);
   const stores = openStores(ctx.env);
   if (!isCommandServer(server) && server.auth.type === 'oauth') {
-    const credentials = new OAuthCredentials(name, stores);
-    const tokens = await credentials.loadTokens().catch(() => undefined);
-    if (tokens) {
-      ctx.redactor.add(tokens.accessToken);
-      if (tokens.refreshToken) ctx.redactor.add(tokens.refreshToken);
-      // The OAuth client (oauth4webapi) loads only when there is a token to revoke.
-      const { revokeRefreshToken } = await import('../../oauth/revoke.js');
-      ctx.stderr.write(`${await revokeRefreshToken(tokens, await credentials.loadClient().catch(() => undefined))}\n`);
-    }
-    const removed = await credentials.clear();
-    print(ctx, removed.length ? `Signed out of "${name}": removed its tokens and client registration from the ${removed.join(' and the ')}.` : `Nothing was stored for "${name}".`);
+    await withSharedTokens(ctx, options.config, (shared) => logoutOAuth(ctx, name, shared ? { keychain: shared, file: shared } : stores));
     await tellDaemons(ctx, name);
     return;
   }
@@ -45,6 +37,20 @@ export async function logout(ctx: CommandContext, name: string, options: { confi
   await tellDaemons(ctx, name);
 }
 
+/** Revokes the refresh token and removes the tokens and client registration (from the keychain, or the shared Redis). */
+async function logoutOAuth(ctx: CommandContext, name: string, stores: { keychain: SecretStore; file: SecretStore }): Promise<void> {
+  const credentials = new OAuthCredentials(name, stores);
+  const tokens = await credentials.loadTokens().catch(() => undefined);
+  if (tokens) {
+    ctx.redactor.add(tokens.accessToken);
+    if (tokens.refreshToken) ctx.redactor.add(tokens.refreshToken);
+    // The OAuth client (oauth4webapi) loads only when there is a token to revoke.
+    const { revokeRefreshToken } = await import('../../oauth/revoke.js');
+    ctx.stderr.write(`${await revokeRefreshToken(tokens, await credentials.loadClient().catch(() => undefined))}\n`);
+  }
+  const removed = await credentials.clear();
+  print(ctx, removed.length ? `Signed out of "${name}": removed its tokens and client registration from the ${removed.join(' and the ')}.` : `Nothing was stored for "${name}".`);
+}
 
 async function removeEverywhere(stores: Stores, account: string): Promise<string[]> {
   const removed: string[] = [];
