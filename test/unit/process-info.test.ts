@@ -14,6 +14,8 @@ test('a group counts every member: the shell and the node it started; an unknown
   try {
     await eventually(() => groupMembers(pgid).length === 2);
     const node = groupMembers(pgid).find((pid) => pid !== pgid) as number;
+    // A node just exec'd holds a few MB and grows to its idle size as it starts: compared once it has started.
+    await eventually(() => rss(node) > 20 * 1024 * 1024);
     const memories = groupMemories([pgid, 2 ** 22 + 7]);
     // Both members, read in the same pass (each may move a little between the two reads).
     expect(memories.get(pgid)).toBeGreaterThan(rss(pgid) + rss(node) / 2);
