@@ -4,7 +4,7 @@
 // comes from config, or with "$caller" (team mode) from the caller the
 // identity step verified, limited to `allowDomains`; never from the agent,
 // whose copies of the header are stripped.
-import { CALLER } from '../config/team-schema.js';
+import { CALLER } from '../config/team-values.js';
 import { isEmail } from '../identity/principal.js';
 import { CallerRefused, fixedHeaderSigner, type Identity, type Signer } from './scheme.js';
 

@@ -5,7 +5,7 @@
 // base that signature-base.ts builds. Keys are imported once, at start.
 import { constants, createHash, createHmac, createPrivateKey, createSecretKey, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { HttpSigConfig } from '../config/schema.js';
-import { CALLER } from '../config/team-schema.js';
+import { CALLER } from '../config/team-values.js';
 import { AppError } from '../errors.js';
 import { callerActing } from './act-as.js';
 import { fieldValue, serializeSignatureParams, signatureBase, type SignatureParams } from './signature-base.js';

@@ -17,6 +17,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     ctx.stdout.write(`${VERSION}\n`);
     return EXIT_OK;
   }
+  // `start` runs the daemon: no optimizing compiler while its modules load (see daemon/startup-compiler.ts).
+  if (argv[2] === 'start') (await import('../daemon/startup-compiler.js')).holdOptimizingCompiler();
   const { buildProgram, checkHelpTopic, commanderExitCode } = await import('./program.js');
   const program = buildProgram(ctx);
   if (argv.length <= 2) {

@@ -5,13 +5,15 @@
 // A valid one whose servers cannot all sign (no usable credential) is applied,
 // and those servers are reported as failed.
 import type { CommandContext } from '../cli/context.js';
-import { loadConfig, type FlagValues } from '../config/load.js';
-import { identityHeaderNames } from '../config/team-schema.js';
-import type { Config } from '../config/schema.js';
+import type { FlagValues } from '../config/load.js';
+import { loadConfigIsolated } from '../config/load-isolated.js';
+import { identityHeaderNames } from '../config/team-values.js';
+import { isCommandServer } from '../config/command-values.js';
+import type { Config, ServerConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { CredentialReport } from '../proxy/handler.js';
-import { buildUpstreams, credentialState, refreshCredential } from '../proxy/upstreams.js';
+import { buildUpstreams, credentialState, prewarm, refreshCredential, type AnyUpstream } from '../proxy/upstreams.js';
 import { auditChanged, openAudit } from './audit.js';
 import type { RunningProxy } from '../proxy/server.js';
 import type { SecretResolver } from '../secrets/resolve.js';
@@ -40,7 +42,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   logger.info('reloading: reading the config and secrets again');
   let next: Config;
   try {
-    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, warn: (m) => logger.warn(m) })).config;
+    next = (await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, warn: (m) => logger.warn(m) })).config;
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     logger.error('reload refused: the new config is invalid; the running config stays', { problems });
@@ -59,7 +61,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   }
   let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
   try {
-    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams, ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams, ...(proxy.records ? { records: proxy.records } : {}), ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
     proxy.info.lastReload = { at, ok: false, applied: false, problems: [String(error)] };
@@ -77,6 +79,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
     }
   }
   proxy.reload(next, upstreams, audit);
+  prewarm(upstreams);
   logger.level = next.logLevel;
   // Served, but not usable: a server whose credential did not resolve (a secret file turned unreadable or loose) failed.
   const failed = [...upstreams.values()].flatMap((u) => {
@@ -106,7 +109,7 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
   const { ctx, options, proxy, logger } = input;
   let next: Config;
   try {
-    next = (await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
+    next = (await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options })).config;
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.map((p) => `${p.source}: ${p.path || '(root)'}: ${p.message}`) : [String(error)];
     return { status: 409, body: { server: name, error: { message: `the config is invalid now, so nothing changed: ${problems.join('; ')}` } } };
@@ -114,16 +117,27 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
   const server = next.servers[name];
   if (!server) return { status: 404, body: { server: name, error: { message: `no server named "${name}" in the config this proxy reads` } } };
   const current = proxy.upstreams.get(name);
-  if (!current || current.config.url !== server.url || current.config.transport !== server.transport) {
+  if (!current || !sameShape(current, server)) {
     logger.info('a login changed a server this proxy does not serve as configured: reloading', { server: name });
     const reloaded = await reloadProxy(input);
     if (!reloaded) return { status: 409, body: { server: name, error: { message: 'the reload was refused; see the daemon log' } } };
     input.onReloaded?.(reloaded);
   } else {
-    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity), ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
-    logger.info('credential read again after login/logout', { server: name, present: Boolean(current.signer) });
+    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity), heartbeatMs: next.heartbeatMs, ...(proxy.records ? { records: proxy.records } : {}), ...(proxy.redis ? { shared: sharedOAuth(proxy.redis) } : {}) });
+    prewarm(proxy.upstreams);
+    logger.info('credential read again after login/logout', { server: name, present: hasCredential(current) });
   }
   const upstream = proxy.upstreams.get(name);
   const state = upstream ? credentialState(upstream) : { ready: false, reason: 'not served' };
-  return { status: 200, body: { server: name, credential: upstream?.signer ? 'present' : 'missing', ready: state.ready, ...(state.reason ? { reason: state.reason } : {}) } };
+  return { status: 200, body: { server: name, credential: upstream && hasCredential(upstream) ? 'present' : 'missing', ready: state.ready, ...(state.reason ? { reason: state.reason } : {}) } };
+}
+
+/** Whether a login's change can be taken in place: the same upstream (a command server: the same entry but for secret values). */
+function sameShape(current: AnyUpstream, server: ServerConfig): boolean {
+  if (current.kind === 'command') return isCommandServer(server) && JSON.stringify(current.config) === JSON.stringify(server);
+  return !isCommandServer(server) && current.config.url === server.url && current.config.transport === server.transport;
+}
+
+function hasCredential(upstream: AnyUpstream): boolean {
+  return upstream.kind === 'command' ? upstream.runtime !== undefined : upstream.signer !== undefined;
 }

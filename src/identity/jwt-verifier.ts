@@ -3,9 +3,10 @@
 // audience checked, exp and nbf with a small clock tolerance, and only
 // asymmetric algorithms accepted (an `alg: none` token, or an HS256 one
 // "signed" with a public key, is refused). Shared by the jwt and
-// proxyAssertion identity methods.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { JWT_ALGORITHMS } from '../config/team-schema.js';
+// proxyAssertion identity methods. jose loads with the keys, at the first
+// token: a proxy that never sees one (local mode, API keys only) never loads it.
+import type { JWTPayload, createRemoteJWKSet } from 'jose';
+import { JWT_ALGORITHMS } from '../config/team-values.js';
 
 export interface VerifierOptions {
   /** The JWKS, or how to find it (the issuer's metadata) on first use. */
@@ -26,13 +27,16 @@ export interface JwtVerifier {
   reachable(): Promise<{ ok: boolean; detail: string }>;
 }
 
+type Jose = typeof import('jose');
+type KeySet = { jose: Jose; jwks: ReturnType<typeof createRemoteJWKSet> };
+
 export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
-  let keys: ReturnType<typeof createRemoteJWKSet> | undefined;
-  let finding: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let keys: KeySet | undefined;
+  let finding: Promise<KeySet> | undefined;
   const keySet = () => {
     if (keys) return Promise.resolve(keys);
-    finding ??= options.jwksUri().then(
-      (uri) => (keys = createRemoteJWKSet(uri, { cooldownDuration: 30_000, cacheMaxAge: 5 * 60_000, timeoutDuration: 5_000 })),
+    finding ??= Promise.all([options.jwksUri(), import('jose')]).then(
+      ([uri, jose]) => (keys = { jose, jwks: jose.createRemoteJWKSet(uri, { cooldownDuration: 30_000, cacheMaxAge: 5 * 60_000, timeoutDuration: 5_000 }) }),
       (error: unknown) => {
         finding = undefined; // try again at the next request
         throw error;
@@ -42,14 +46,14 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
   };
   return {
     async verify(token, audience) {
-      let jwks: ReturnType<typeof createRemoteJWKSet>;
+      let set: KeySet;
       try {
-        jwks = await keySet();
+        set = await keySet();
       } catch (error) {
         return { code: 'IDENTITY_PROVIDER_UNREACHABLE', reason: `the identity provider's keys cannot be fetched (${(error as Error).message})` };
       }
       try {
-        const { payload } = await jwtVerify(token, jwks, {
+        const { payload } = await set.jose.jwtVerify(token, set.jwks, {
           ...(options.issuer ? { issuer: options.issuer } : {}),
           audience: [...(typeof audience === 'string' ? [audience] : audience)],
           algorithms: [...(options.algorithms ?? JWT_ALGORITHMS)],
@@ -58,7 +62,7 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
         });
         return { payload };
       } catch (error) {
-        return describe(error);
+        return describe(error, set.jose.errors);
       }
     },
     async reachable() {
@@ -75,7 +79,7 @@ export function createJwtVerifier(options: VerifierOptions): JwtVerifier {
 }
 
 /** A reason a user can act on, and a stable code; never the token. */
-function describe(error: unknown): { reason: string; code: string } {
+function describe(error: unknown, errors: Jose['errors']): { reason: string; code: string } {
   if (error instanceof errors.JWTExpired) return { code: 'TOKEN_EXPIRED', reason: 'the token has expired; sign in again' };
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return { code: 'TOKEN_WRONG_AUDIENCE', reason: 'the token was issued for another audience than this proxy' };

@@ -1,6 +1,7 @@
 // The proxyAssertion method: the signed identity header an access proxy in
 // front adds, verified against that proxy's JWKS and audience.
-import { ASSERTION_HEADERS, type ProxyAssertionConfig } from '../config/team-schema.js';
+import type { ProxyAssertionConfig } from '../config/team-schema.js';
+import { ASSERTION_HEADERS } from '../config/team-values.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt-verifier.js';
 import { principalFrom, refuse, type IdentityMethod } from './method.js';
 import { VerifiedTokens } from './verified-cache.js';

@@ -1,12 +1,15 @@
 // The request path as a short list of named steps:
 // guard → route (local routes answer here) → confine → identify (team mode)
 // → read body → strip → sign → forward (→ relay in forward.ts).
-// Each step either hands on or answers the request itself.
+// Each step either hands on or answers the request itself. A command server
+// (src/upstreams/stdio/) takes the request after the body step, in place of
+// strip → sign → forward.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
-import type { Principal, Refusal } from '../identity/principal.js';
-import { rateLimitError, type RateLimits } from '../limits/rate-limits.js';
+import { LOCAL_PRINCIPAL, type Principal, type Refusal } from '../identity/principal.js';
+import { rateLimitError } from '../limits/refusal.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -15,21 +18,27 @@ import { confinedTarget } from './confine.js';
 import { Exchange, type ForwardedExchange } from './exchange.js';
 import type { Forwarder } from './forward.js';
 import type { Guard } from './guard.js';
-import { asRefusal, refusalError, type TeamAccess, type Verdict } from './identify.js';
+import type { TeamAccess, Verdict } from './identify.js';
+import { asRefusal, refusalError } from './refusal.js';
 import type { LegacySse } from './legacy-sse.js';
-import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { createLocalRoutes, type CredentialReport, type StatusInfo } from './local-routes.js';
+import type { Policy } from '../policy/compile.js';
+import { checkPolicy, HEADER_MISMATCH, streamRewrite } from './policy-step.js';
 import type { Recorder } from './record.js';
 import { createRouter, type Route, type RouteTable } from './routes.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream, Upstream } from './upstreams.js';
+import { serveCommand, type CommandHost } from '../upstreams/stdio/endpoint.js';
 
 export type { CredentialReport } from './local-routes.js';
 
 export interface HandlerOptions {
   guard: Guard;
   routes: RouteTable;
-  upstreams: Map<string, Upstream>;
+  upstreams: Map<string, AnyUpstream>;
   forwarder: Forwarder;
+  /** What command servers need from the listener (stream tracking for shutdown and the gauge). */
+  commandHost: CommandHost;
   logger: Logger;
   metrics: ProxyMetrics;
   /** Access line, metrics and audit at the end of each request. */
@@ -45,6 +54,8 @@ export interface HandlerOptions {
   redact?: Redact;
   /** Reads one server's credential again (POST /credentialz, sent by login and logout); absent: not offered. */
   refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
+  /** The policy in force (read at each request: a reload may replace it); absent or undefined: none. */
+  policy?: () => Policy | undefined;
   /** Team mode: who the caller is (read at each request: a reload may replace it). Absent: local mode. */
   team?: () => TeamAccess | undefined;
   /** Rate limits (config `rateLimits`; read at each request: a reload may replace them). Absent: none. */
@@ -56,7 +67,7 @@ const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
 export interface Handler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Swaps in new servers (a reload): requests from now on use them; in-flight ones keep theirs. */
-  update(upstreams: Map<string, Upstream>, routes: RouteTable, maxBodyBytes: number): void;
+  update(upstreams: Map<string, AnyUpstream>, routes: RouteTable, maxBodyBytes: number): void;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
@@ -145,8 +156,9 @@ export function createHandler(options: HandlerOptions): Handler {
       case 'legacy-message':
         break;
     }
-    const upstream = upstreams.get(matched.server) as Upstream;
+    const upstream = upstreams.get(matched.server) as AnyUpstream;
     exchange.upstream = upstream;
+    const command = upstream.kind === 'command';
     // Proxy-made answers on this route carry the id too; forwarded ones get it in the relay.
     const idHeader = { [REQUEST_ID_HEADER]: exchange.requestId };
     let target: URL | undefined;
@@ -155,7 +167,11 @@ export function createHandler(options: HandlerOptions): Handler {
     if (wanted && method !== wanted) {
       return answerError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
     }
-    if (matched.kind === 'mcp') {
+    if (command && (matched.kind !== 'mcp' || matched.suffix !== '')) {
+      // A command server has its one endpoint; nothing lies below it, and it has no legacy SSE pair.
+      return answerError(res, { status: 404, rpcCode: RPC.routeNotFound, code: 'NOT_FOUND', server: upstream.name, message: `Nothing at ${path}: "${upstream.name}" is a command server, served at /${upstream.name}/mcp only` }, null, idHeader);
+    }
+    if (matched.kind === 'mcp' && !command) {
       const confined = confinedTarget(upstream.base, matched.suffix, matched.query);
       if (typeof confined === 'string') {
         exchange.failure = 'bad-path';
@@ -219,7 +235,7 @@ export function createHandler(options: HandlerOptions): Handler {
 
     /** The legacy message endpoint (its session belongs to one caller), then the body. */
     function afterIdentity(principal: Principal | undefined): void {
-      if (matched.kind === 'legacy-message') {
+      if (matched.kind === 'legacy-message' && !command) {
         const found = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
         if (found instanceof Promise) {
           // The stream may be held by another replica: its record is in Redis.
@@ -256,23 +272,40 @@ export function createHandler(options: HandlerOptions): Handler {
           return refuseBody(res, error, upstream.name, idHeader, redact);
         }
         exchange.bytesIn = body.length;
+        const policy = options.policy?.();
+        if (policy && body.length > 0) {
+          const forwarded = applyPolicy(policy, principal, body);
+          if (!forwarded) return;
+          body = forwarded;
+        } else if (policy && method === 'GET' && matched.kind === 'mcp') exchange.rewrite = streamRewrite(policy, principal ?? LOCAL_PRINCIPAL, upstream.name);
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
-        const step: DispatchInput = {
-          upstream,
-          body,
-          target: target ?? upstream.base,
-          ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
-        };
         const limits = options.limits?.();
-        if (!limits) return credential(step);
+        if (!limits) return send(body);
         // The rate limits, once the body names the tools called: a spent one is answered here (429), never forwarded.
-        limits.admit(upstream.name, principal?.user ?? LOCAL_USER.user, exchange.rpc, body).then((refusal) => {
+        limits.admit(upstream.name, principal?.user ?? LOCAL_PRINCIPAL.user, exchange.rpc, body).then((refusal) => {
           if (res.destroyed) return;
-          if (!refusal) return credential(step);
+          if (!refusal) return send(body);
           exchange.failure = 'rate-limited';
           answerError(res, rateLimitError(refusal, upstream.name), requestIdOf(body), { ...idHeader, 'retry-after': String(refusal.retryAfterSeconds) });
         }, (error: unknown) => failRequest(res, logger, error, exchange.requestId));
+      });
+    }
+
+    /** To the command server, or on to the credential, sign and forward steps. */
+    function send(body: Buffer): void {
+      if (upstream.kind === 'command') {
+        try {
+          return serveCommand(upstream, req, res, exchange, body, options.commandHost);
+        } catch (failure) {
+          return failRequest(res, logger, failure, exchange.requestId);
+        }
+      }
+      credential({
+        upstream,
+        body,
+        target: target ?? upstream.base,
+        ...(matched.kind === 'legacy-sse' ? { legacyPrefix: matched.prefix } : {}),
       });
     }
 
@@ -281,6 +314,53 @@ export function createHandler(options: HandlerOptions): Handler {
       const pending = step.upstream.signer?.prepare?.();
       if (!pending) return run(step);
       awaitCredential(pending, step);
+    }
+
+    /** The policy step: the body to forward, or undefined when the request was answered here. */
+    function applyPolicy(policy: Policy, principal: Principal | undefined, body: Buffer): Buffer | undefined {
+      const verdict = checkPolicy(policy, principal ?? LOCAL_PRINCIPAL, upstream.name, req.headers, body);
+      if (verdict.kind === 'forward') {
+        if (verdict.envelope) exchange.rpc = verdict.envelope;
+        if (verdict.denied) exchange.denied = verdict.denied;
+        if (verdict.rewrite && matched.kind === 'mcp') exchange.rewrite = verdict.rewrite;
+        // A legacy message endpoint's answers come on its stream: the stream filters them.
+        else if (verdict.rewrite && matched.kind === 'legacy-message' && !options.legacy.expect(legacyToken(), verdict.rewrite)) {
+          // The stream is held by another replica, which would relay this list unfiltered: refused, never forwarded.
+          exchange.failure = 'stream-elsewhere';
+          answerError(res, { status: 409, rpcCode: RPC.invalidRequest, code: 'STREAM_ON_ANOTHER_REPLICA', server: upstream.name, message: 'This list request is answered on an SSE stream another replica holds, which cannot apply the policy to it; send it where the stream is', hint: 'Route a legacy SSE stream and its messages to one replica (sticky sessions), or use Streamable HTTP' }, requestIdOf(body), idHeader);
+          return undefined;
+        }
+        return verdict.body;
+      }
+      exchange.body = body;
+      if (verdict.kind === 'mismatch') {
+        exchange.failure = 'header-mismatch';
+        answerError(res, { status: 400, rpcCode: HEADER_MISMATCH, code: 'HEADER_MISMATCH', server: upstream.name, message: verdict.message }, verdict.id, idHeader);
+        return undefined;
+      }
+      if (verdict.kind === 'malformed') {
+        exchange.failure = 'bad-json';
+        answerError(res, { status: 400, rpcCode: RPC.parseError, code: 'PARSE_ERROR', server: upstream.name, message: 'The body is not a JSON-RPC message or batch the policy can read' }, null, idHeader);
+        return undefined;
+      }
+      exchange.failure = 'policy-denied';
+      exchange.denied = verdict.denied;
+      if (verdict.envelope) exchange.rpc = verdict.envelope;
+      if (!verdict.answer) {
+        res.writeHead(202, idHeader).end();
+        return undefined;
+      }
+      // A legacy message endpoint answers on its stream, as the upstream would (the POST itself gets 202).
+      if (matched.kind === 'legacy-message' && options.legacy.expect(legacyToken(), { denied: [Buffer.from(redact(verdict.answer.toString('utf8')))] })) {
+        res.writeHead(202, idHeader).end('Accepted');
+        return undefined;
+      }
+      sendOwnAnswer(res, matched.kind === 'legacy-message' ? 403 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...idHeader }, redact(verdict.answer.toString('utf8')));
+      return undefined;
+    }
+
+    function legacyToken(): string | null {
+      return new URLSearchParams(matched.kind === 'legacy-message' ? matched.query : '').get('session');
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */
@@ -356,6 +436,8 @@ export function createHandler(options: HandlerOptions): Handler {
     for (const name in upstream.staticHeaders) headers[name] = upstream.staticHeaders[name];
     headers.host = target.host;
     headers[REQUEST_ID_HEADER] = exchange.requestId;
+    // An answer the policy rewrites must come in plain bytes.
+    if (exchange.rewrite) headers['accept-encoding'] = 'identity';
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
     exchange.target = target;
     exchange.headers = headers;

@@ -8,12 +8,11 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
-import { addressList, type JwtIdentityConfig } from '../config/team-schema.js';
+import type { JwtIdentityConfig } from '../config/team-schema.js';
+import { addressList } from '../config/team-values.js';
 import { createIdentityChain, type ChainVerdict, type IdentityChain } from '../identity/chain.js';
 import { SessionOwners } from './session-owners.js';
 import type { Principal, Refusal } from '../identity/principal.js';
-import { CallerRefused } from '../auth/scheme.js';
-import { RPC, type ProxyErrorBody } from './jsonrpc-error.js';
 import type { SharedRedis } from '../state/redis.js';
 import { sharedSessions } from '../state/shared-sessions.js';
 
@@ -178,22 +177,6 @@ function ownerRefusal(owner: string | undefined, principal: Principal): Refusal 
   // initialize again, where forwarding would let whoever presents an id first become its owner.
   if (owner === undefined) return { status: 404, code: 'SESSION_UNKNOWN', message: 'this proxy knows no such MCP session; start a new one (initialize)' };
   return { status: 403, code: 'SESSION_NOT_YOURS', message: 'this MCP session was opened by another caller; start your own (initialize)' };
-}
-
-/** The JSON-RPC error for a refused caller (the identity step, or a signer that acts as the caller). */
-export function refusalError(refusal: Refusal, server: string | undefined): ProxyErrorBody {
-  return {
-    status: refusal.status,
-    rpcCode: refusal.status === 401 ? RPC.unauthenticated : refusal.status === 503 ? RPC.identityUnavailable : refusal.status === 404 ? RPC.sessionUnknown : RPC.forbidden,
-    code: refusal.code,
-    message: refusal.message,
-    ...(server ? { server } : {}),
-  };
-}
-
-/** A signer's refusal to act as this caller, as a Refusal; undefined for any other error. */
-export function asRefusal(error: unknown): Refusal | undefined {
-  return error instanceof CallerRefused ? { status: error.status, code: error.code, message: error.message } : undefined;
 }
 
 function describeMethod(type: string, config: Config): string {

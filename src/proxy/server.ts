@@ -19,17 +19,19 @@ import { createForwarder } from './forward.js';
 import type { TlsMaterial } from '../daemon/tls.js';
 import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
-import { createTeamAccess, type TeamAccess } from './identify.js';
+import type { TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
+import { compilePolicy } from '../policy/compile.js';
 import { createRecorder, type Audit } from './record.js';
-import { destroyUpstreams, type Upstream } from './upstreams.js';
-import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
+import { destroyUpstreams, type AnyUpstream } from './upstreams.js';
+import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import type { SharedRedis } from '../state/redis.js';
 import { sharedSseRoutes } from '../state/shared-sse.js';
 
 export interface ProxyServerOptions {
   config: Config;
-  upstreams: Map<string, Upstream>;
+  upstreams: Map<string, AnyUpstream>;
   logger: Logger;
   version?: string;
   /** Required from every caller when set (config `clientToken`). */
@@ -48,6 +50,10 @@ export interface ProxyServerOptions {
   listenFd?: number;
   /** The Redis replicas share (config `redis`), connected by the caller; closed with the proxy. */
   redis?: SharedRedis;
+  /** Told once, at the first request that is not a local probe (the readiness check of `start --detach`, `status`). */
+  onFirstAgentRequest?: () => void;
+  /** Where command servers' processes are recorded (a reload's new servers record theirs there too). */
+  records?: ProcessRecords;
 }
 
 export interface RunningProxy {
@@ -57,7 +63,7 @@ export interface RunningProxy {
   readonly host: string;
   /** The HTTPS listener's certificate (SHA-256 fingerprint), recorded so the CLI can pin it. */
   readonly tlsFingerprint: string | undefined;
-  readonly upstreams: Map<string, Upstream>;
+  readonly upstreams: Map<string, AnyUpstream>;
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
   readonly metrics: ProxyMetrics;
@@ -65,8 +71,10 @@ export interface RunningProxy {
   readonly audit: Audit | undefined;
   /** The Redis replicas share, when configured (a reload builds OAuth signers on it too). */
   readonly redis: SharedRedis | undefined;
+  /** Where command servers' processes are recorded. */
+  readonly records: ProcessRecords | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
-  reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
+  reload(config: Config, upstreams: Map<string, AnyUpstream>, audit?: Audit): void;
   /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
   setCredentialRefresher(refresh: (server: string) => Promise<CredentialReport>): void;
   close(): Promise<void>;
@@ -78,6 +86,8 @@ export interface ProcessInfo {
   lastReload?: ReloadResult;
   /** Whether SIGHUP reloads this process (false in a terminal, where it means the terminal closed). */
   reloadable?: boolean;
+  /** The policy in force, in brief (absent: none, everything allowed). */
+  policy?: { rules: number; default: 'allow' | 'deny' };
 }
 
 /** How the last reload went: `applied` when the new config is in force; `ok` when, besides, every server can sign. */
@@ -97,7 +107,7 @@ const AUDIT_RETIRE_MS = 5 * 60_000;
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
   let upstreams = options.upstreams;
-  const retired: Array<Map<string, Upstream>> = [];
+  const retired: Array<Map<string, AnyUpstream>> = [];
   const address = parseListenAddress(config.listen);
   if (!address) throw new AppError('CONFIG_INVALID', `listen "${config.listen}" is not host:port`, { exitCode: 2 });
 
@@ -127,6 +137,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
+  if (config.policy) info.policy = { rules: config.policy.rules.length, default: config.policy.default };
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
   const scheme = options.tls ? 'https' : 'http';
@@ -135,14 +146,22 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const listenUrl = `${scheme}://${formatHostPort(reachAt, bound.port)}`;
   // Team mode: callers prove who they are; rebuilt when a reload changes the identity methods or trusted proxies.
   let team: TeamAccess | undefined;
-  const buildTeam = (from: Config) => (from.mode === 'team' ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}), ...(options.redis ? { redis: options.redis } : {}) }) : undefined);
+  // Loaded in team mode only (a reload cannot switch modes): a local daemon never holds the identity methods.
+  const { createTeamAccess } = config.mode === 'team' ? await import('./identify.js') : { createTeamAccess: undefined };
+  const buildTeam = (from: Config) => (from.mode === 'team' && createTeamAccess ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}), ...(options.redis ? { redis: options.redis } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
+  const commandHost = { trackStream, redact };
+  // The policy, compiled once per config: a reload swaps it for new requests.
+  let policy = config.policy ? compilePolicy(config.policy) : undefined;
+  const policyInBrief = (from: Config) => (from.policy ? { rules: from.policy.rules.length, default: from.policy.default } : undefined);
   // Rate limits: rebuilt (counters anew) when a reload changes them.
-  const buildLimits = (from: Config) => (from.rateLimits ? createRateLimits({ config: from.rateLimits, metrics, ...(options.redis ? { redis: options.redis, replicas: from.redis?.replicas ?? 1 } : {}) }) : undefined);
+  // The rate limiter loads once limits are configured (at start or by a reload): a daemon without any never holds it.
+  let limiter = config.rateLimits ? await import('../limits/rate-limits.js') : undefined;
+  const buildLimits = (from: Config) => (from.rateLimits && limiter ? limiter.createRateLimits({ config: from.rateLimits, metrics, ...(options.redis ? { redis: options.redis, replicas: from.redis?.replicas ?? 1 } : {}) }) : undefined);
   let limits: RateLimits | undefined = buildLimits(config);
   let limitsConfig = JSON.stringify([config.rateLimits, config.redis?.replicas]);
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, limits: () => limits };
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy, limits: () => limits };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
     ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl, ...(config.metricsFrom ? { scrape: true } : {}) } } : {}),
@@ -168,6 +187,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     servers.push(unix);
   }
   const url = listenUrl;
+  if (options.onFirstAgentRequest) whenAgentsCome(servers, options.onFirstAgentRequest);
 
   // A replaced audit log stays open a while for tool calls still in flight (they recorded to it at their start).
   const closingAudits = new Set<Audit>();
@@ -215,7 +235,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       await stopped;
       clearInterval(sweep);
       clearTimeout(force);
-      for (const old of [...retired, upstreams]) destroyUpstreams(old);
+      // Command servers' processes (the whole group of each) are gone before the proxy says it stopped.
+      await Promise.all([...retired, upstreams].map((old) => destroyUpstreams(old)));
       team?.close();
       await options.redis?.close();
       // Lines of requests that finished while draining are in the queue: write them out.
@@ -249,6 +270,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     get audit() {
       return audit;
     },
+    records: options.records,
     reload(next, nextUpstreams, nextAudit) {
       if (audit && audit !== nextAudit) retireAudit(audit);
       if (team && (JSON.stringify(next.identity) !== JSON.stringify(teamConfig.identity) || JSON.stringify(next.trustedProxies) !== JSON.stringify(teamConfig.trustedProxies))) {
@@ -261,19 +283,29 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       audit = nextAudit;
       const nextLimits = JSON.stringify([next.rateLimits, next.redis?.replicas]);
       if (nextLimits !== limitsConfig) {
-        limits = buildLimits(next);
         limitsConfig = nextLimits;
+        if (next.rateLimits && !limiter) {
+          // First limits in this process: they apply once the limiter has loaded (a moment after the reload).
+          void import('../limits/rate-limits.js').then((loaded) => {
+            limiter = loaded;
+            if (limitsConfig === nextLimits) limits = buildLimits(next);
+          });
+        } else limits = buildLimits(next);
       }
+      policy = next.policy ? compilePolicy(next.policy) : undefined;
+      info.policy = policyInBrief(next);
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
-      const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));
-      for (const upstream of upstreams.values()) if (!kept.has(upstream.signer)) upstream.signer?.close?.();
+      // A command server whose process would start differently now drains: answers in flight finish, then its processes stop.
+      const kept = new Set<unknown>([...nextUpstreams.values()].map((u) => (u.kind === 'command' ? u.runtime : u.signer)));
+      for (const upstream of upstreams.values()) if (upstream.kind === 'http' && !kept.has(upstream.signer)) upstream.signer?.close?.();
+      void destroyUpstreams(new Map([...upstreams].filter(([, u]) => u.kind === 'command')), kept, 'drain');
       retired.push(upstreams);
       upstreams = nextUpstreams;
       // Pools of earlier reloads with nothing in use any more are released now.
       for (const old of [...retired]) {
-        if ([...old.values()].every((u) => Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
-          destroyUpstreams(old, kept);
+        if ([...old.values()].every((u) => u.kind === 'command' || Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
+          void destroyUpstreams(old, kept, 'drain');
           retired.splice(retired.indexOf(old), 1);
         }
       }
@@ -306,6 +338,19 @@ function createListener(config: Config, connections: Set<Socket>, tls?: TlsMater
     socket.once('close', () => connections.delete(socket));
   });
   return server;
+}
+
+/** Requests that only look at the daemon (health, status), not agents' traffic. */
+const PROBES = new Set(['/healthz', '/readyz', '/statusz']);
+
+/** Calls `told` at the first agent request; the listener then leaves, so later requests pay nothing for it. */
+function whenAgentsCome(servers: http.Server[], told: () => void): void {
+  const first = (req: http.IncomingMessage) => {
+    if (PROBES.has(req.url ?? '')) return;
+    for (const server of servers) server.off('request', first);
+    told();
+  };
+  for (const server of servers) server.prependListener('request', first);
 }
 
 function serve(server: http.Server, handle: Handler, logger: Logger): void {
@@ -406,7 +451,7 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-function routesOf(config: Config, upstreams: Map<string, Upstream>) {
+function routesOf(config: Config, upstreams: Map<string, AnyUpstream>) {
   return { servers: new Set(upstreams.keys()), defaultServer: defaultServerOf(config) };
 }
 

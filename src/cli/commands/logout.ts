@@ -2,7 +2,8 @@
 // (its keychain secrets, and any insecure-file copies; for OAuth the tokens
 // and client registration, after revoking the refresh token). The config
 // entry stays.
-import { credentialReferences } from '../../config/credential-refs.js';
+import { serverCredentialReferences } from '../../config/credential-refs.js';
+import { isCommandServer } from '../../config/schema.js';
 import { SecretError } from '../../errors.js';
 import { OAuthCredentials } from '../../oauth/credentials.js';
 import { parseSecretReference } from '../../secrets/reference.js';
@@ -16,12 +17,12 @@ import type { SecretStore } from '../../secrets/store.js';
 export async function logout(ctx: CommandContext, name: string, options: { config?: string }): Promise<void> {
   const server = await loadServer(ctx, name, options.config);
   const stores = openStores(ctx.env);
-  if (server.auth.type === 'oauth') {
+  if (!isCommandServer(server) && server.auth.type === 'oauth') {
     await withSharedTokens(ctx, options.config, (shared) => logoutOAuth(ctx, name, shared ? { keychain: shared, file: shared } : stores));
     await tellDaemons(ctx, name);
     return;
   }
-  const accounts = credentialReferences(server.auth).flatMap((ref) => {
+  const accounts = serverCredentialReferences(server).flatMap((ref) => {
     const parsed = parseSecretReference(ref.reference);
     return parsed?.kind === 'keychain' ? [parsed.account] : [];
   });

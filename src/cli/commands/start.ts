@@ -2,7 +2,8 @@
 // with --detach as a background daemon that this command waits for.
 import { fileURLToPath } from 'node:url';
 import { formatHostPort, isLoopbackHost, parseListenAddress } from '../../config/listen-address.js';
-import { loadConfig, type FlagValues } from '../../config/load.js';
+import type { FlagValues } from '../../config/load.js';
+import { loadConfigIsolated } from '../../config/load-isolated.js';
 import { detach } from '../../daemon/detach.js';
 import { clientToken, clientTokenFile } from '../../daemon/client-token.js';
 import { readOurDaemon } from '../../daemon/identity.js';
@@ -11,6 +12,7 @@ import { refreshServerCredential, reloadProxy } from '../../daemon/reload.js';
 import { stateDir } from '../../config/paths.js';
 import { runProxy, serveUntilSignal } from '../../daemon/run.js';
 import { keepInspectorClosed } from '../../daemon/signals.js';
+import { resumeOptimizingCompiler } from '../../daemon/startup-compiler.js';
 import { logFile, removeState, stateFile, writeState } from '../../daemon/state.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
@@ -32,8 +34,17 @@ export interface StartOptions extends FlagValues {
 }
 
 export async function start(ctx: CommandContext, options: StartOptions): Promise<void> {
+  try {
+    await startProxy(ctx, options);
+  } finally {
+    resumeOptimizingCompiler();
+  }
+}
+
+async function startProxy(ctx: CommandContext, options: StartOptions): Promise<void> {
   // Detached, the daemon's log gets the warnings; the terminal that started it should see them too.
-  const loaded = await loadConfig({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, ...(options.detach ? { warn: configWarnings(ctx) } : {}) });
+  // Validated in a worker thread: the validator's modules go with it instead of staying in the daemon for its life.
+  const loaded = await loadConfigIsolated({ cwd: ctx.cwd, env: ctx.env, ...(options.config ? { configFile: options.config } : {}), flags: options, ...(options.detach ? { warn: configWarnings(ctx) } : {}) });
   let { config } = loaded;
   if (Object.keys(config.servers).length === 0) {
     throw new AppError('NO_SERVERS', 'No MCP servers are configured', {
@@ -85,20 +96,23 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   // Started by a systemd socket unit: serve the socket it passed (fd 3) instead of binding the address.
   const listenFd = inheritedListenFd(process.env, process.pid);
   if (listenFd !== undefined) logger.info('serving the listening socket passed by systemd (socket activation)', { fd: listenFd });
-  const proxy = await runProxy({ config, secrets: openSecrets(), logger, stateDir: stateDir(ctx.env), env: ctx.env, ...(token ? { clientToken: token } : {}), ...(listenFd !== undefined ? { listenFd } : {}) });
+  const proxy = await runProxy({
+    config,
+    secrets: openSecrets(),
+    logger,
+    stateDir: stateDir(ctx.env),
+    env: ctx.env,
+    ...(token ? { clientToken: token } : {}),
+    ...(listenFd !== undefined ? { listenFd } : {}),
+    // main.ts held the optimizing compiler off for the start-up; agents' requests are the hot code it is for.
+    onFirstAgentRequest: resumeOptimizingCompiler,
+  });
   // Recorded under the configured address and, when that was port 0, under the bound one too.
   const files = [...new Set([state, stateFile(ctx.env, formatHostPort(proxy.host, proxy.port))])];
   // The start time /statusz reports, so stop and status can tell this process from one that got its pid later;
   // the log file is named only when this process writes one (a detached daemon): a terminal's log is the terminal.
   const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, ...(options.logFile ? { logFile: options.logFile } : {}), ...(proxy.tlsFingerprint ? { tlsFingerprint: proxy.tlsFingerprint } : {}) };
   for (const file of files) await writeState(ctx.env, file, record);
-  logger.info('listening', {
-    url: proxy.url,
-    servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
-  });
-  print(ctx, `mcp-auth-proxy listening on ${proxy.url}${config.mode === 'team' ? ' (team mode)' : ''}`);
-  const agentsUse = config.mode === 'team' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : proxy.url;
-  for (const name of proxy.upstreams.keys()) print(ctx, `  ${agentsUse}/${name}/mcp`);
   const reloadInput = () => ({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env), onReloaded: (next: typeof config) => void (config = next) });
   const reload = () => reloadProxy(reloadInput()).then((next) => void (next && (config = next)));
   // login and logout tell the daemon which server's credential changed: no reload needed for that.
@@ -106,8 +120,17 @@ export async function start(ctx: CommandContext, options: StartOptions): Promise
   // In a terminal, SIGHUP means the terminal closed: stop. Detached (no terminal), it means reload.
   const attached = Boolean(process.stdin.isTTY || process.stdout.isTTY);
   proxy.info.reloadable = !attached && process.platform !== 'win32';
+  // Signals are handled before anyone is told the proxy listens: a stop sent the moment it says so is a graceful one.
+  const served = serveUntilSignal(proxy, logger, ctx.exitNow, attached ? undefined : reload);
+  logger.info('listening', {
+    url: proxy.url,
+    servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, u.kind === 'command' ? { command: u.config.command, sharing: u.config.sharing, ready: Boolean(u.runtime) } : { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
+  });
+  print(ctx, `mcp-auth-proxy listening on ${proxy.url}${config.mode === 'team' ? ' (team mode)' : ''}`);
+  const agentsUse = config.mode === 'team' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : proxy.url;
+  for (const name of proxy.upstreams.keys()) print(ctx, `  ${agentsUse}/${name}/mcp`);
   try {
-    await serveUntilSignal(proxy, logger, ctx.exitNow, attached ? undefined : reload);
+    await served;
   } finally {
     for (const file of files) await removeState(file, process.pid);
   }
