@@ -10,10 +10,10 @@ import { cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 import { CALLER } from './team-values.js';
 import { policyIssues, policySchema } from './policy-schema.js';
 import { scopeFromHost } from '../auth/aws-host.js';
+import { rateLimitsSchema, redisSchema } from './limits-schema.js';
 import { commandIssues, commandServerSchema, isCommandEntry, type CommandServerConfig } from './command-schema.js';
 
 export { quoteValue } from './fields.js';
-import { rateLimitsSchema, redisSchema } from './limits-schema.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
@@ -399,10 +399,10 @@ export const configSchema = z
     tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
-    policy: policySchema.optional().describe('who may use which tools, resources and prompts: lists are filtered and calls refused by the same rules'),
     metricsFrom: z.array(cidrSchema).optional().describe('team mode: addresses besides this machine that may read /metrics (Prometheus in the cluster), e.g. ["10.0.0.0/8"]'),
     rateLimits: rateLimitsSchema.optional().describe('requests allowed per caller, per caller and tool, and per server; refused ones get 429 with Retry-After'),
     redis: redisSchema.optional().describe('state shared by replicas: rate-limit counters, API keys, OAuth tokens and refresh locks, legacy SSE routing'),
+    policy: policySchema.optional().describe('who may use which tools, resources and prompts: lists are filtered and calls refused by the same rules'),
     servers: z.record(serverNameSchema, anyServerSchema).default({}),
   })
   .strict()

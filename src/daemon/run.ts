@@ -15,8 +15,6 @@ import { AppError } from '../errors.js';
 import { isValidClientToken } from './client-token.js';
 import { onShutdownSignals } from './signals.js';
 import { loadTls } from './tls.js';
-import { openRedis } from '../state/open.js';
-import { sharedOAuth } from '../state/shared-oauth.js';
 
 export interface RunOptions {
   config: Config;
@@ -45,8 +43,10 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
   const reaped = await reapOrphans(recordsDir);
   if (reaped.length > 0) options.logger.warn('ended command server processes left by a daemon that did not stop cleanly', { pids: reaped });
   const records = processRecords(recordsDir, (error) => options.logger.warn('cannot record command server processes; a daemon killed outright would leave them running', { dir: recordsDir, error: error.message }));
-  const redis = await openRedis(options.config, options.secrets, options.logger);
-  const upstreams = await buildUpstreams({ ...options, metrics, records, ...(redis ? { shared: sharedOAuth(redis) } : {}) });
+  // Redis (and ioredis) only when the config names one.
+  const redis = options.config.redis ? await (await import('../state/open.js')).openRedis(options.config, options.secrets, options.logger) : undefined;
+  const shared = redis ? { shared: (await import('../state/shared-oauth.js')).sharedOAuth(redis) } : {};
+  const upstreams = await buildUpstreams({ ...options, metrics, records, ...shared });
   const audit = await openAudit(options.config, { dir, redactor: options.secrets.redactor, logger: options.logger });
   const tls = await loadTls(options.config, options.secrets);
   const proxy = await startProxyServer({
@@ -61,9 +61,9 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     ...(options.env ? { env: options.env } : {}),
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
     ...(options.listenFd !== undefined ? { listenFd: options.listenFd } : {}),
+    ...(redis ? { redis } : {}),
     ...(options.onFirstAgentRequest ? { onFirstAgentRequest: options.onFirstAgentRequest } : {}),
     records,
-    ...(redis ? { redis } : {}),
   });
   // Once the port answers: a prewarmed command server starts (and fills npx's cache) while agents connect.
   prewarm(proxy.upstreams);

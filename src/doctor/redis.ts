@@ -5,13 +5,13 @@
 import type { Config } from '../config/schema.js';
 import { silentLogger } from '../observability/logger.js';
 import type { SecretResolver } from '../secrets/resolve.js';
-import { openRedis } from '../state/open.js';
 import { fail, pass, type CheckResult } from './check.js';
 
 export async function redisChecks(config: Config, secrets: SecretResolver): Promise<CheckResult[]> {
   if (!config.redis) return [];
   let redis;
   try {
+    const { openRedis } = await import('../state/open.js');
     redis = await openRedis(config, secrets, silentLogger());
   } catch (error) {
     return [fail('redis', (error as Error).message, 'Set redis.password to a secret reference that resolves here.')];

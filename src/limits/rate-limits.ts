@@ -9,16 +9,12 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Rate, RateLimitsConfig } from '../config/limits-schema.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { batchMessages, type RpcPeek } from '../observability/rpc-peek.js';
-import { withinMs, type SharedRedis } from '../state/redis.js';
-import { RPC, type ProxyErrorBody } from '../proxy/jsonrpc-error.js';
+import type { SharedRedis } from '../state/redis.js';
+import { withinMs } from '../state/within.js';
 
-export type LimitScope = 'caller' | 'callerTool' | 'server';
+import type { LimitScope, RateLimitRefusal } from './refusal.js';
 
-export interface RateLimitRefusal {
-  scope: LimitScope;
-  limit: string;
-  retryAfterSeconds: number;
-}
+export type { LimitScope, RateLimitRefusal } from './refusal.js';
 
 export interface RateLimits {
   /**
@@ -120,15 +116,3 @@ function toolCalls(rpc: RpcPeek | undefined, body: Buffer): Map<string, number> 
   return calls;
 }
 
-/** The answer to a request a spent limit refused: HTTP 429 (with Retry-After) and JSON-RPC error -32029. */
-export function rateLimitError(refusal: RateLimitRefusal, server: string): ProxyErrorBody {
-  const what = refusal.scope === 'caller' ? 'your requests' : refusal.scope === 'callerTool' ? 'your calls to this tool' : `all requests to "${server}"`;
-  return {
-    status: 429,
-    rpcCode: RPC.rateLimited,
-    code: 'RATE_LIMITED',
-    server,
-    message: `Rate limit reached for ${what} (${refusal.limit}); try again in ${refusal.retryAfterSeconds} s`,
-    data: { retryAfterSeconds: refusal.retryAfterSeconds, scope: refusal.scope, limit: refusal.limit },
-  };
-}

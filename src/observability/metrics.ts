@@ -35,14 +35,14 @@ export interface ProxyMetrics {
   policyDenied(server: string, rule: string): void;
   /** Team mode: one verdict of the identity step, by method ("none" when no method recognised the request) and result. */
   authentication(method: string, result: 'ok' | 'refused'): void;
-  /** A command server's process started (a restart included), exited on its own, or ended (either way). */
-  childStarted(server: string): void;
-  childCrashed(server: string): void;
-  childExited(server: string): void;
   /** A request refused by a rate limit (scope: caller, callerTool or server). */
   rateLimited(server: string, scope: string): void;
   /** A rate limit counted in memory because Redis could not be asked. */
   rateLimitFallback(scope: string): void;
+  /** A command server's process started (a restart included), exited on its own, or ended (either way). */
+  childStarted(server: string): void;
+  childCrashed(server: string): void;
+  childExited(server: string): void;
   /** Per-server headline counters for `status`. */
   headline(): Record<string, ServerCounters>;
   render(): Promise<{ contentType: string; body: string }>;
@@ -94,11 +94,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     denials: new Series('mcp_proxy_policy_denials_total', 'Calls the policy refused, by server and the rule that decided', 'counter', ['server', 'rule']),
     // By method and result only: no per-user label (a label per caller would grow without bound and name people).
     authentications: new Series('mcp_proxy_authentications_total', 'Team mode: callers identified or refused, by identity method and result', 'counter', ['method', 'result']),
+    rateLimited: new Series('mcp_proxy_rate_limited_total', 'Requests refused by a rate limit (429), by server and limit scope', 'counter', ['server', 'scope']),
+    rateLimitFallback: new Series('mcp_proxy_rate_limit_fallback_total', 'Rate-limit checks counted in memory because Redis was unreachable, by limit scope', 'counter', ['scope']),
     childStarts: new Series('mcp_proxy_child_starts_total', 'Command server processes started (restarts included)', 'counter', ['server']),
     childCrashes: new Series('mcp_proxy_child_crashes_total', 'Command server processes that exited without being asked to', 'counter', ['server']),
     children: new Series('mcp_proxy_children', 'Command server processes running now', 'gauge', ['server']),
-    rateLimited: new Series('mcp_proxy_rate_limited_total', 'Requests refused by a rate limit (429), by server and limit scope', 'counter', ['server', 'scope']),
-    rateLimitFallback: new Series('mcp_proxy_rate_limit_fallback_total', 'Rate-limit checks counted in memory because Redis was unreachable, by limit scope', 'counter', ['scope']),
   };
   let registry: Promise<import('prom-client').Registry> | undefined;
   const load = async () => {
@@ -186,6 +186,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     authentication(method, result) {
       series.authentications.add([method, result]);
     },
+    rateLimited(server, scope) {
+      series.rateLimited.add([server, scope]);
+    },
+    rateLimitFallback(scope) {
+      series.rateLimitFallback.add([scope]);
+    },
     childStarted(server) {
       series.childStarts.add([server]);
       series.children.add([server]);
@@ -195,12 +201,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     },
     childExited(server) {
       series.children.add([server], -1);
-    },
-    rateLimited(server, scope) {
-      series.rateLimited.add([server, scope]);
-    },
-    rateLimitFallback(scope) {
-      series.rateLimitFallback.add([scope]);
     },
     headline,
     async render() {

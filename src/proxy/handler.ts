@@ -8,7 +8,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
 import { LOCAL_PRINCIPAL, type Principal, type Refusal } from '../identity/principal.js';
-import { rateLimitError, type RateLimits } from '../limits/rate-limits.js';
+import { rateLimitError } from '../limits/refusal.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -280,19 +281,19 @@ export function createHandler(options: HandlerOptions): Handler {
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
         const limits = options.limits?.();
-        if (!limits) return toUpstream(body);
+        if (!limits) return send(body);
         // The rate limits, once the body names the tools called: a spent one is answered here (429), never forwarded.
-        limits.admit(upstream.name, principal?.user ?? LOCAL_USER.user, exchange.rpc, body).then((refusal) => {
+        limits.admit(upstream.name, principal?.user ?? LOCAL_PRINCIPAL.user, exchange.rpc, body).then((refusal) => {
           if (res.destroyed) return;
-          if (!refusal) return toUpstream(body);
+          if (!refusal) return send(body);
           exchange.failure = 'rate-limited';
           answerError(res, rateLimitError(refusal, upstream.name), requestIdOf(body), { ...idHeader, 'retry-after': String(refusal.retryAfterSeconds) });
         }, (error: unknown) => failRequest(res, logger, error, exchange.requestId));
       });
     }
 
-    /** The upstream's turn: a command server's process, or the request signed and forwarded. */
-    function toUpstream(body: Buffer): void {
+    /** To the command server, or on to the credential, sign and forward steps. */
+    function send(body: Buffer): void {
       if (upstream.kind === 'command') {
         try {
           return serveCommand(upstream, req, res, exchange, body, options.commandHost);
@@ -308,6 +309,13 @@ export function createHandler(options: HandlerOptions): Handler {
       });
     }
 
+    /** Most schemes sign at once; OAuth may first wait for a refresh in progress. */
+    function credential(step: DispatchInput): void {
+      const pending = step.upstream.signer?.prepare?.();
+      if (!pending) return run(step);
+      awaitCredential(pending, step);
+    }
+
     /** The policy step: the body to forward, or undefined when the request was answered here. */
     function applyPolicy(policy: Policy, principal: Principal | undefined, body: Buffer): Buffer | undefined {
       const verdict = checkPolicy(policy, principal ?? LOCAL_PRINCIPAL, upstream.name, req.headers, body);
@@ -316,7 +324,12 @@ export function createHandler(options: HandlerOptions): Handler {
         if (verdict.denied) exchange.denied = verdict.denied;
         if (verdict.rewrite && matched.kind === 'mcp') exchange.rewrite = verdict.rewrite;
         // A legacy message endpoint's answers come on its stream: the stream filters them.
-        else if (verdict.rewrite && matched.kind === 'legacy-message') options.legacy.expect(legacyToken(), verdict.rewrite);
+        else if (verdict.rewrite && matched.kind === 'legacy-message' && !options.legacy.expect(legacyToken(), verdict.rewrite)) {
+          // The stream is held by another replica, which would relay this list unfiltered: refused, never forwarded.
+          exchange.failure = 'stream-elsewhere';
+          answerError(res, { status: 409, rpcCode: RPC.invalidRequest, code: 'STREAM_ON_ANOTHER_REPLICA', server: upstream.name, message: 'This list request is answered on an SSE stream another replica holds, which cannot apply the policy to it; send it where the stream is', hint: 'Route a legacy SSE stream and its messages to one replica (sticky sessions), or use Streamable HTTP' }, requestIdOf(body), idHeader);
+          return undefined;
+        }
         return verdict.body;
       }
       exchange.body = body;
@@ -348,13 +361,6 @@ export function createHandler(options: HandlerOptions): Handler {
 
     function legacyToken(): string | null {
       return new URLSearchParams(matched.kind === 'legacy-message' ? matched.query : '').get('session');
-    }
-
-    /** Most schemes sign at once; OAuth may first wait for a refresh in progress. */
-    function credential(step: DispatchInput): void {
-      const pending = step.upstream.signer?.prepare?.();
-      if (!pending) return run(step);
-      awaitCredential(pending, step);
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */

@@ -25,7 +25,7 @@ import { compilePolicy } from '../policy/compile.js';
 import { createRecorder, type Audit } from './record.js';
 import { destroyUpstreams, type AnyUpstream } from './upstreams.js';
 import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
-import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import type { SharedRedis } from '../state/redis.js';
 import { sharedSseRoutes } from '../state/shared-sse.js';
 
@@ -48,12 +48,12 @@ export interface ProxyServerOptions {
   env?: NodeJS.ProcessEnv;
   /** A listening socket passed by systemd socket activation (fd 3), served instead of binding `listen`. */
   listenFd?: number;
+  /** The Redis replicas share (config `redis`), connected by the caller; closed with the proxy. */
+  redis?: SharedRedis;
   /** Told once, at the first request that is not a local probe (the readiness check of `start --detach`, `status`). */
   onFirstAgentRequest?: () => void;
   /** Where command servers' processes are recorded (a reload's new servers record theirs there too). */
   records?: ProcessRecords;
-  /** The Redis replicas share (config `redis`), connected by the caller; closed with the proxy. */
-  redis?: SharedRedis;
 }
 
 export interface RunningProxy {
@@ -69,10 +69,10 @@ export interface RunningProxy {
   readonly metrics: ProxyMetrics;
   /** The audit in force (config `audit`), if on. */
   readonly audit: Audit | undefined;
-  /** Where command servers' processes are recorded. */
-  readonly records: ProcessRecords | undefined;
   /** The Redis replicas share, when configured (a reload builds OAuth signers on it too). */
   readonly redis: SharedRedis | undefined;
+  /** Where command servers' processes are recorded. */
+  readonly records: ProcessRecords | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
   reload(config: Config, upstreams: Map<string, AnyUpstream>, audit?: Audit): void;
   /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
@@ -156,7 +156,9 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   let policy = config.policy ? compilePolicy(config.policy) : undefined;
   const policyInBrief = (from: Config) => (from.policy ? { rules: from.policy.rules.length, default: from.policy.default } : undefined);
   // Rate limits: rebuilt (counters anew) when a reload changes them.
-  const buildLimits = (from: Config) => (from.rateLimits ? createRateLimits({ config: from.rateLimits, metrics, ...(options.redis ? { redis: options.redis, replicas: from.redis?.replicas ?? 1 } : {}) }) : undefined);
+  // The rate limiter loads once limits are configured (at start or by a reload): a daemon without any never holds it.
+  let limiter = config.rateLimits ? await import('../limits/rate-limits.js') : undefined;
+  const buildLimits = (from: Config) => (from.rateLimits && limiter ? limiter.createRateLimits({ config: from.rateLimits, metrics, ...(options.redis ? { redis: options.redis, replicas: from.redis?.replicas ?? 1 } : {}) }) : undefined);
   let limits: RateLimits | undefined = buildLimits(config);
   let limitsConfig = JSON.stringify([config.rateLimits, config.redis?.replicas]);
   const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy, limits: () => limits };
@@ -279,13 +281,19 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
         teamConfig = next;
       }
       audit = nextAudit;
-      policy = next.policy ? compilePolicy(next.policy) : undefined;
-      info.policy = policyInBrief(next);
       const nextLimits = JSON.stringify([next.rateLimits, next.redis?.replicas]);
       if (nextLimits !== limitsConfig) {
-        limits = buildLimits(next);
         limitsConfig = nextLimits;
+        if (next.rateLimits && !limiter) {
+          // First limits in this process: they apply once the limiter has loaded (a moment after the reload).
+          void import('../limits/rate-limits.js').then((loaded) => {
+            limiter = loaded;
+            if (limitsConfig === nextLimits) limits = buildLimits(next);
+          });
+        } else limits = buildLimits(next);
       }
+      policy = next.policy ? compilePolicy(next.policy) : undefined;
+      info.policy = policyInBrief(next);
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
       // A command server whose process would start differently now drains: answers in flight finish, then its processes stop.

@@ -9,7 +9,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { MALFORMED, UNKNOWN, matchKey, newKey, secretOf, wellFormed, withExpiry, type KeyCheck, type KeyRecord, type KeyView } from '../identity/key-store.js';
-import { withinMs, type SharedRedis } from './redis.js';
+import type { SharedRedis } from './redis.js';
+import { withinMs } from './within.js';
 
 /** How often a replica asks whether the keys changed. */
 const POLL_MS = 250;

@@ -2,7 +2,8 @@
 // replica that sees a session issued records its caller, so a replica that
 // never saw it still refuses another caller presenting its id. Best effort:
 // with Redis away a replica decides on what it has seen itself.
-import { withinMs, type SharedRedis } from './redis.js';
+import type { SharedRedis } from './redis.js';
+import { withinMs } from './within.js';
 
 export interface SharedSessions {
   claim(key: string, user: string): void;

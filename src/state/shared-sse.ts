@@ -5,7 +5,8 @@
 // the agent on the stream, wherever it is held. Best effort both ways: with
 // Redis away, a message reaching another replica than its stream's is
 // answered 404 (as without Redis), and the stream itself goes on.
-import { withinMs, type SharedRedis } from './redis.js';
+import type { SharedRedis } from './redis.js';
+import { withinMs } from './within.js';
 
 export interface SseRoute {
   upstream: string;
