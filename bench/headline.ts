@@ -38,6 +38,7 @@ const legacy = (key: string, scale = 1): Get => (r) => {
 const stdioRow = (i: number, key: string): Get => (r) => ((Array.isArray(r.stdio) ? r.stdio : (r.stdio?.rows ?? [])) as Loose[])[i]?.[key];
 const startup = (flag: string): Get => (r) => r.startup?.rows?.find((x) => x.command.endsWith(flag))?.medianMs;
 const memory = (target: string, key: 'idleRssMb' | 'afterRssMb' | 'peakRssMb'): Get => (r) => r.scenarios?.memory?.[target]?.[key];
+const ms = (us: number | undefined) => (us === undefined ? undefined : us / 1000);
 const failed: Get = (r) => {
   const rows = Object.values(r.scenarios?.rows ?? {}).flat();
   return rows.length === 0 ? undefined : rows.reduce((a, x) => a + (x.failures ?? 0), 0);
@@ -103,6 +104,19 @@ export const HEADLINES: Headline[] = [
   ]),
   ...section('checks', [
     ['pathCheckUs', 'path confinement check per request, slowest case', 'µs', 3, 'lower', (r) => worstPathCheckUs(r.checks), atMost(2)],
+  ]),
+  ...section('commands', [
+    ['commandAddedP50Ms', 'command server: warm tools/call added p50 over the SDK client on stdio', 'ms', 3, 'lower', (r) => r.commands?.addedP50Ms, atMost(2)],
+    ['commandProxyP50Ms', 'command server: warm tools/call p50 through the proxy (per-session)', 'ms', 3, 'lower', (r) => (r.commands?.rows as Loose[] | undefined)?.[1]?.p50Ms],
+    ['commandRawP50Ms', 'command server: tools/call p50 through the proxy, node:http keep-alive client', 'ms', 3, 'lower', (r) => (r.commands?.rows as Loose[] | undefined)?.[3]?.p50Ms],
+    ['commandChildRssMb', 'command server: RSS per server process', 'MB', 1, 'lower', (r) => r.commands?.memory?.childRssMb],
+    ['commandDaemonPerSessionMb', 'command server: daemon RSS per open session', 'MB', 2, 'lower', (r) => r.commands?.memory?.daemonPerSessionMb],
+  ]),
+  ...section('policy', [
+    ['policyDecisionUs', 'policy: one decision worked out from 200 rules', 'µs', 2, 'lower', (r) => r.policy?.rows?.[0]?.us],
+    ['policyStepUs', 'policy: the policy step on a tools/call body', 'µs', 2, 'lower', (r) => r.policy?.rows?.[2]?.us],
+    ['policyListFirstMs', 'policy: tools/list of 500 tools vs 200 rules, first for a caller', 'ms', 3, 'lower', (r) => ms(r.policy?.rows?.[3]?.us), atMost(1)],
+    ['policyListMs', 'policy: tools/list of 500 tools vs 200 rules, later', 'ms', 3, 'lower', (r) => ms(r.policy?.rows?.[4]?.us), atMost(1)],
   ]),
   ...section('profile', [
     ['profileBareBusyUs', 'profile: floor main-thread busy time per request (sampled)', 'µs', 1, 'lower', (r) => r.profile?.targets?.[bare]?.busyUsPerReq],

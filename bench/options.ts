@@ -38,7 +38,7 @@ BENCH_LATENCY_REQUESTS (3000, c=1 without wrk),
 BENCH_BIG_REQUESTS (200), BENCH_BIG_CONCURRENCY (8), BENCH_CONCURRENCY (32), BENCH_SSE_REQUESTS (100),
 BENCH_GET_STREAMS (10), BENCH_GET_EVENTS (2000, burst), BENCH_GET_PACED_EVENTS (200), BENCH_IDLE_SECONDS (15: V8 gives
 start-up memory back about 10 s after start, so idle RSS is read once it has),
-BENCH_STARTUP_RUNS (10), BENCH_STDIO_CALLS (500), BENCH_LOAD_SECONDS (30), BENCH_SETTLE_SECONDS (60, RSS followed
+BENCH_STARTUP_RUNS (10), BENCH_STDIO_CALLS (500, also each commands round), BENCH_LOAD_SECONDS (30), BENCH_SETTLE_SECONDS (60, RSS followed
 after the load), BENCH_STREAMS (1000);
 BENCH_ONLY works like --only (BENCH_ONLY=load: the load section alone); BENCH_BASELINE=path/to/bin/mcp-auth-proxy.js
 of another build (a checkout of the previous release, built) adds it as a target in the same rounds.`;

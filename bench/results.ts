@@ -3,15 +3,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChecksResult } from './checks.js';
+import type { CommandsResult } from './commands.js';
 import type { SigningResult } from './signing.js';
 import type { TeamResult } from './team.js';
+import type { PolicyResult } from './policy.js';
 import type { LoadResult } from './load.js';
 import type { ProfileResult } from './profile.js';
 import type { ScenariosResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
 import type { StdioResult } from './stdio.js';
 
-export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'load', 'profile'] as const;
+export const SECTIONS = ['scenarios', 'startup', 'stdio', 'checks', 'signing', 'team', 'commands', 'policy', 'load', 'profile'] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections a plain `npm run bench` leaves out: each takes minutes, and is asked for by name. */
 export const ON_REQUEST: readonly Section[] = ['load', 'profile'];
@@ -28,6 +30,8 @@ export interface BenchResults {
   checks?: ChecksResult;
   signing?: SigningResult;
   team?: TeamResult;
+  commands?: CommandsResult;
+  policy?: PolicyResult;
   load?: LoadResult;
   profile?: ProfileResult;
   /** Files written before the scenarios section existed hold other keys (rows, summary); compare reads a few. */

@@ -9,14 +9,19 @@
 // checks (bench/checks.ts): in-process cost of the per-request path confinement check and header strip.
 // signing (bench/signing.ts): CPU per signed request of sigv4 and httpsig against hmac, in-process, same run.
 // team (bench/team.ts): the proxy's CPU per request in team mode (API key; JWT with cached keys) against local mode.
+// commands (bench/commands.ts): warm tools/call to a stdio server through the proxy vs the SDK client on stdio, and
+//   memory per server process.
+// policy (bench/policy.ts): what one policy decision costs, and filtering a tools/list of 500 tools against 200 rules.
 // load (bench/load.ts): mixed JSON/SSE at c=64 with RSS over time, then BENCH_STREAMS held SSE streams.
 // profile (bench/profile.ts): CPU profiles of the floor and the proxy under the small-JSON load, diffed.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { benchChecks, printChecks } from './checks.js';
+import { benchCommands, printCommands } from './commands.js';
 import { benchSigning, printSigning } from './signing.js';
 import { benchTeam, printTeam } from './team.js';
+import { benchPolicy, printPolicy } from './policy.js';
 import { root, start, stopAll } from './children.js';
 import { printCompare } from './compare.js';
 import { printHeadlines, summarize } from './headline.js';
@@ -65,6 +70,14 @@ async function main(): Promise<void> {
   if (options.sections.includes('team')) {
     fresh.team = await benchTeam(options.rounds, log);
     printTeam(fresh.team);
+  }
+  if (options.sections.includes('commands')) {
+    fresh.commands = await benchCommands({ calls: options.stdioCalls, rounds: options.rounds, log });
+    printCommands(fresh.commands);
+  }
+  if (options.sections.includes('policy')) {
+    fresh.policy = benchPolicy();
+    printPolicy(fresh.policy);
   }
   if (options.sections.includes('load')) {
     fresh.load = await benchLoad({ start, keyId: KEY_ID, secret: SECRET, seconds: options.loadSeconds, streams: options.streams, idleSeconds: options.idleSeconds, settleSeconds: options.settleSeconds, log });

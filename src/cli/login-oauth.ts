@@ -5,7 +5,7 @@
 // client registration and the secret, and add the config entry when
 // creating one: a login that fails leaves the working one in place.
 import { createBearerSigner } from '../auth/bearer.js';
-import type { OAuthConfig, ServerConfig } from '../config/schema.js';
+import type { HttpServerConfig, OAuthConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { verifyServer } from '../doctor/signed-request.js';
 import { OAuthCredentials } from '../oauth/credentials.js';
@@ -20,7 +20,7 @@ import { noKeychain } from './store-secret.js';
 
 export interface OAuthLoginRequest {
   name: string;
-  server: ServerConfig;
+  server: HttpServerConfig;
   creating: boolean;
   options: LoginOptions;
   progress: (text: string) => void;

@@ -1,6 +1,6 @@
 // The secrets a login asks for: the keychain references of a server's auth,
 // read at a hidden prompt or from stdin, and stored once the login is good.
-import { credentialReferences } from '../config/credential-refs.js';
+import { serverCredentialReferences, type CredentialReference } from '../config/credential-refs.js';
 import type { ServerConfig } from '../config/schema.js';
 import { parseSecretReference } from '../secrets/reference.js';
 import type { Stores } from '../secrets/stores.js';
@@ -9,11 +9,11 @@ import { readSecrets } from './read-secret.js';
 import { storeSecret } from './store-secret.js';
 
 /** A keychain reference of the server's auth, with the account it names. */
-export type WantedSecret = ReturnType<typeof credentialReferences>[number] & { account: string };
+export type WantedSecret = CredentialReference & { account: string };
 
-/** The keychain references among the server's secret fields. */
+/** The keychain references among the server's secret fields (a command server: of its env). */
 export function keychainSecrets(server: ServerConfig): WantedSecret[] {
-  return credentialReferences(server.auth).flatMap((ref) => {
+  return serverCredentialReferences(server).flatMap((ref) => {
     const parsed = parseSecretReference(ref.reference);
     return parsed?.kind === 'keychain' ? [{ ...ref, account: parsed.account }] : [];
   });

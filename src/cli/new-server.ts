@@ -1,7 +1,7 @@
 // The server entry `login <name> --url ...` creates, for every auth type:
 // secrets always as keychain references named after the server, everything
 // else from flags, validated by the same schema as the config files.
-import { DEFAULT_ACT_AS_HEADER, serverSchema, type ServerConfig } from '../config/schema.js';
+import { DEFAULT_ACT_AS_HEADER, serverSchema, type HttpServerConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 
 export interface NewServerFlags {
@@ -33,7 +33,7 @@ const EXAMPLES: Record<string, string> = {
   none: '--type none',
 };
 
-export function newServer(name: string, flags: NewServerFlags): ServerConfig {
+export function newServer(name: string, flags: NewServerFlags): HttpServerConfig {
   const type = flags.type ?? 'hmac';
   const parsed = serverSchema.safeParse({ url: flags.url, auth: authFor(name, type, flags) });
   if (!parsed.success) {
@@ -79,7 +79,7 @@ function authFor(name: string, type: string, flags: NewServerFlags): Record<stri
 }
 
 /** What goes into the config file: the entry as the user would write it (no defaults spelled out). */
-export function serverEntry(server: ServerConfig): Record<string, unknown> {
+export function serverEntry(server: HttpServerConfig): Record<string, unknown> {
   const { auth } = server;
   if (auth.type === 'act-as' && auth.header === DEFAULT_ACT_AS_HEADER) {
     const { header: _default, ...rest } = auth;

@@ -143,6 +143,30 @@ export function buildProgram(ctx: CommandContext): Command {
     .action(async (server: string | undefined, options) => (await import('./commands/mcp-json.js')).mcpJson(ctx, server, options));
 
   program
+    .command('import')
+    .argument('[entries...]', 'only these entries of the agent\'s file (default: every one that holds a secret)')
+    .description("Move an agent's MCP servers behind the proxy: their secrets to the keychain, the servers to your config, the agent's entries to the proxy's URL")
+    .requiredOption('--client <name>', 'the agent whose config to import')
+    .option('--write', 'do it (without: print the plan only)')
+    .option('--undo', 'restore the agent\'s file as it was before the last import')
+    .option('--file <path>', "the agent's config file, if not the client's default")
+    .option('--force', 'with --write: replace a different server of the same name; with --undo: restore even if the file changed since')
+    .option('--insecure-storage', 'no keychain here: keep the secrets in a 0600 file under your config dir instead')
+    .option('--json', 'machine-readable output')
+    .addOption(configOption())
+    .addOption(new Option('-l, --listen <host:port>', "the proxy's address agents are pointed at (default: the configured listen)"))
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy import --client claude-code',
+        'mcp-auth-proxy import --client cursor --write',
+        'mcp-auth-proxy import --client vscode --write github linear',
+        'mcp-auth-proxy import --client cursor --undo',
+      ]) + `\nClients: ${CLIENT_NAMES}\n`,
+    )
+    .action(async (entries: string[], options) => (await import('./commands/import.js')).importCommand(ctx, entries, options));
+
+  program
     .command('login')
     .argument('<server>', 'server name from the config (or a new one with --url)')
     .description("Sign in to a server: store its secret in the OS keychain (hidden prompt or --stdin; never a command-line argument), or for OAuth sign in through the browser; then check it upstream")
@@ -237,6 +261,43 @@ export function buildProgram(ctx: CommandContext): Command {
     .addOption(configOption())
     .addHelpText('after', example(['mcp-auth-proxy keys revoke k3x9q2m7a1b0']))
     .action(async (id: string, options) => (await import('./commands/keys.js')).revokeKey(ctx, id, options));
+
+  const policy = program
+    .command('policy')
+    .description('Who may use which tools, resources and prompts (config "policy"): explain a decision, or check a table of them')
+    .addHelpText('after', example(['mcp-auth-proxy policy explain --user ann@acme.com --group eng --tool github.delete_repo', 'mcp-auth-proxy policy test policy-cases.json']));
+  policy
+    .command('explain')
+    .description('The decision for one caller and one tool, resource or prompt, and the rule that makes it')
+    .addOption(configOption())
+    .option('-u, --user <email>', 'the caller (team mode; default in local mode: the local user)')
+    .option('-g, --group <group>', 'a group the caller is in (repeatable)', collect, undefined)
+    .addOption(new Option('-m, --method <method>', 'how the caller signed in, for rules with when.methods').choices(['local', 'apiKey', 'jwt', 'proxyAssertion', 'trustedHeader']))
+    .option('--tool <server.tool>', 'the tool, e.g. github.search_code')
+    .option('--resource <server.uri>', 'the resource, e.g. github.file:///notes.md')
+    .option('--prompt <server.prompt>', 'the prompt, e.g. github.summarize')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      example([
+        'mcp-auth-proxy policy explain --user ann@acme.com --group eng --tool github.delete_repo',
+        'mcp-auth-proxy policy explain --user bot@acme.com --method apiKey --resource docs.file:///handbook.md --json',
+        'mcp-auth-proxy policy explain --tool github.delete_repo   # local mode: the local user',
+      ]),
+    )
+    .action(async (options) => (await import('./commands/policy-explain.js')).policyExplain(ctx, options));
+  policy
+    .command('test')
+    .argument('<file>', 'a JSON or YAML list of cases: { user, groups, method, tool|resource|prompt, expect, rule }')
+    .description('Check a table of expected decisions against the policy, for CI: exit 1 on any mismatch, 2 when the file has a mistake')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      example(['mcp-auth-proxy policy test policy-cases.json --config team.json']) +
+        '\nA case: { "user": "ann@acme.com", "groups": ["eng"], "tool": "github.delete_repo", "expect": "deny", "rule": "no-deletes" }\n("rule" is optional: null expects the default; "method" names how the caller signed in.)\n',
+    )
+    .action(async (file: string, options) => (await import('./commands/policy-test.js')).policyTest(ctx, file, options));
 
   program
     .command('trust')

@@ -36,6 +36,15 @@ export function setJsoncEntries(text: string, rootKey: string, entries: Record<s
   return bom + body;
 }
 
+/** The text with the value at `path` (which must exist) replaced by `value`, indented like its place; nothing else changes. */
+export function replaceJsoncValue(text: string, path: string[], value: unknown): string {
+  const bom = text.startsWith(BOM) ? BOM : '';
+  const body = bom ? text.slice(1) : text;
+  const node = findNodeAtLocation(tree(body), path);
+  if (!node) throw new Error(`${path.join('.')} is not in the file`);
+  return bom + replaceValue(body, node, value, styleOf(body));
+}
+
 interface Style {
   unit: string;
   eol: string;

@@ -83,7 +83,7 @@ export async function readAgentConfig(file: string, format: Snippet['format']): 
 }
 
 /** The file to write: a symbolic link's target (dotfile managers link configs; replacing the link would cut it). */
-async function target(file: string): Promise<string> {
+export async function target(file: string): Promise<string> {
   try {
     return (await lstat(file)).isSymbolicLink() ? await realpath(file) : file;
   } catch (error) {

@@ -1,7 +1,10 @@
 // The secret references an `auth` block holds, with what each one is for, so
 // login knows what to prompt for, logout what to delete and doctor what to
 // check, whatever the scheme.
-import type { AuthConfig } from './schema.js';
+import { isCommandServer } from './command-values.js';
+import type { AuthConfig, ServerConfig } from './schema.js';
+import { isSecretReference } from '../secrets/reference.js';
+import { urlReferences } from '../secrets/url-references.js';
 
 export interface CredentialReference {
   /** Field path under the server, e.g. `auth.secret` or `auth.headers.X-Api-Key`. */
@@ -37,7 +40,19 @@ export function credentialReferences(auth: AuthConfig): CredentialReference[] {
   }
 }
 
-/** Whether the scheme keeps anything in the keychain (OAuth always does: its tokens). */
-export function usesKeychain(auth: AuthConfig): boolean {
-  return auth.type === 'oauth' || credentialReferences(auth).some((r) => r.reference.startsWith('keychain:'));
+/** The secret references of any server: its auth's, or a command server's env references (`env.NAME`). */
+export function serverCredentialReferences(server: ServerConfig): CredentialReference[] {
+  if (!isCommandServer(server)) {
+    const inUrl = urlReferences(server.url).map((reference) => ({ field: 'url', reference, label: 'secret in the URL' }));
+    return [...inUrl, ...credentialReferences(server.auth)];
+  }
+  return Object.entries(server.env)
+    .filter(([, value]) => isSecretReference(value))
+    .map(([name, reference]) => ({ field: `env.${name}`, reference, label: `value of ${name}` }));
+}
+
+/** Whether the server keeps anything in the keychain (OAuth always does: its tokens). */
+export function usesKeychain(server: ServerConfig): boolean {
+  if (!isCommandServer(server) && server.auth.type === 'oauth') return true;
+  return serverCredentialReferences(server).some((r) => r.reference.startsWith('keychain:'));
 }

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 
 /** What to write for a required field that is missing, by its last path segment. */
 const REQUIRED: Record<string, (server: string) => string> = {
-  url: () => 'the upstream MCP endpoint, e.g. "https://mcp.example.com/mcp"',
+  url: () => 'the upstream MCP endpoint, e.g. "https://mcp.example.com/mcp" (or, for a local stdio server, "command" and "args" instead)',
   auth: () => 'an auth block, e.g. { "type": "hmac", "keyId": "...", "secret": "keychain:NAME" } or { "type": "none" }',
   type: () => 'one of "hmac", "bearer", "headers", "act-as", "oauth", "none"',
   keyId: () => 'the API key id the gateway issued',

@@ -19,10 +19,15 @@ export const PROJECT_SEARCH_PLACES = [
   'package.json',
 ];
 
-/** Settings about who can reach the proxy and what it records (the audit log), refused in project files. */
-const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit', 'mode', 'publicUrl', 'tls', 'trustedProxies', 'identity'] as const;
-/** What a project file may not set for a server the user defined: where it goes and what credentials it carries. */
-const USER_SERVER_FIELDS = ['url', 'auth', 'headers'] as const;
+/** Settings about who can reach the proxy, what they may use (the policy) and what it records (the audit log), refused in project files. */
+const USER_ONLY_FIELDS = ['allowRemote', 'clientToken', 'socket', 'audit', 'mode', 'publicUrl', 'tls', 'trustedProxies', 'identity', 'policy'] as const;
+/**
+ * What a project file may not set for a server the user defined: where it
+ * goes and what credentials it carries; for a command server, what runs, in
+ * which directory, with which environment, and who shares the process (a
+ * command runs with the user's secrets: at least as dangerous as a URL).
+ */
+const USER_SERVER_FIELDS = ['url', 'auth', 'headers', 'command', 'args', 'env', 'cwd', 'sharing'] as const;
 
 export interface ProjectFile {
   file: string;
@@ -76,7 +81,7 @@ export function projectProblems(project: Required<Pick<ProjectFile, 'file' | 'va
         problems.push({
           source: project.file,
           path: `servers.${name}.${field}`,
-          message: `"${name}" is your own server (from your user config, --config or the environment): a project file cannot change its URL or credentials; remove this, or give the project's server another name`,
+          message: `"${name}" is your own server (from your user config, --config or the environment): a project file cannot change its URL, command or credentials; remove this, or give the project's server another name`,
         });
       }
     }

@@ -2,36 +2,21 @@
 // descriptions all come from here; the example config is checked against it.
 import { z } from 'zod';
 import { parseByteSize } from './byte-size.js';
-import { parseDuration } from './duration.js';
+import { duration, quoteValue } from './fields.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { SECRET_REFERENCE_HINT, isSecretReference } from '../secrets/reference.js';
+import { urlPlaceholderProblem, urlReferences, withoutPlaceholders } from '../secrets/url-references.js';
 import { cidrSchema, identityMethodSchema, tlsSchema } from './team-schema.js';
 import { CALLER } from './team-values.js';
+import { policyIssues, policySchema } from './policy-schema.js';
 import { scopeFromHost } from '../auth/aws-host.js';
+import { commandIssues, commandServerSchema, isCommandEntry, type CommandServerConfig } from './command-schema.js';
+
+export { quoteValue } from './fields.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 
-/**
- * A value as it may appear in an error message: JSON-quoted, with control and
- * invisible characters escaped, so a config value cannot drive the terminal
- * or hide what it is.
- */
-export function quoteValue(value: unknown, max = 80): string {
-  const quoted = JSON.stringify(String(value)).replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return quoted.length > max ? `${quoted.slice(0, max - 2)}…"` : quoted;
-}
 const RESERVED_SERVER_NAMES = new Set(['mcp', 'healthz', 'readyz', 'statusz', 'metrics', 'authorize', 'token', 'register']);
-
-/** A duration as `"20s"`, `"1m30s"`, `"500ms"` or a number of milliseconds; parsed to ms. */
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    // JSON-quoted, so control characters in the value cannot reach the terminal raw.
-    ctx.issues.push({ code: 'custom', input: value, message: `${quoteValue(value)} is not a duration up to 24 days; write e.g. "20s", "500ms" or "1m30s"` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 /**
  * A field that holds a secret. Only references are allowed; the message never
@@ -258,7 +243,20 @@ function upstreamUrlSchema() {
   return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 }
 
-const upstreamUrl = upstreamUrlSchema();
+/**
+ * The upstream URL: http(s), and for servers that take their key in the URL
+ * (a path segment, a query parameter), a `${keychain:NAME}` reference there,
+ * filled in when the proxy builds the server (src/secrets/url-references.ts).
+ */
+const upstreamUrl = z.string({ error: 'must be an http:// or https:// URL' }).superRefine((value, ctx) => {
+  const problem = urlPlaceholderProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return;
+  }
+  const plain = withoutPlaceholders(value);
+  if (!upstreamUrlSchema().safeParse(plain).success) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+});
 
 export const serverSchema = z
   .object({
@@ -285,7 +283,28 @@ export const serverSchema = z
       .describe('extra static headers sent upstream; values may be secret references'),
     auth: authSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((server, ctx) => {
+    // An OAuth token is issued for the resource URL itself: a secret inside it would travel to the authorization server.
+    if (server.auth.type === 'oauth' && urlReferences(server.url).length > 0) ctx.addIssue({ code: 'custom', path: ['url'], message: "an OAuth server's URL cannot hold a secret reference (it is the resource tokens are issued for)" });
+  });
+
+/**
+ * A server is an HTTP upstream (`url`) or a local stdio command (`command`),
+ * never both: the entry is checked against the one it names, so every problem
+ * is reported against that shape's fields.
+ */
+export const anyServerSchema = z.unknown().transform((value, ctx): ServerConfig => {
+  const entry = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  if (entry && 'url' in entry && 'command' in entry) {
+    ctx.issues.push({ code: 'custom', input: value, path: ['command'], message: 'a server has either "url" (an HTTP upstream) or "command" (a local stdio server), not both; remove one' });
+    return z.NEVER;
+  }
+  const parsed = (isCommandEntry(entry) ? commandServerSchema : serverSchema).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: (issue as { input?: unknown }).input } as never);
+  return z.NEVER;
+});
 
 export const serverNameSchema = z
   .string()
@@ -379,7 +398,8 @@ export const configSchema = z
     tls: tlsSchema.optional().describe('team mode: serve HTTPS with this certificate and key'),
     trustedProxies: z.array(cidrSchema).optional().describe('team mode: addresses of the TLS-terminating load balancer; their X-Forwarded-For is believed'),
     identity: z.array(identityMethodSchema).optional().describe('team mode: how callers prove who they are, tried in this order'),
-    servers: z.record(serverNameSchema, serverSchema).default({}),
+    policy: policySchema.optional().describe('who may use which tools, resources and prompts: lists are filtered and calls refused by the same rules'),
+    servers: z.record(serverNameSchema, anyServerSchema).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -399,6 +419,8 @@ export function crossFieldIssues(values: Record<string, unknown>): Array<{ path:
     issues.push({ path: ['listen'], message: `${quoteValue(address.host)} is not a loopback address; pass --allow-remote (or set allowRemote) to bind it` });
   }
   issues.push(...teamIssues(values, team, address !== undefined && !isLoopbackHost(address.host)));
+  issues.push(...commandIssues(values));
+  issues.push(...policyIssues(values));
   const servers = typeof values.servers === 'object' && values.servers !== null ? Object.keys(values.servers) : [];
   for (const [name, server] of Object.entries((values.servers ?? {}) as Record<string, { url?: unknown; auth?: { type?: unknown; service?: unknown } }>)) {
     if (server?.auth?.type !== 'sigv4' || server.auth.service !== undefined || typeof server.url !== 'string' || !URL.canParse(server.url)) continue;
@@ -443,7 +465,13 @@ function teamIssues(values: Record<string, unknown>, team: boolean, remote: bool
 }
 
 export type Config = z.output<typeof configSchema>;
-export type ServerConfig = z.output<typeof serverSchema>;
+/** An HTTP upstream: url, transport, headers, auth. */
+export type HttpServerConfig = z.output<typeof serverSchema>;
+export type { CommandServerConfig } from './command-schema.js';
+/** Either kind of server; `isCommandServer` tells them apart. */
+export type ServerConfig = HttpServerConfig | CommandServerConfig;
+
+export { isCommandServer } from './command-values.js';
 export type AuthConfig = z.output<typeof authSchema>;
 export type OAuthConfig = z.output<typeof oauthAuth>;
 export type SigV4Config = z.output<typeof sigv4Auth>;

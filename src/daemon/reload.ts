@@ -8,11 +8,12 @@ import type { CommandContext } from '../cli/context.js';
 import type { FlagValues } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
 import { identityHeaderNames } from '../config/team-values.js';
-import type { Config } from '../config/schema.js';
+import { isCommandServer } from '../config/command-values.js';
+import type { Config, ServerConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { CredentialReport } from '../proxy/handler.js';
-import { buildUpstreams, credentialState, refreshCredential } from '../proxy/upstreams.js';
+import { buildUpstreams, credentialState, prewarm, refreshCredential, type AnyUpstream } from '../proxy/upstreams.js';
 import { auditChanged, openAudit } from './audit.js';
 import type { RunningProxy } from '../proxy/server.js';
 import type { SecretResolver } from '../secrets/resolve.js';
@@ -59,7 +60,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
   }
   let upstreams: Awaited<ReturnType<typeof buildUpstreams>>;
   try {
-    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams });
+    upstreams = await buildUpstreams({ config: next, secrets: input.openSecrets(), logger, metrics: proxy.metrics, previous: proxy.upstreams, ...(proxy.records ? { records: proxy.records } : {}) });
   } catch (error) {
     logger.error('reload failed while building the servers; the running config stays', { error: String(error) });
     proxy.info.lastReload = { at, ok: false, applied: false, problems: [String(error)] };
@@ -77,6 +78,7 @@ export async function reloadProxy(input: ReloadInput): Promise<Config | undefine
     }
   }
   proxy.reload(next, upstreams, audit);
+  prewarm(upstreams);
   logger.level = next.logLevel;
   // Served, but not usable: a server whose credential did not resolve (a secret file turned unreadable or loose) failed.
   const failed = [...upstreams.values()].flatMap((u) => {
@@ -114,16 +116,27 @@ export async function refreshServerCredential(input: ReloadInput, name: string):
   const server = next.servers[name];
   if (!server) return { status: 404, body: { server: name, error: { message: `no server named "${name}" in the config this proxy reads` } } };
   const current = proxy.upstreams.get(name);
-  if (!current || current.config.url !== server.url || current.config.transport !== server.transport) {
+  if (!current || !sameShape(current, server)) {
     logger.info('a login changed a server this proxy does not serve as configured: reloading', { server: name });
     const reloaded = await reloadProxy(input);
     if (!reloaded) return { status: 409, body: { server: name, error: { message: 'the reload was refused; see the daemon log' } } };
     input.onReloaded?.(reloaded);
   } else {
-    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity) });
-    logger.info('credential read again after login/logout', { server: name, present: Boolean(current.signer) });
+    await refreshCredential(current, server, { secrets: input.openSecrets(), logger, metrics: proxy.metrics, identityHeaders: identityHeaderNames(next.identity), heartbeatMs: next.heartbeatMs, ...(proxy.records ? { records: proxy.records } : {}) });
+    prewarm(proxy.upstreams);
+    logger.info('credential read again after login/logout', { server: name, present: hasCredential(current) });
   }
   const upstream = proxy.upstreams.get(name);
   const state = upstream ? credentialState(upstream) : { ready: false, reason: 'not served' };
-  return { status: 200, body: { server: name, credential: upstream?.signer ? 'present' : 'missing', ready: state.ready, ...(state.reason ? { reason: state.reason } : {}) } };
+  return { status: 200, body: { server: name, credential: upstream && hasCredential(upstream) ? 'present' : 'missing', ready: state.ready, ...(state.reason ? { reason: state.reason } : {}) } };
+}
+
+/** Whether a login's change can be taken in place: the same upstream (a command server: the same entry but for secret values). */
+function sameShape(current: AnyUpstream, server: ServerConfig): boolean {
+  if (current.kind === 'command') return isCommandServer(server) && JSON.stringify(current.config) === JSON.stringify(server);
+  return !isCommandServer(server) && current.config.url === server.url && current.config.transport === server.transport;
+}
+
+function hasCredential(upstream: AnyUpstream): boolean {
+  return upstream.kind === 'command' ? upstream.runtime !== undefined : upstream.signer !== undefined;
 }

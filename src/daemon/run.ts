@@ -6,7 +6,9 @@ import { stateDir } from '../config/paths.js';
 import { createMetrics } from '../observability/metrics.js';
 import { openAudit } from './audit.js';
 import { startProxyServer, type RunningProxy } from '../proxy/server.js';
-import { buildUpstreams } from '../proxy/upstreams.js';
+import { buildUpstreams, prewarm } from '../proxy/upstreams.js';
+import { join } from 'node:path';
+import { processRecords, reapOrphans } from '../upstreams/stdio/process-records.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import { VERSION } from '../version.js';
 import { AppError } from '../errors.js';
@@ -35,10 +37,16 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     throw new AppError('CLIENT_TOKEN_INVALID', 'clientToken is on, but no valid client token was given to the proxy', { hint: 'This is a bug in mcp-auth-proxy; please report it.' });
   }
   const metrics = createMetrics();
-  const upstreams = await buildUpstreams({ ...options, metrics });
-  const audit = await openAudit(options.config, { dir: options.stateDir ?? stateDir(process.env), redactor: options.secrets.redactor, logger: options.logger });
+  const dir = options.stateDir ?? stateDir(process.env);
+  // Command servers' processes left by a daemon that was killed outright (its records say which) go first.
+  const recordsDir = join(dir, 'children');
+  const reaped = await reapOrphans(recordsDir);
+  if (reaped.length > 0) options.logger.warn('ended command server processes left by a daemon that did not stop cleanly', { pids: reaped });
+  const records = processRecords(recordsDir, (error) => options.logger.warn('cannot record command server processes; a daemon killed outright would leave them running', { dir: recordsDir, error: error.message }));
+  const upstreams = await buildUpstreams({ ...options, metrics, records });
+  const audit = await openAudit(options.config, { dir, redactor: options.secrets.redactor, logger: options.logger });
   const tls = await loadTls(options.config, options.secrets);
-  return startProxyServer({
+  const proxy = await startProxyServer({
     config: options.config,
     upstreams,
     logger: options.logger,
@@ -51,7 +59,11 @@ export async function runProxy(options: RunOptions): Promise<RunningProxy> {
     ...(options.clientToken ? { clientToken: options.clientToken } : {}),
     ...(options.listenFd !== undefined ? { listenFd: options.listenFd } : {}),
     ...(options.onFirstAgentRequest ? { onFirstAgentRequest: options.onFirstAgentRequest } : {}),
+    records,
   });
+  // Once the port answers: a prewarmed command server starts (and fills npx's cache) while agents connect.
+  prewarm(proxy.upstreams);
+  return proxy;
 }
 
 /**

@@ -8,8 +8,11 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { daemonRequest, readOurDaemon } from '../daemon/identity.js';
 import { stateFile, type DaemonState } from '../daemon/state.js';
 import { AppError, ConfigError, SecretError } from '../errors.js';
-import type { ServerConfig } from '../config/schema.js';
-import { credentialReferences, usesKeychain } from '../config/credential-refs.js';
+import { isCommandServer, type HttpServerConfig } from '../config/schema.js';
+import { serverCredentialReferences, usesKeychain } from '../config/credential-refs.js';
+import { commandChecks } from './command-checks.js';
+import { resolveServerUrl } from '../proxy/upstreams.js';
+import { urlReferences } from '../secrets/url-references.js';
 import { tokensAccount } from '../oauth/credentials.js';
 import type { SecretResolver } from '../secrets/resolve.js';
 import type { Signer } from '../auth/scheme.js';
@@ -68,7 +71,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   if (names.length === 0) add(fail('config: servers', 'no servers configured', 'Run `mcp-auth-proxy login NAME --url URL --key-id ID`, or set MCP_UPSTREAM_URL.'));
 
   const stores = openStores(options.env);
-  const needsKeychain = Object.values(config.servers).some((s) => usesKeychain(s.auth));
+  const needsKeychain = Object.values(config.servers).some((s) => usesKeychain(s));
   try {
     await stores.keychain.get('mcp-auth-proxy-doctor-probe');
     add(pass('keychain', 'the OS keychain answers'));
@@ -82,9 +85,22 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 
   const secrets = openResolver(options.env, options.redactor);
   for (const [name, server] of Object.entries(config.servers)) {
-    let signer = await credentialCheck(name, server, secrets, add);
+    if (isCommandServer(server)) {
+      for (const result of await commandChecks(name, server, secrets, options.redactor, options.env)) add(result);
+      continue;
+    }
+    let target = server;
+    if (urlReferences(server.url).length > 0) {
+      try {
+        target = { ...server, url: await resolveServerUrl(name, server, secrets) };
+      } catch (error) {
+        add(fail(`${name}: secret`, error instanceof Error ? error.message : String(error), error instanceof AppError ? error.hint : `Run \`mcp-auth-proxy login ${name}\`.`));
+        continue;
+      }
+    }
+    let signer = await credentialCheck(name, target, secrets, add);
     if (signer) {
-      const extra = await schemeChecks(name, server, signer);
+      const extra = await schemeChecks(name, target, signer);
       for (const result of extra) add(result);
       if (extra.some((r) => r.status === 'fail')) {
         signer.close?.();
@@ -92,7 +108,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       }
     }
     try {
-      await networkChecks(name, server, signer, add);
+      await networkChecks(name, target, signer, add);
     } finally {
       signer?.close?.();
     }
@@ -126,7 +142,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 }
 
 /** Resolves the server's credential (for OAuth: the stored login) and reports it; the signer when usable. */
-async function credentialCheck(name: string, server: ServerConfig, secrets: SecretResolver, add: (result: CheckResult) => void): Promise<Signer | undefined> {
+async function credentialCheck(name: string, server: HttpServerConfig, secrets: SecretResolver, add: (result: CheckResult) => void): Promise<Signer | undefined> {
   let signer: Signer | undefined;
   try {
     signer = await createSigner(server.auth, { server: name, url: server.url, secrets });
@@ -146,7 +162,7 @@ async function credentialCheck(name: string, server: ServerConfig, secrets: Secr
   }
 }
 
-function describeCredential(server: ServerConfig, details: Record<string, unknown> | undefined): string {
+function describeCredential(server: HttpServerConfig, details: Record<string, unknown> | undefined): string {
   if (server.auth.type === 'none') return 'auth none: nothing to resolve';
   if (server.auth.type !== 'oauth') return `${server.auth.type} credential resolved`;
   const expiresAt = typeof details?.expiresAt === 'string' ? details.expiresAt : undefined;
@@ -159,7 +175,7 @@ function describeCredential(server: ServerConfig, details: Record<string, unknow
 }
 
 /** DNS, TCP, TLS, then one signed request whose Date header also gives the clock skew. */
-async function networkChecks(name: string, server: ServerConfig, signer: Signer | undefined, add: (result: CheckResult) => void): Promise<void> {
+async function networkChecks(name: string, server: HttpServerConfig, signer: Signer | undefined, add: (result: CheckResult) => void): Promise<void> {
   const url = new URL(server.url);
   const dns = await dnsCheck(name, url);
   add(dns);
@@ -212,8 +228,8 @@ async function listenCheck(listen: string, ours: DaemonState | undefined): Promi
 /** Whether the insecure file store holds every keychain entry the servers need (so a missing keychain is not a failure). */
 async function heldByFileStore(config: LoadedConfig['config'], stores: ReturnType<typeof openStores>): Promise<boolean> {
   const accounts = Object.entries(config.servers).flatMap(([name, server]) => [
-    ...credentialReferences(server.auth).flatMap((ref) => (ref.reference.startsWith('keychain:') ? [ref.reference.slice('keychain:'.length)] : [])),
-    ...(server.auth.type === 'oauth' ? [tokensAccount(name)] : []),
+    ...serverCredentialReferences(server).flatMap((ref) => (ref.reference.startsWith('keychain:') ? [ref.reference.slice('keychain:'.length)] : [])),
+    ...(!isCommandServer(server) && server.auth.type === 'oauth' ? [tokensAccount(name)] : []),
   ]);
   try {
     for (const account of accounts) if ((await stores.file.get(account)) === undefined) return false;

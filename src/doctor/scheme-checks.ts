@@ -3,13 +3,13 @@
 // login` to run); for httpsig, the signature base of a sample request, so the
 // user can compare it with what the server expects (it holds no secret).
 import { LOCAL_USER, type Signer } from '../auth/scheme.js';
-import type { ServerConfig } from '../config/schema.js';
+import type { HttpServerConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { fail, pass, type CheckResult } from './check.js';
 
 const SAMPLE_BODY = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
 
-export async function schemeChecks(name: string, server: ServerConfig, signer: Signer): Promise<CheckResult[]> {
+export async function schemeChecks(name: string, server: HttpServerConfig, signer: Signer): Promise<CheckResult[]> {
   if (server.auth.type === 'sigv4') {
     try {
       await signer.prepare?.();

@@ -1,7 +1,7 @@
 // One signed MCP `initialize` straight to the upstream (no daemon needed), to
 // prove a credential works (login and doctor). Never follows redirects; ends
 // the session it opened.
-import type { ServerConfig } from '../config/schema.js';
+import type { HttpServerConfig } from '../config/schema.js';
 import { LOCAL_USER, type Signer } from '../auth/scheme.js';
 import { Redactor } from '../observability/redact.js';
 import { SecretResolver } from '../secrets/resolve.js';
@@ -10,7 +10,7 @@ import { httpRequest, type SimpleResponse } from './http-request.js';
 
 export interface VerifyInput {
   name: string;
-  server: ServerConfig;
+  server: HttpServerConfig;
   /** Built from the server's auth (login's just-entered secret, or the real stores). */
   signer: Signer;
   timeoutMs?: number;
@@ -79,7 +79,7 @@ export async function verifyServer(input: VerifyInput): Promise<VerifyResult> {
  * its scheme), but not the values the config shows anyway (the hmac key id, the act-as user):
  * those help tell which key or user the upstream refused.
  */
-function credentialValues(signed: Record<string, string>, server: ServerConfig): string[] {
+function credentialValues(signed: Record<string, string>, server: HttpServerConfig): string[] {
   const auth = server.auth;
   const visible = new Set([auth.type === 'hmac' ? auth.keyId : undefined, auth.type === 'act-as' ? auth.user : undefined]);
   const values: string[] = [];

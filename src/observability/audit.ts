@@ -23,7 +23,12 @@ export interface AuditEntry {
   time?: string;
   requestId: string;
   server: string;
-  tool: string;
+  /** The tool called; for a resources/read or prompts/get the policy refused, `resource` or `prompt` instead. */
+  tool?: string;
+  resource?: string;
+  prompt?: string;
+  /** For a call the policy refused (outcome `denied`): the rule that decided, or "default". */
+  rule?: string;
   /** Who the upstream sees acting: the act-as user, the key id, or the scheme. */
   identity: string;
   /** The local user, or in team mode the verified caller's email. */
@@ -182,11 +187,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         requestId: entry.requestId,
         server: entry.server,
         tool: entry.tool,
+        resource: entry.resource,
+        prompt: entry.prompt,
         identity: entry.identity,
         caller: entry.caller,
         callerMethod: entry.callerMethod,
         keyId: entry.keyId,
         outcome: entry.outcome,
+        rule: entry.rule,
         status: entry.status,
         rpcError: entry.rpcError,
         durationMs: entry.durationMs,

@@ -31,8 +31,14 @@ export interface ProxyMetrics {
   /** The upstream answered 401/403 to our credential. */
   credentialRejected(server: string, status: number): void;
   tokenRefresh(server: string, ok: boolean): void;
+  /** A call the policy refused, by server and the rule that decided ("default" when none did): both bounded by the config. */
+  policyDenied(server: string, rule: string): void;
   /** Team mode: one verdict of the identity step, by method ("none" when no method recognised the request) and result. */
   authentication(method: string, result: 'ok' | 'refused'): void;
+  /** A command server's process started (a restart included), exited on its own, or ended (either way). */
+  childStarted(server: string): void;
+  childCrashed(server: string): void;
+  childExited(server: string): void;
   /** Per-server headline counters for `status`. */
   headline(): Record<string, ServerCounters>;
   render(): Promise<{ contentType: string; body: string }>;
@@ -81,8 +87,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     signing: new Series('mcp_proxy_signing_failures_total', 'Requests the proxy could not sign', 'counter', ['server']),
     rejected: new Series('mcp_proxy_credential_rejections_total', 'Upstream 401/403 answers to the proxy credential', 'counter', ['server', 'status']),
     refreshes: new Series('mcp_proxy_token_refreshes_total', 'OAuth token refresh attempts, by result', 'counter', ['server', 'result']),
+    denials: new Series('mcp_proxy_policy_denials_total', 'Calls the policy refused, by server and the rule that decided', 'counter', ['server', 'rule']),
     // By method and result only: no per-user label (a label per caller would grow without bound and name people).
     authentications: new Series('mcp_proxy_authentications_total', 'Team mode: callers identified or refused, by identity method and result', 'counter', ['method', 'result']),
+    childStarts: new Series('mcp_proxy_child_starts_total', 'Command server processes started (restarts included)', 'counter', ['server']),
+    childCrashes: new Series('mcp_proxy_child_crashes_total', 'Command server processes that exited without being asked to', 'counter', ['server']),
+    children: new Series('mcp_proxy_children', 'Command server processes running now', 'gauge', ['server']),
   };
   let registry: Promise<import('prom-client').Registry> | undefined;
   const load = async () => {
@@ -164,8 +174,21 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Proxy
     tokenRefresh(server, ok) {
       series.refreshes.add([server, ok ? 'ok' : 'failed']);
     },
+    policyDenied(server, rule) {
+      series.denials.add([server, rule]);
+    },
     authentication(method, result) {
       series.authentications.add([method, result]);
+    },
+    childStarted(server) {
+      series.childStarts.add([server]);
+      series.children.add([server]);
+    },
+    childCrashed(server) {
+      series.childCrashes.add([server]);
+    },
+    childExited(server) {
+      series.children.add([server], -1);
     },
     headline,
     async render() {

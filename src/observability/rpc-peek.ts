@@ -149,7 +149,7 @@ function paramsAt(body: Buffer, at: number, found: RpcEnvelope): number {
   }
 }
 
-function skipSpace(body: Buffer, i: number): number {
+export function skipSpace(body: Buffer, i: number): number {
   for (;;) {
     const c = body[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
@@ -181,7 +181,7 @@ function stringEnd(body: Buffer, i: number): number {
 }
 
 /** The index after the JSON value starting at `i`, or -1. */
-function valueEnd(body: Buffer, i: number): number {
+export function valueEnd(body: Buffer, i: number): number {
   const c = body[i];
   if (c === QUOTE) return stringEnd(body, i);
   if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
@@ -209,14 +209,14 @@ function valueEnd(body: Buffer, i: number): number {
 }
 
 /** Whether the key bytes [start, end) spell `name` (keys with escapes are decoded first). */
-function keyIs(body: Buffer, start: number, end: number, name: string): boolean {
+export function keyIs(body: Buffer, start: number, end: number, name: string): boolean {
   if (hasBackslash(body, start, end)) return decodeString(body, start - 1) === name;
   if (end - start !== name.length) return false;
   for (let k = 0; k < name.length; k++) if (body[start + k] !== name.charCodeAt(k)) return false;
   return true;
 }
 
-function decodeString(body: Buffer, at: number): string | undefined {
+export function decodeString(body: Buffer, at: number): string | undefined {
   const end = stringEnd(body, at);
   if (end === -1) return undefined;
   if (!hasBackslash(body, at + 1, end - 1)) return body.toString('utf8', at + 1, end - 1);
@@ -232,7 +232,7 @@ function hasBackslash(body: Buffer, start: number, end: number): boolean {
   return false;
 }
 
-function decodeId(body: Buffer, at: number): string | number | null | undefined {
+export function decodeId(body: Buffer, at: number): string | number | null | undefined {
   if (body[at] === QUOTE) return decodeString(body, at);
   const end = valueEnd(body, at);
   if (end === -1) return undefined;
@@ -251,4 +251,29 @@ function decodeId(body: Buffer, at: number): string | number | null | undefined 
   if (text === 'null') return null;
   const n = Number(text);
   return text !== '' && Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Visits each member of the object at `at` (for the policy, which reads
+ * whole messages the way JSON.parse does): visit returns the end of the
+ * member's value (-1 when malformed). Returns the index after the closing
+ * brace, or -1 when malformed.
+ */
+export function members(body: Buffer, at: number, visit: (keyStart: number, keyEnd: number, valueStart: number) => number): number {
+  let i = skipSpace(body, at + 1);
+  if (body[i] === CLOSE_OBJECT) return i + 1;
+  for (;;) {
+    if (body[i] !== QUOTE) return -1;
+    const keyEnd = stringEnd(body, i);
+    if (keyEnd === -1) return -1;
+    const colon = skipSpace(body, keyEnd);
+    if (body[colon] !== COLON) return -1;
+    const valueStart = skipSpace(body, colon + 1);
+    const end = visit(i + 1, keyEnd - 1, valueStart);
+    if (end === -1) return -1;
+    i = skipSpace(body, end);
+    if (body[i] === CLOSE_OBJECT) return i + 1;
+    if (body[i] !== COMMA) return -1;
+    i = skipSpace(body, i + 1);
+  }
 }

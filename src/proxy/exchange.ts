@@ -6,13 +6,15 @@
 // that read it stay monomorphic and no field is added later.
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Principal } from '../identity/principal.js';
+import type { AnswerRewrite } from './answer-rewrite.js';
 import type { TeamAccess } from './identify.js';
+import type { DeniedCall } from './policy-step.js';
 import type { RpcPeek } from '../observability/rpc-peek.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream, Upstream } from './upstreams.js';
 
 export class Exchange {
   /** Set once the route names a server. */
-  upstream: Upstream | undefined = undefined;
+  upstream: AnyUpstream | undefined = undefined;
   /** Team mode: the caller the identity step verified (local mode: unset, the local user). */
   principal: Principal | undefined = undefined;
   /** Team mode: where the relay records that the caller owns the MCP session the upstream just issued. */
@@ -29,6 +31,10 @@ export class Exchange {
   upstreamRequestId: string | undefined = undefined;
   /** Why the proxy answered itself, when it did (timeout, unreachable...). */
   failure: string | undefined = undefined;
+  /** Set by the policy step: how the answer changes on its way to the agent (a list filtered, refused calls' errors joined). */
+  rewrite: AnswerRewrite | undefined = undefined;
+  /** Calls the policy refused, for the audit. */
+  denied: DeniedCall[] | undefined = undefined;
   /** For an audited tools/call: called as the answer starts, returns what sees each chunk of it. */
   watchAnswer: ((contentType: string | undefined) => (chunk: Buffer) => void) | undefined = undefined;
 

@@ -1,11 +1,13 @@
 // The request path as a short list of named steps:
 // guard → route (local routes answer here) → confine → identify (team mode)
 // → read body → strip → sign → forward (→ relay in forward.ts).
-// Each step either hands on or answers the request itself.
+// Each step either hands on or answers the request itself. A command server
+// (src/upstreams/stdio/) takes the request after the body step, in place of
+// strip → sign → forward.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LOCAL_USER, signedNow, type Signer } from '../auth/scheme.js';
 import { AppError } from '../errors.js';
-import type { Principal } from '../identity/principal.js';
+import { LOCAL_PRINCIPAL, type Principal } from '../identity/principal.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
@@ -17,19 +19,24 @@ import type { Guard } from './guard.js';
 import type { TeamAccess, Verdict } from './identify.js';
 import { asRefusal, refusalError } from './refusal.js';
 import type { LegacySse } from './legacy-sse.js';
-import { RPC, requestIdOf, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
+import { RPC, requestIdOf, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { createLocalRoutes, type CredentialReport, type StatusInfo } from './local-routes.js';
+import type { Policy } from '../policy/compile.js';
+import { checkPolicy, HEADER_MISMATCH, streamRewrite } from './policy-step.js';
 import type { Recorder } from './record.js';
 import { createRouter, type Route, type RouteTable } from './routes.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream, Upstream } from './upstreams.js';
+import { serveCommand, type CommandHost } from '../upstreams/stdio/endpoint.js';
 
 export type { CredentialReport } from './local-routes.js';
 
 export interface HandlerOptions {
   guard: Guard;
   routes: RouteTable;
-  upstreams: Map<string, Upstream>;
+  upstreams: Map<string, AnyUpstream>;
   forwarder: Forwarder;
+  /** What command servers need from the listener (stream tracking for shutdown and the gauge). */
+  commandHost: CommandHost;
   logger: Logger;
   metrics: ProxyMetrics;
   /** Access line, metrics and audit at the end of each request. */
@@ -45,6 +52,8 @@ export interface HandlerOptions {
   redact?: Redact;
   /** Reads one server's credential again (POST /credentialz, sent by login and logout); absent: not offered. */
   refreshCredential?: (server: string) => Promise<CredentialReport> | undefined;
+  /** The policy in force (read at each request: a reload may replace it); absent or undefined: none. */
+  policy?: () => Policy | undefined;
   /** Team mode: who the caller is (read at each request: a reload may replace it). Absent: local mode. */
   team?: () => TeamAccess | undefined;
 }
@@ -54,7 +63,7 @@ const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
 export interface Handler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Swaps in new servers (a reload): requests from now on use them; in-flight ones keep theirs. */
-  update(upstreams: Map<string, Upstream>, routes: RouteTable, maxBodyBytes: number): void;
+  update(upstreams: Map<string, AnyUpstream>, routes: RouteTable, maxBodyBytes: number): void;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
@@ -143,8 +152,9 @@ export function createHandler(options: HandlerOptions): Handler {
       case 'legacy-message':
         break;
     }
-    const upstream = upstreams.get(matched.server) as Upstream;
+    const upstream = upstreams.get(matched.server) as AnyUpstream;
     exchange.upstream = upstream;
+    const command = upstream.kind === 'command';
     // Proxy-made answers on this route carry the id too; forwarded ones get it in the relay.
     const idHeader = { [REQUEST_ID_HEADER]: exchange.requestId };
     let target: URL | undefined;
@@ -153,7 +163,11 @@ export function createHandler(options: HandlerOptions): Handler {
     if (wanted && method !== wanted) {
       return answerError(res, { status: 405, rpcCode: RPC.invalidRequest, code: 'METHOD_NOT_ALLOWED', server: upstream.name, message: `${path} takes ${wanted} only` }, null, { allow: wanted, ...idHeader });
     }
-    if (matched.kind === 'mcp') {
+    if (command && (matched.kind !== 'mcp' || matched.suffix !== '')) {
+      // A command server has its one endpoint; nothing lies below it, and it has no legacy SSE pair.
+      return answerError(res, { status: 404, rpcCode: RPC.routeNotFound, code: 'NOT_FOUND', server: upstream.name, message: `Nothing at ${path}: "${upstream.name}" is a command server, served at /${upstream.name}/mcp only` }, null, idHeader);
+    }
+    if (matched.kind === 'mcp' && !command) {
       const confined = confinedTarget(upstream.base, matched.suffix, matched.query);
       if (typeof confined === 'string') {
         exchange.failure = 'bad-path';
@@ -208,7 +222,7 @@ export function createHandler(options: HandlerOptions): Handler {
 
     /** The legacy message endpoint (its session belongs to one caller), then the body. */
     function afterIdentity(principal: Principal | undefined): void {
-      if (matched.kind === 'legacy-message') {
+      if (matched.kind === 'legacy-message' && !command) {
         target = options.legacy.target(new URLSearchParams(matched.query).get('session'), upstream, principal?.user);
         if (!target) {
           return answerError(res, {
@@ -227,8 +241,21 @@ export function createHandler(options: HandlerOptions): Handler {
           return refuseBody(res, error, upstream.name, idHeader, redact);
         }
         exchange.bytesIn = body.length;
+        const policy = options.policy?.();
+        if (policy && body.length > 0) {
+          const forwarded = applyPolicy(policy, principal, body);
+          if (!forwarded) return;
+          body = forwarded;
+        } else if (policy && method === 'GET' && matched.kind === 'mcp') exchange.rewrite = streamRewrite(policy, principal ?? LOCAL_PRINCIPAL, upstream.name);
         exchange.body = body.length > 0 ? body : undefined;
         options.recorder.inspect(exchange, req, body);
+        if (upstream.kind === 'command') {
+          try {
+            return serveCommand(upstream, req, res, exchange, body, options.commandHost);
+          } catch (failure) {
+            return failRequest(res, logger, failure, exchange.requestId);
+          }
+        }
         const step: DispatchInput = {
           upstream,
           body,
@@ -240,6 +267,48 @@ export function createHandler(options: HandlerOptions): Handler {
         if (!pending) return run(step);
         awaitCredential(pending, step);
       });
+    }
+
+    /** The policy step: the body to forward, or undefined when the request was answered here. */
+    function applyPolicy(policy: Policy, principal: Principal | undefined, body: Buffer): Buffer | undefined {
+      const verdict = checkPolicy(policy, principal ?? LOCAL_PRINCIPAL, upstream.name, req.headers, body);
+      if (verdict.kind === 'forward') {
+        if (verdict.envelope) exchange.rpc = verdict.envelope;
+        if (verdict.denied) exchange.denied = verdict.denied;
+        if (verdict.rewrite && matched.kind === 'mcp') exchange.rewrite = verdict.rewrite;
+        // A legacy message endpoint's answers come on its stream: the stream filters them.
+        else if (verdict.rewrite && matched.kind === 'legacy-message') options.legacy.expect(legacyToken(), verdict.rewrite);
+        return verdict.body;
+      }
+      exchange.body = body;
+      if (verdict.kind === 'mismatch') {
+        exchange.failure = 'header-mismatch';
+        answerError(res, { status: 400, rpcCode: HEADER_MISMATCH, code: 'HEADER_MISMATCH', server: upstream.name, message: verdict.message }, verdict.id, idHeader);
+        return undefined;
+      }
+      if (verdict.kind === 'malformed') {
+        exchange.failure = 'bad-json';
+        answerError(res, { status: 400, rpcCode: RPC.parseError, code: 'PARSE_ERROR', server: upstream.name, message: 'The body is not a JSON-RPC message or batch the policy can read' }, null, idHeader);
+        return undefined;
+      }
+      exchange.failure = 'policy-denied';
+      exchange.denied = verdict.denied;
+      if (verdict.envelope) exchange.rpc = verdict.envelope;
+      if (!verdict.answer) {
+        res.writeHead(202, idHeader).end();
+        return undefined;
+      }
+      // A legacy message endpoint answers on its stream, as the upstream would (the POST itself gets 202).
+      if (matched.kind === 'legacy-message' && options.legacy.expect(legacyToken(), { denied: [Buffer.from(redact(verdict.answer.toString('utf8')))] })) {
+        res.writeHead(202, idHeader).end('Accepted');
+        return undefined;
+      }
+      sendOwnAnswer(res, matched.kind === 'legacy-message' ? 403 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...idHeader }, redact(verdict.answer.toString('utf8')));
+      return undefined;
+    }
+
+    function legacyToken(): string | null {
+      return new URLSearchParams(matched.kind === 'legacy-message' ? matched.query : '').get('session');
     }
 
     /** Waits for a refresh in progress, no longer than the upstream's own timeout. */
@@ -315,6 +384,8 @@ export function createHandler(options: HandlerOptions): Handler {
     for (const name in upstream.staticHeaders) headers[name] = upstream.staticHeaders[name];
     headers.host = target.host;
     headers[REQUEST_ID_HEADER] = exchange.requestId;
+    // An answer the policy rewrites must come in plain bytes.
+    if (exchange.rewrite) headers['accept-encoding'] = 'identity';
     if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = String(body.length);
     exchange.target = target;
     exchange.headers = headers;

@@ -22,6 +22,7 @@ export const RPC = {
   /** Team mode: the caller did not prove who it is. */
   unauthenticated: -32001,
   routeNotFound: -32601,
+  parseError: -32700,
   invalidRequest: -32600,
   upstreamUnreachable: -32002,
   upstreamTimeout: -32003,

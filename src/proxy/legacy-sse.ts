@@ -3,7 +3,8 @@
 // parses it with eventsource-parser and rewrites the `endpoint` event to a
 // local /{server}/messages?session=... URL, so the agent never learns the
 // upstream origin; its POSTs there are mapped back to the upstream message
-// URL and signed like any other request.
+// URL and signed like any other request. With a policy, its list answers
+// are filtered on the stream and refused calls answered there.
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -14,7 +15,9 @@ import type { Logger } from '../observability/logger.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import { pathProblem } from './confine.js';
 import { relayErrorAnswer } from './error-body.js';
+import type { AnswerRewrite } from './answer-rewrite.js';
 import type { Exchange } from './exchange.js';
+import { filterJson, type ListSpec, type RpcId } from './list-filter.js';
 import { RPC, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
 import { KEEPALIVE, SSE_HEADERS, isEventStream } from './sse.js';
 import type { StreamTracker } from './relay.js';
@@ -35,17 +38,34 @@ export interface LegacySseOptions {
   redact?: Redact;
 }
 
+/** What the policy left for a legacy stream: list answers to filter, and a way to put the proxy's own answers on it. */
+interface StreamPolicy {
+  lists: Map<RpcId, ListSpec>;
+  keep: ((name: string) => boolean) | undefined;
+  /** Writes an event to the agent's stream (set once the stream is relayed). */
+  write: ((text: string) => void) | undefined;
+}
+
+/** Filtered list requests one stream waits on at most (an upstream that never answers them cannot grow it). */
+const MAX_PENDING_LISTS = 1_000;
+
 export interface LegacySse {
   /** Serves the agent's GET /{server}/sse; `prefix` is the local path before /sse ("" or "/name"). */
   open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void;
   /** The upstream message URL behind a session token, if the stream that issued it is still open (and, in team mode, was opened by `caller`). */
   target(token: string | null, upstream: Upstream, caller?: string): URL | undefined;
+  /**
+   * The policy's part in a message sent to the stream behind `token`: the
+   * answers of its list requests are filtered on the stream, and the errors
+   * of calls refused here are written to it. False when the stream is gone.
+   */
+  expect(token: string | null, rewrite: AnswerRewrite): boolean;
 }
 
 export function createLegacySse(options: LegacySseOptions): LegacySse {
   const { logger } = options;
   const answerError = (res: ServerResponse, error: ProxyErrorBody, id?: unknown, headers?: Record<string, string>) => sendProxyError(res, error, id, headers, options.redact);
-  const sessions = new Map<string, { upstream: string; url: URL; owner: string | undefined }>();
+  const sessions = new Map<string, { upstream: string; url: URL; owner: string | undefined; policy: StreamPolicy }>();
 
   function open(req: IncomingMessage, res: ServerResponse, upstream: Upstream, prefix: string, exchange: Exchange): void {
     if (!upstream.signer) return;
@@ -54,6 +74,7 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
     const idHeader = { [REQUEST_ID_HEADER]: requestId };
     const lastEventId = req.headers['last-event-id'];
     const tokens: string[] = [];
+    const policy: StreamPolicy = { lists: new Map(), keep: undefined, write: undefined };
     let request: http.ClientRequest | undefined;
     res.once('close', () => {
       request?.destroy();
@@ -202,16 +223,17 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
         answer.destroy();
         res.destroy();
       };
+      policy.write = write;
       const parser = createParser({
         maxBufferSize: MAX_EVENT_CHARS,
         onEvent: (event) => {
-          if (event.event !== 'endpoint') return write(serialize(event));
+          if (event.event !== 'endpoint') return write(serialize(policy.lists.size > 0 ? filtered(event, policy) : event));
           const url = messageUrl(event.data, upstream);
           if (!url) return fail('the upstream named a message endpoint on another origin, or with a path that could leave it');
           // A new endpoint replaces the old one: earlier tokens of this stream stop working.
           for (const old of tokens.splice(0)) sessions.delete(old);
           const token = randomBytes(16).toString('hex');
-          sessions.set(token, { upstream: upstream.name, url, owner: exchange.principal?.user });
+          sessions.set(token, { upstream: upstream.name, url, owner: exchange.principal?.user, policy });
           tokens.push(token);
           write(serialize({ ...event, data: `${prefix}/messages?session=${token}` }));
         },
@@ -264,7 +286,24 @@ export function createLegacySse(options: LegacySseOptions): LegacySse {
       // In team mode, only for the caller whose stream it is: anyone else is told it does not exist.
       return session && session.upstream === upstream.name && session.url.origin === upstream.base.origin && session.owner === caller ? session.url : undefined;
     },
+    expect(token, rewrite) {
+      const policy = token ? sessions.get(token)?.policy : undefined;
+      if (!policy?.write) return false;
+      if (rewrite.filter) {
+        for (const [id, spec] of rewrite.filter.lists) if (policy.lists.size < MAX_PENDING_LISTS) policy.lists.set(id, spec);
+        policy.keep = rewrite.filter.keep;
+      }
+      for (const error of rewrite.denied ?? []) policy.write(serialize({ event: 'message', data: error.toString('utf8'), id: undefined }));
+      return true;
+    },
   };
+}
+
+/** A message event with the lists it answers filtered (the rest of its data as it came). */
+function filtered(event: EventSourceMessage, policy: StreamPolicy): EventSourceMessage {
+  const { body, answered } = filterJson(Buffer.from(event.data, 'utf8'), { lists: policy.lists, keep: policy.keep ?? (() => false) });
+  for (const id of answered) policy.lists.delete(id);
+  return answered.length === 0 ? event : { ...event, data: body.toString('utf8') };
 }
 
 /**

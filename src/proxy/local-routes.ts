@@ -10,7 +10,8 @@ import type { ProxyMetrics } from '../observability/metrics.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import type { TeamAccess } from './identify.js';
 import { RPC, sendOwnAnswer, sendProxyError, type ProxyErrorBody, type Redact } from './jsonrpc-error.js';
-import { credentialState, type Upstream } from './upstreams.js';
+import { credentialState, type AnyUpstream, type Upstream } from './upstreams.js';
+import { commandStatus } from '../upstreams/stdio/status.js';
 
 /** What /credentialz answers: the HTTP status and the server's credential state. */
 export interface CredentialReport {
@@ -28,7 +29,7 @@ export interface StatusInfo {
 export type LocalRoute = 'healthz' | 'readyz' | 'statusz' | 'metrics' | 'credentialz' | 'discovery';
 
 export interface LocalRoutesOptions {
-  upstreams: () => Map<string, Upstream>;
+  upstreams: () => Map<string, AnyUpstream>;
   isReady: () => boolean;
   info: StatusInfo;
   metrics: ProxyMetrics;
@@ -124,10 +125,14 @@ function sendJson(res: ServerResponse, status: number, value: unknown, redact: R
 }
 
 /** For `mcp-auth-proxy status`: per server, where it goes and how it went; never a secret. */
-function statusOf(upstreams: Map<string, Upstream>, info: StatusInfo, metrics: ProxyMetrics) {
+function statusOf(upstreams: Map<string, AnyUpstream>, info: StatusInfo, metrics: ProxyMetrics) {
   const counters = metrics.headline();
   const servers: Record<string, unknown> = {};
   for (const [name, upstream] of upstreams) {
+    if (upstream.kind === 'command') {
+      servers[name] = { ...commandStatus(upstream), ...(counters[name] ? { counters: counters[name] } : {}) };
+      continue;
+    }
     servers[name] = {
       upstream: upstream.base.href,
       auth: upstream.config.auth.type,
@@ -157,7 +162,7 @@ function sendMetrics(res: ServerResponse, metrics: ProxyMetrics, logger: Logger)
 }
 
 /** Callers beyond this machine (team mode) learn only whether the proxy is ready, not which servers lack what. */
-function sendReadiness(res: ServerResponse, upstreams: Map<string, Upstream>, accepting: boolean, detailed: boolean, redact: Redact): void {
+function sendReadiness(res: ServerResponse, upstreams: Map<string, AnyUpstream>, accepting: boolean, detailed: boolean, redact: Redact): void {
   const servers: Record<string, { ready: boolean; reason?: string }> = {};
   let ready = accepting && upstreams.size > 0;
   for (const [name, upstream] of upstreams) {

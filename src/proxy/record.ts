@@ -13,7 +13,7 @@ import { batchMessages, isBatch, peekRpc, type RpcEnvelope, type RpcPeek } from 
 import type { createOutcomesTap, OutcomesTap, RpcId } from '../observability/tool-outcome.js';
 import type { Exchange } from './exchange.js';
 import { ownAnswerBytes } from './jsonrpc-error.js';
-import type { Upstream } from './upstreams.js';
+import type { AnyUpstream } from './upstreams.js';
 
 /**
  * The opt-in audit: where lines go, and what watches an answer for a tool
@@ -120,6 +120,10 @@ export function createRecorder(options: RecorderOptions): Recorder {
       metrics.request(server ?? '(none)', rpcMethod, status, ttfb === undefined ? undefined : ttfb / 1000, exchange.method === 'GET' ? undefined : total / 1000);
       const audited = audits.get(exchange);
       if (audited && exchange.upstream) recordAudit(audited, exchange, exchange.upstream, res, total);
+      if (exchange.denied && exchange.upstream) {
+        for (const call of exchange.denied) metrics.policyDenied(exchange.upstream.name, call.rule ?? 'default');
+        recordDenied(options.audit(), exchange, exchange.upstream, total);
+      }
     },
   };
 }
@@ -148,7 +152,7 @@ interface AuditedRequest {
  * loop, and each step reads one message (its envelope, and its arguments
  * parsed from its own bytes when the log keeps them); its outcome is a lookup.
  */
-function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: Upstream, res: ServerResponse, totalMs: number): void {
+function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: AnyUpstream, res: ServerResponse, totalMs: number): void {
   const { log, body, call } = audited;
   const status = exchange.upstreamStatus;
   const outcomeOf = audited.tap?.finish();
@@ -187,8 +191,27 @@ function recordAudit(audited: AuditedRequest, exchange: Exchange, upstream: Upst
   log.recordAll(call ? [entry(call, 0, body.length)][Symbol.iterator]() : batchEntries());
 }
 
-/** Who the upstream sees acting: the act-as user (the caller, for "$caller"), or the key id; other schemes name themselves. */
-export function identityOf(upstream: Upstream, caller?: string): string {
+/** One audit line per call the policy refused: outcome `denied`, and the rule that decided. */
+function recordDenied(audit: Audit | undefined, exchange: Exchange, upstream: AnyUpstream, totalMs: number): void {
+  if (!audit) return;
+  for (const call of exchange.denied ?? []) {
+    audit.log.record({
+      requestId: exchange.requestId,
+      server: upstream.name,
+      [call.kind]: call.name,
+      identity: identityOf(upstream, exchange.principal?.user),
+      caller: exchange.principal?.user ?? 'local-user',
+      ...(exchange.principal ? { callerMethod: exchange.principal.method, ...(exchange.principal.keyId ? { keyId: exchange.principal.keyId } : {}) } : {}),
+      outcome: 'denied',
+      rule: call.rule ?? 'default',
+      durationMs: ms(totalMs),
+    });
+  }
+}
+
+/** Who the upstream sees acting: the act-as user (the caller, for "$caller"), or the key id; other schemes name themselves (a command server: "command"). */
+export function identityOf(upstream: AnyUpstream, caller?: string): string {
+  if (upstream.kind === 'command') return 'command';
   const auth = upstream.config.auth;
   if (auth.type === 'act-as') return auth.user === CALLER && caller !== undefined ? caller : auth.user;
   if (auth.type === 'hmac') return auth.keyId;

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { REQUEST_ID_HEADER } from '../observability/request-id.js';
+import { relayRewritten } from './answer-rewrite.js';
 import { relayErrorAnswer } from './error-body.js';
 import type { ForwardedExchange } from './exchange.js';
 import { isEventStream, serveHeartbeatStream } from './sse.js';
@@ -108,11 +109,13 @@ export function createRelay(options: RelayOptions): Relay {
       });
     }
     const failed = status >= 400;
-    if (!failed) res.writeHead(status, proxyRes.statusMessage ?? '', headers);
+    // An answer the policy changes writes its own head (a JSON answer's length changes).
+    const rewrite = failed ? undefined : exchange.rewrite;
+    if (!failed && !rewrite) res.writeHead(status, proxyRes.statusMessage ?? '', headers);
     const eventStream = isEventStream(headers['content-type']);
     // An error answer, even one typed as a stream, goes out once redacted (below), not as a held stream.
     if (eventStream && !failed) {
-      res.flushHeaders();
+      if (!rewrite) res.flushHeaders();
       options.trackStream(
         res,
         upstream.name,
@@ -137,6 +140,13 @@ export function createRelay(options: RelayOptions): Relay {
       const sent = credentialsSent(exchange);
       const retryInstead = status === 403 && !exchange.retried && upstream.signer?.refreshAfterForbidden ? expiredCredentialRetry(exchange, req, res, proxyRes, options) : undefined;
       relayErrorAnswer(proxyRes, res, { server: upstream.name, status, statusMessage: proxyRes.statusMessage ?? '', headers, sent, observe: observer(exchange, watch), ...(retryInstead ? { retryInstead } : {}) });
+    } else if (rewrite) {
+      const unreadable = (why: string) => {
+        exchange.failure = 'answer-unreadable';
+        logger.warn('an answer the policy filters could not be read; it is not passed on', { requestId: exchange.requestId, server: upstream.name, why });
+        sendProxyError(res, { status: 502, rpcCode: RPC.upstreamUnreachable, code: 'ANSWER_UNREADABLE', server: upstream.name, message: `The answer of "${upstream.name}" could not be filtered by the policy: ${why}` }, requestIdOf(exchange.body), { [REQUEST_ID_HEADER]: exchange.requestId }, options.redact);
+      };
+      relayRewritten(rewrite, proxyRes, res, { status, statusMessage: proxyRes.statusMessage ?? '', headers, eventStream, observe: observer(exchange, watch), logger, requestId: exchange.requestId, unreadable });
     } else if (eventStream && upstream.config.streamKeepalive) relayWithKeepalive(proxyRes, res, upstream.heartbeatMs, observer(exchange, watch));
     else pump(proxyRes, res, exchange, watch);
   };

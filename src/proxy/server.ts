@@ -21,12 +21,14 @@ import { createGuard } from './guard.js';
 import { createHandler, failRequest, type CredentialReport, type Handler } from './handler.js';
 import type { TeamAccess } from './identify.js';
 import { createLegacySse } from './legacy-sse.js';
+import { compilePolicy } from '../policy/compile.js';
 import { createRecorder, type Audit } from './record.js';
-import { destroyUpstreams, type Upstream } from './upstreams.js';
+import { destroyUpstreams, type AnyUpstream } from './upstreams.js';
+import type { ProcessRecords } from '../upstreams/stdio/process-records.js';
 
 export interface ProxyServerOptions {
   config: Config;
-  upstreams: Map<string, Upstream>;
+  upstreams: Map<string, AnyUpstream>;
   logger: Logger;
   version?: string;
   /** Required from every caller when set (config `clientToken`). */
@@ -45,6 +47,8 @@ export interface ProxyServerOptions {
   listenFd?: number;
   /** Told once, at the first request that is not a local probe (the readiness check of `start --detach`, `status`). */
   onFirstAgentRequest?: () => void;
+  /** Where command servers' processes are recorded (a reload's new servers record theirs there too). */
+  records?: ProcessRecords;
 }
 
 export interface RunningProxy {
@@ -54,14 +58,16 @@ export interface RunningProxy {
   readonly host: string;
   /** The HTTPS listener's certificate (SHA-256 fingerprint), recorded so the CLI can pin it. */
   readonly tlsFingerprint: string | undefined;
-  readonly upstreams: Map<string, Upstream>;
+  readonly upstreams: Map<string, AnyUpstream>;
   /** What /statusz reports about the process; `lastReload` is set by whoever reloads. */
   readonly info: ProcessInfo;
   readonly metrics: ProxyMetrics;
   /** The audit in force (config `audit`), if on. */
   readonly audit: Audit | undefined;
+  /** Where command servers' processes are recorded. */
+  readonly records: ProcessRecords | undefined;
   /** Serves new requests with these servers (and audit log); requests and streams in flight keep the old ones. */
-  reload(config: Config, upstreams: Map<string, Upstream>, audit?: Audit): void;
+  reload(config: Config, upstreams: Map<string, AnyUpstream>, audit?: Audit): void;
   /** What POST /credentialz runs (login and logout ask for it); without one the route answers 501. */
   setCredentialRefresher(refresh: (server: string) => Promise<CredentialReport>): void;
   close(): Promise<void>;
@@ -73,6 +79,8 @@ export interface ProcessInfo {
   lastReload?: ReloadResult;
   /** Whether SIGHUP reloads this process (false in a terminal, where it means the terminal closed). */
   reloadable?: boolean;
+  /** The policy in force, in brief (absent: none, everything allowed). */
+  policy?: { rules: number; default: 'allow' | 'deny' };
 }
 
 /** How the last reload went: `applied` when the new config is in force; `ok` when, besides, every server can sign. */
@@ -92,7 +100,7 @@ const AUDIT_RETIRE_MS = 5 * 60_000;
 export async function startProxyServer(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
   let upstreams = options.upstreams;
-  const retired: Array<Map<string, Upstream>> = [];
+  const retired: Array<Map<string, AnyUpstream>> = [];
   const address = parseListenAddress(config.listen);
   if (!address) throw new AppError('CONFIG_INVALID', `listen "${config.listen}" is not host:port`, { exitCode: 2 });
 
@@ -122,6 +130,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const bound = tcp.address() as AddressInfo;
   // The guard needs the bound port (0 in the config means an ephemeral one), so requests are served from here on.
   const info: ProcessInfo = { version: options.version ?? 'dev', startedAt: new Date().toISOString() };
+  if (config.policy) info.policy = { rules: config.policy.rules.length, default: config.policy.default };
   let refresher: ((server: string) => Promise<CredentialReport>) | undefined;
   const refreshCredential = (server: string) => refresher?.(server);
   const scheme = options.tls ? 'https' : 'http';
@@ -135,7 +144,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
   const buildTeam = (from: Config) => (from.mode === 'team' && createTeamAccess ? createTeamAccess({ config: from, listenUrl, env: options.env ?? process.env, onResult: (method, result) => metrics.authentication(method, result), ...(team ? { sessions: team.sessions } : {}) }) : undefined);
   team = buildTeam(config);
   let teamConfig = config;
-  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team };
+  const commandHost = { trackStream, redact };
+  // The policy, compiled once per config: a reload swaps it for new requests.
+  let policy = config.policy ? compilePolicy(config.policy) : undefined;
+  const policyInBrief = (from: Config) => (from.policy ? { rules: from.policy.rules.length, default: from.policy.default } : undefined);
+  const shared = { routes: routesOf(config, upstreams), upstreams, forwarder, commandHost, legacy, logger, metrics, recorder, maxBodyBytes: config.maxBodyBytes, isReady: () => accepting, info, refreshCredential, redact, team: () => team, policy: () => policy };
   const guardOptions = {
     ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
     ...(config.mode === 'team' ? { team: { publicUrl: team?.publicBase ?? listenUrl } } : {}),
@@ -209,7 +222,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
       await stopped;
       clearInterval(sweep);
       clearTimeout(force);
-      for (const old of [...retired, upstreams]) destroyUpstreams(old);
+      // Command servers' processes (the whole group of each) are gone before the proxy says it stopped.
+      await Promise.all([...retired, upstreams].map((old) => destroyUpstreams(old)));
       team?.close();
       // Lines of requests that finished while draining are in the queue: write them out.
       await Promise.all([...closingAudits, audit].map((a) => a?.log.close()));
@@ -241,6 +255,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
     get audit() {
       return audit;
     },
+    records: options.records,
     reload(next, nextUpstreams, nextAudit) {
       if (audit && audit !== nextAudit) retireAudit(audit);
       if (team && (JSON.stringify(next.identity) !== JSON.stringify(teamConfig.identity) || JSON.stringify(next.trustedProxies) !== JSON.stringify(teamConfig.trustedProxies))) {
@@ -251,16 +266,20 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Run
         teamConfig = next;
       }
       audit = nextAudit;
+      policy = next.policy ? compilePolicy(next.policy) : undefined;
+      info.policy = policyInBrief(next);
       for (const handler of handlers) handler.update(nextUpstreams, routesOf(next, nextUpstreams), next.maxBodyBytes);
       // Old servers stop their timers (but for OAuth signers carried over); their pools stay while streams in flight use them.
-      const kept = new Set([...nextUpstreams.values()].map((u) => u.signer));
-      for (const upstream of upstreams.values()) if (!kept.has(upstream.signer)) upstream.signer?.close?.();
+      // A command server whose process would start differently now drains: answers in flight finish, then its processes stop.
+      const kept = new Set<unknown>([...nextUpstreams.values()].map((u) => (u.kind === 'command' ? u.runtime : u.signer)));
+      for (const upstream of upstreams.values()) if (upstream.kind === 'http' && !kept.has(upstream.signer)) upstream.signer?.close?.();
+      void destroyUpstreams(new Map([...upstreams].filter(([, u]) => u.kind === 'command')), kept, 'drain');
       retired.push(upstreams);
       upstreams = nextUpstreams;
       // Pools of earlier reloads with nothing in use any more are released now.
       for (const old of [...retired]) {
-        if ([...old.values()].every((u) => Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
-          destroyUpstreams(old, kept);
+        if ([...old.values()].every((u) => u.kind === 'command' || Object.values(u.agent.sockets).every((list) => !list || list.length === 0))) {
+          void destroyUpstreams(old, kept, 'drain');
           retired.splice(retired.indexOf(old), 1);
         }
       }
@@ -406,7 +425,7 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-function routesOf(config: Config, upstreams: Map<string, Upstream>) {
+function routesOf(config: Config, upstreams: Map<string, AnyUpstream>) {
   return { servers: new Set(upstreams.keys()), defaultServer: defaultServerOf(config) };
 }
 

@@ -9,23 +9,24 @@
 // anything else goes, so a server message sent right away is not lost. Every
 // request the upstream cannot take is answered with an error. When stdin
 // closes (or a signal comes) the upstream session is deleted and the bridge
-// ends.
+// ends. With a policy, calls it denies are answered here and lists filtered.
 import type { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Signer } from '../auth/scheme.js';
-import type { ServerConfig } from '../config/schema.js';
+import type { HttpServerConfig } from '../config/schema.js';
 import type { BridgeLogger } from './lazy-logger.js';
 import type { Redactor } from '../observability/redact.js';
 import { ModernHeaders } from './modern-headers.js';
+import type { BridgePolicy } from './policy-messages.js';
 import { redactingOutput } from './redacting-output.js';
 import { createSignedFetch } from './signed-fetch.js';
 
 export interface BridgeOptions {
   name: string;
-  server: ServerConfig;
+  server: HttpServerConfig;
   signer: Signer;
   staticHeaders: Record<string, string>;
   logger: BridgeLogger;
@@ -36,6 +37,8 @@ export interface BridgeOptions {
   /** Every secret value this process resolved: taken out of everything written to stdout. */
   redactor?: Redactor;
   fetch?: typeof fetch;
+  /** The config's policy (for the local user): denied calls answered here, lists filtered. */
+  policy?: BridgePolicy;
 }
 
 /** Bridge-level JSON-RPC error for a request the upstream could not take. */
@@ -74,7 +77,8 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
       handshake.answered(answer.id);
       if (typeof answer.result?.protocolVersion === 'string' && answer.id !== undefined) transport.setProtocolVersion?.(answer.result.protocolVersion);
       const listed = answer.id !== undefined && toolListIds.delete(answer.id);
-      const passed = listed ? modern.observe(message, (tool, reason) => logger.warn('dropped a tool whose x-mcp-header annotations are invalid', { server: name, tool, reason })) : message;
+      const observed = listed ? modern.observe(message, (tool, reason) => logger.warn('dropped a tool whose x-mcp-header annotations are invalid', { server: name, tool, reason })) : message;
+      const passed = options.policy ? options.policy.filter(observed) : observed;
       local.send(passed).catch((error: unknown) => logger.warn('could not write to stdout', { error: String(error) }));
     };
     transport.onerror = (error) => logger.warn('upstream transport error', { server: name, error: error.message });
@@ -126,6 +130,12 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
   }
 
   local.onmessage = (message) => {
+    const refusal = options.policy?.refusal(message);
+    if (refusal !== undefined) {
+      logger.info('the policy refused a call', { server: name, method: (message as Message).method });
+      if (refusal) local.send(refusal as JSONRPCMessage).catch((error: unknown) => logger.warn('could not write to stdout', { error: String(error) }));
+      return;
+    }
     const request = message as Message;
     if (request.method === 'tools/list' && request.id !== undefined) toolListIds.add(request.id);
     const sending = handshake.next(request, () => send(message), () => kind === 'streamable-http').catch((error: unknown) => answerFailure(message, error));

@@ -149,7 +149,7 @@ describe('trusted', () => {
     const refused = await cli(['trust']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${projectFile}: servers.mine.url:`);
-    expect(refused.stderr).toContain('cannot change its URL or credentials');
+    expect(refused.stderr).toContain('cannot change its URL, command or credentials');
     expect((await cli(['trust', '--list'])).stdout).toContain('No project config file is trusted');
     // Without that, it can be trusted, and its own server goes where it says, with what it names.
     writeFileSync(projectFile, JSON.stringify({ servers: { proj: { url: `${attacker.url}/mcp`, auth: { type: 'headers', headers: { 'X-E': 'env:DEPLOY_TOKEN' } } } } }));

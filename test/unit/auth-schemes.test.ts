@@ -2,7 +2,7 @@
 // references and valid fields, and createSigner yields exactly their headers.
 import { createSigner } from '../../src/auth/index.js';
 import { LOCAL_USER } from '../../src/auth/scheme.js';
-import { configSchema, DEFAULT_ACT_AS_HEADER } from '../../src/config/schema.js';
+import { configSchema, DEFAULT_ACT_AS_HEADER, type HttpServerConfig } from '../../src/config/schema.js';
 import { Redactor } from '../../src/observability/redact.js';
 import { SecretResolver } from '../../src/secrets/resolve.js';
 import { createStripper } from '../../src/proxy/strip.js';
@@ -30,7 +30,7 @@ describe('schema', () => {
   test.each([['env:BEARER_TOKEN'], ['file:/etc/mcp/token'], ['keychain:search']])('bearer accepts the reference %s', (token) => {
     const result = parse({ type: 'bearer', token });
     expect(messages(result)).toEqual([]);
-    expect(result.data?.servers.s?.auth).toEqual({ type: 'bearer', token });
+    expect((result.data?.servers.s as HttpServerConfig | undefined)?.auth).toEqual({ type: 'bearer', token });
   });
 
   test('header names that differ only in letter case are refused, for the headers scheme and static headers', () => {
@@ -61,9 +61,9 @@ describe('schema', () => {
   test('act-as defaults its header to X-Glean-ActAs, and keeps a configured one', () => {
     expect(DEFAULT_ACT_AS_HEADER).toBe('X-Glean-ActAs');
     const defaulted = parse({ type: 'act-as', token: 'env:T', user: 'me@acme.com' });
-    expect(defaulted.data?.servers.s?.auth).toEqual({ type: 'act-as', token: 'env:T', user: 'me@acme.com', header: 'X-Glean-ActAs' });
+    expect((defaulted.data?.servers.s as HttpServerConfig | undefined)?.auth).toEqual({ type: 'act-as', token: 'env:T', user: 'me@acme.com', header: 'X-Glean-ActAs' });
     const scio = parse({ type: 'act-as', token: 'env:T', user: 'me@acme.com', header: 'X-Scio-Actas' });
-    expect(scio.data?.servers.s?.auth).toMatchObject({ header: 'X-Scio-Actas' });
+    expect((scio.data?.servers.s as HttpServerConfig | undefined)?.auth).toMatchObject({ header: 'X-Scio-Actas' });
   });
 
   test('act-as refuses a header name that is not an HTTP token', () => {
@@ -110,7 +110,7 @@ describe('createSigner', () => {
   const secrets = new SecretResolver({ env: ENV, redactor: new Redactor() });
   const auth = (value: Record<string, unknown>) => {
     const parsed = configSchema.parse({ servers: { s: { url: URL_, auth: value } } });
-    return (parsed.servers.s as NonNullable<typeof parsed.servers.s>).auth;
+    return (parsed.servers.s as HttpServerConfig).auth;
   };
   const signOnce = (signer: Awaited<ReturnType<typeof createSigner>>) =>
     signer.sign({ method: 'POST', url: new URL(URL_), headers: {}, identity: LOCAL_USER });

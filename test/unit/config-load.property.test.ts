@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { parseDuration } from '../../src/config/duration.js';
 import { parseListenAddress } from '../../src/config/listen-address.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema, type HttpServerConfig } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
 import { isSecretReference } from '../../src/secrets/reference.js';
 
@@ -577,7 +577,7 @@ describe('loadConfig from MCP_* environment variables (c)', () => {
         const run = await load({ env: vars });
         expectContract(run, (source) => source.startsWith('environment'));
         if (run.outcome.kind !== 'loaded') return;
-        const headers = run.outcome.loaded.config.servers.default?.headers ?? {};
+        const headers = (run.outcome.loaded.config.servers.default as HttpServerConfig | undefined)?.headers ?? {};
         expect(Object.entries(headers)).toEqual([[vars.MCP_SESSION_HEADER, vars.MCP_SESSION_VALUE]]);
       }),
       {

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { authSchema, configSchema, serverSchema } from '../../src/config/schema.js';
+import { authSchema, configSchema, serverSchema, type HttpServerConfig } from '../../src/config/schema.js';
 import { identityMethodSchema } from '../../src/config/team-schema.js';
+import { SHARING, commandServerSchema } from '../../src/config/command-schema.js';
 import { ConfigError } from '../../src/errors.js';
 import { configSandbox, writeJson } from '../helpers/config-sandbox.js';
 
@@ -34,8 +35,12 @@ test('the example configs (local and team) are valid and together show every fie
     const shape = field === 'servers' ? undefined : objectShape(schema);
     if (shape) expect([field, [...new Set(examples.flatMap((e) => fieldsOf(e[field])))].sort()]).toEqual([field, Object.keys(shape).sort()]);
   }
-  const servers = examples.flatMap((e) => Object.values(e.servers as Record<string, { transport?: string; auth: Record<string, unknown> & { type: string } }>));
+  const all = examples.flatMap((e) => Object.values(e.servers as Record<string, { transport?: string; command?: string; sharing?: string; auth: Record<string, unknown> & { type: string } }>));
+  const servers = all.filter((s) => s.command === undefined);
+  const commands = all.filter((s) => s.command !== undefined);
   expect([...new Set(servers.flatMap((s) => Object.keys(s)))].sort()).toEqual(Object.keys(serverSchema.shape).sort());
+  expect([...new Set(commands.flatMap((s) => Object.keys(s)))].sort()).toEqual(Object.keys(commandServerSchema.shape).sort());
+  expect([...new Set(commands.map((s) => s.sharing ?? 'per-session'))].sort()).toEqual([...SHARING].sort());
   expect([...new Set(servers.map((s) => s.transport ?? 'streamable-http'))].sort()).toEqual(['sse', 'streamable-http']);
   for (const option of authSchema.options) {
     const type = option.shape.type.value;
@@ -89,10 +94,10 @@ test('layers: defaults < user < project < --config < env < flags, with provenanc
   expect(config.heartbeatMs).toBe(2000);
   expect(provenance.get('heartbeatMs')).toBe(join(s.project, 'mcp-auth-proxy.config.json'));
   // The project file changed only the timeout; url and auth still come from the user file.
-  expect(config.servers.gw?.timeout).toBe(45_000);
+  expect((config.servers.gw as HttpServerConfig | undefined)?.timeout).toBe(45_000);
   expect(provenance.get('servers.gw.timeout')).toBe(join(s.project, 'mcp-auth-proxy.config.json'));
-  expect(config.servers.gw?.url).toBe('https://user.example/mcp');
-  expect(config.servers.gw?.auth).toEqual({ type: 'hmac', keyId: 'k', secret: 'keychain:gw' });
+  expect((config.servers.gw as HttpServerConfig | undefined)?.url).toBe('https://user.example/mcp');
+  expect((config.servers.gw as HttpServerConfig | undefined)?.auth).toEqual({ type: 'hmac', keyId: 'k', secret: 'keychain:gw' });
   expect(provenance.get('servers.gw.auth.secret')).toBe(s.userFile);
   expect(provenance.get('requestTimeout')).toBeUndefined(); // built-in default
   expect(layers.map((l) => [l.kind, l.found])).toEqual([
@@ -109,7 +114,7 @@ test('a higher layer replaces an auth block whole instead of mixing schemes', as
   write(s.userFile, { servers: { gw: server('https://u.example/mcp') } });
   write(join(s.root, 'explicit.json'), { servers: { gw: { auth: { type: 'none' } } } });
   const { config } = await loadConfig({ cwd: s.project, env: s.env(), configFile: join(s.root, 'explicit.json') });
-  expect(config.servers.gw?.auth).toEqual({ type: 'none' });
+  expect((config.servers.gw as HttpServerConfig | undefined)?.auth).toEqual({ type: 'none' });
 });
 
 test('package.json "mcp-auth-proxy" key is a project layer, once trusted', async () => {
@@ -237,7 +242,7 @@ describe('project files are untrusted until `trust`', () => {
       [file, 'servers.gw.auth'],
       [file, 'servers.gw.headers'],
     ]);
-    expect(problems[0]?.message).toContain('cannot change its URL or credentials');
+    expect(problems[0]?.message).toContain('cannot change its URL, command or credentials');
     // The same for a server the environment defines.
     write(file, { servers: { default: { headers: { 'X-Leak': 'env:HOME' } } } });
     await s.trust(file);
@@ -248,7 +253,7 @@ describe('project files are untrusted until `trust`', () => {
     await s.trust(file);
     const { config } = await loadConfig({ cwd: s.project, env: s.env() });
     expect(config.servers.gw).toMatchObject({ url: 'https://gw.example/mcp', timeout: 30_000 });
-    expect(config.servers.own?.url).toBe('https://own.example/mcp');
+    expect((config.servers.own as HttpServerConfig | undefined)?.url).toBe('https://own.example/mcp');
   });
 });
 
@@ -279,7 +284,7 @@ test('schema problems are plain sentences naming the fix, with the real server n
     logLevel: 'must be "error", "warn", "info" or "debug"',
     maxConnections: 'must be a number, not text',
     'servers.gw.auth.secret': 'a secret value cannot be written in config; write "keychain:gw" (stored by `mcp-auth-proxy login gw`), "env:VAR_NAME" or "file:/path/to/0600-file"',
-    'servers.docs.url': 'is required: the upstream MCP endpoint, e.g. "https://mcp.example.com/mcp"',
+    'servers.docs.url': 'is required: the upstream MCP endpoint, e.g. "https://mcp.example.com/mcp" (or, for a local stdio server, "command" and "args" instead)',
     'servers.docs.auth.token': 'is required: a reference to the token, e.g. "keychain:docs" (then `mcp-auth-proxy login docs` stores it)',
   });
   expect(problems.map((p) => p.message).join('\n')).not.toMatch(/Invalid input|expected|received|plain-secret-value/);

@@ -8,9 +8,11 @@ import { createSigner } from '../../auth/index.js';
 import { credentialReferences } from '../../config/credential-refs.js';
 import { loadConfig } from '../../config/load.js';
 import { userConfigFile } from '../../config/paths.js';
-import { serverNameSchema, serverSchema, type ServerConfig } from '../../config/schema.js';
+import { isCommandServer, serverNameSchema, serverSchema, type ServerConfig } from '../../config/schema.js';
 import { setServerField, upsertServer } from '../../config/user-file.js';
 import { tellDaemons } from '../notify-daemons.js';
+import { resolveServerUrl } from '../../proxy/upstreams.js';
+import { urlReferences } from '../../secrets/url-references.js';
 import { actsAsCaller } from '../../config/team-values.js';
 import { AppError, EXIT_USAGE, UsageError } from '../../errors.js';
 import { enteredSecretResolver, verifyServer } from '../../doctor/signed-request.js';
@@ -36,21 +38,27 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   checkServerName(name);
   const progress = (text: string) => ctx.stderr.write(`${ctx.redactor.redact(text)}\n`);
   const creating = options.url !== undefined;
-  const { server, saveEdit } = creating ? { server: newServer(name, options), saveEdit: undefined } : await existingServer(ctx, name, options);
+  const created = creating ? newServer(name, options) : undefined;
+  const { server, saveEdit } = created ? { server: created, saveEdit: undefined } : await existingServer(ctx, name, options);
   // What changes the config (a new entry, a new act-as user) is written only once the secrets are stored.
   const saveConfig = async () => {
-    if (creating) {
+    if (created) {
       const file = userConfigFile(ctx.env);
-      await upsertServer(file, name, serverEntry(server));
+      await upsertServer(file, name, serverEntry(created));
       progress(`Added server "${name}" to ${file}`);
     }
     await saveEdit?.();
   };
   const stores = openStores(ctx.env);
-  if (server.auth.type !== 'oauth' && keychainSecrets(server).length > 0) checkSecretInput({ stdin, useStdin: Boolean(options.stdin) });
+  const oauth = !isCommandServer(server) && server.auth.type === 'oauth';
+  if (!oauth && keychainSecrets(server).length > 0) checkSecretInput({ stdin, useStdin: Boolean(options.stdin) });
   // Before anything is typed: a keychain that cannot take the secret is said now, not after the check.
   if (options.insecureStorage) progress(INSECURE_WARNING);
-  else if (keychainSecrets(server).length > 0 || server.auth.type === 'oauth') await stores.keychain.get('mcp-auth-proxy-probe').catch((error: unknown) => Promise.reject(noKeychain(error)));
+  else if (keychainSecrets(server).length > 0 || oauth) await stores.keychain.get('mcp-auth-proxy-probe').catch((error: unknown) => Promise.reject(noKeychain(error)));
+  if (isCommandServer(server)) {
+    const { loginCommand } = await import('../login-command.js');
+    return loginCommand(ctx, { name, server, options, stdin, stores, progress });
+  }
 
   if (server.auth.type === 'oauth') {
     // The OAuth client (oauth4webapi, the SDK's discovery helpers) loads only for OAuth servers.
@@ -75,8 +83,11 @@ export async function login(ctx: CommandContext, name: string, options: LoginOpt
   if (perCaller && options.verify !== false) progress(`Not checking it upstream: "${name}" acts as each caller (team mode), so there is no user to check with here; \`mcp-auth-proxy doctor\` and the first request will.`);
   if (options.verify !== false && !perCaller) {
     progress(`Checking it with one signed initialize request to ${server.url} ...`);
-    const signer = await createSigner(server.auth, { server: name, url: server.url, secrets: enteredSecretResolver(entered, ctx.env) });
-    const result = await verifyServer({ name, server, signer });
+    const entry = enteredSecretResolver(entered, ctx.env);
+    const signer = await createSigner(server.auth, { server: name, url: server.url, secrets: entry });
+    // A URL with a secret in it is checked with the value just typed.
+    const target = urlReferences(server.url).length > 0 ? { ...server, url: await resolveServerUrl(name, server, entry) } : server;
+    const result = await verifyServer({ name, server: target, signer });
     if (!result.ok && result.status === undefined) {
       throw new AppError('VERIFY_UNREACHABLE', `Nothing was stored: the check could not reach ${server.url}: ${result.detail}`, {
         hint: `Run \`mcp-auth-proxy doctor\` to check DNS, TCP and TLS to it, or store the secret without the check: \`mcp-auth-proxy login ${name} --no-verify\`.`,
@@ -119,7 +130,7 @@ async function existingServer(ctx: CommandContext, name: string, options: LoginO
   const server = config.servers[name];
   if (!server) throw unknownServer(name, config, `To add it: mcp-auth-proxy login ${name} --url URL --type hmac --key-id KEY_ID`);
   if (options.user === undefined) return { server };
-  if (server.auth.type !== 'act-as') throw new UsageError(`--user applies to act-as servers; "${name}" uses ${server.auth.type}`);
+  if (isCommandServer(server) || server.auth.type !== 'act-as') throw new UsageError(`--user applies to act-as servers; "${name}" ${isCommandServer(server) ? 'is a command server' : `uses ${server.auth.type}`}`);
   const file = userConfigFile(ctx.env);
   const source = provenance.get(`servers.${name}.auth.user`) ?? provenance.get(`servers.${name}.url`);
   if (source !== file) {

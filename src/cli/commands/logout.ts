@@ -2,7 +2,8 @@
 // (its keychain secrets, and any insecure-file copies; for OAuth the tokens
 // and client registration, after revoking the refresh token). The config
 // entry stays.
-import { credentialReferences } from '../../config/credential-refs.js';
+import { serverCredentialReferences } from '../../config/credential-refs.js';
+import { isCommandServer } from '../../config/schema.js';
 import { SecretError } from '../../errors.js';
 import { OAuthCredentials } from '../../oauth/credentials.js';
 import { parseSecretReference } from '../../secrets/reference.js';
@@ -14,7 +15,7 @@ import { loadServer } from '../server-lookup.js';
 export async function logout(ctx: CommandContext, name: string, options: { config?: string }): Promise<void> {
   const server = await loadServer(ctx, name, options.config);
   const stores = openStores(ctx.env);
-  if (server.auth.type === 'oauth') {
+  if (!isCommandServer(server) && server.auth.type === 'oauth') {
     const credentials = new OAuthCredentials(name, stores);
     const tokens = await credentials.loadTokens().catch(() => undefined);
     if (tokens) {
@@ -29,7 +30,7 @@ export async function logout(ctx: CommandContext, name: string, options: { confi
     await tellDaemons(ctx, name);
     return;
   }
-  const accounts = credentialReferences(server.auth).flatMap((ref) => {
+  const accounts = serverCredentialReferences(server).flatMap((ref) => {
     const parsed = parseSecretReference(ref.reference);
     return parsed?.kind === 'keychain' ? [parsed.account] : [];
   });

@@ -9,6 +9,7 @@ import { isAbsolute } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { userConfigFile } from '../../config/paths.js';
+import { isCommandServer } from '../../config/schema.js';
 import { clientToken } from '../../daemon/client-token.js';
 import { AppError, EXIT_USAGE } from '../../errors.js';
 import { configWarnings, print, type CommandContext } from '../context.js';
@@ -42,13 +43,16 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   }
   if (config.mode === 'team') return teamSnippet(ctx, server ? [server] : names, config, options);
   const base = proxyBase(config.listen);
+  /** Where a server is defined: the layer of its url (a command server: of its command). */
+  const sourceOf = (name: string) => provenance.get(`servers.${name}.url`) ?? provenance.get(`servers.${name}.command`);
   const userFile = userConfigFile(ctx.env);
   const entries = (server ? [server] : names).map((name) => {
     // The stdio bridge runs from the agent's working directory with the agent's environment:
     // a server from a project or --config file needs that file named; one from variables is not there at all.
-    const source = provenance.get(`servers.${name}.url`);
+    const source = sourceOf(name);
     const file = source && source !== userFile && isAbsolute(source) ? source : undefined;
-    return { name, url: `${base}/${name}/mcp`, legacy: config.servers[name]?.transport === 'sse', ...(file ? { configFile: file } : {}) };
+    const server = config.servers[name];
+    return { name, url: `${base}/${name}/mcp`, legacy: server !== undefined && !isCommandServer(server) && server.transport === 'sse', ...(file ? { configFile: file } : {}) };
   });
   // With clientToken on, agents that reach the daemon over HTTP must send the token; stdio entries need none.
   const token = config.clientToken ? await clientToken(ctx.env) : undefined;
@@ -64,7 +68,7 @@ export async function mcpJson(ctx: CommandContext, server: string | undefined, o
   // The token goes only into HTTP entries: a snippet of stdio commands holds none.
   const holdsToken = token !== undefined && snippet.stdio.length < entries.length;
   for (const name of snippet.stdio) {
-    const source = provenance.get(`servers.${name}.url`);
+    const source = sourceOf(name);
     if (source?.startsWith('environment')) {
       ctx.stderr.write(`note: "${name}" is defined by environment variables (${source}); an agent that launches \`mcp-auth-proxy stdio ${name}\` will not have them. Save it with \`mcp-auth-proxy login ${name} --url URL ...\` first.\n`);
     }
@@ -104,7 +108,8 @@ function showSnippet(ctx: CommandContext, snippet: Snippet, holdsToken: boolean)
 async function teamSnippet(ctx: CommandContext, names: string[], config: Config, options: McpJsonOptions): Promise<void> {
   const base = (config.publicUrl ?? `${config.tls ? 'https' : 'http'}://${config.listen}`).replace(/\/+$/, '');
   const entries = names.map((name) => {
-    const legacy = config.servers[name]?.transport === 'sse';
+    const server = config.servers[name];
+    const legacy = server !== undefined && !isCommandServer(server) && server.transport === 'sse';
     return { name, url: `${base}/${encodeURIComponent(name)}/${legacy ? 'sse' : 'mcp'}`, legacy, remote: true };
   });
   const snippet = buildSnippet(options.client, entries, { ...(options.transport ? { transport: options.transport } : {}), platform: options.platform ?? process.platform });

@@ -113,13 +113,6 @@ async function startProxy(ctx: CommandContext, options: StartOptions): Promise<v
   // the log file is named only when this process writes one (a detached daemon): a terminal's log is the terminal.
   const record = { pid: process.pid, url: proxy.url, listen: config.listen, version: VERSION, startedAt: proxy.info.startedAt, ...(options.logFile ? { logFile: options.logFile } : {}), ...(proxy.tlsFingerprint ? { tlsFingerprint: proxy.tlsFingerprint } : {}) };
   for (const file of files) await writeState(ctx.env, file, record);
-  logger.info('listening', {
-    url: proxy.url,
-    servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
-  });
-  print(ctx, `mcp-auth-proxy listening on ${proxy.url}${config.mode === 'team' ? ' (team mode)' : ''}`);
-  const agentsUse = config.mode === 'team' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : proxy.url;
-  for (const name of proxy.upstreams.keys()) print(ctx, `  ${agentsUse}/${name}/mcp`);
   const reloadInput = () => ({ ctx, options, proxy, logger, current: config, openSecrets, stateDir: stateDir(ctx.env), onReloaded: (next: typeof config) => void (config = next) });
   const reload = () => reloadProxy(reloadInput()).then((next) => void (next && (config = next)));
   // login and logout tell the daemon which server's credential changed: no reload needed for that.
@@ -127,8 +120,17 @@ async function startProxy(ctx: CommandContext, options: StartOptions): Promise<v
   // In a terminal, SIGHUP means the terminal closed: stop. Detached (no terminal), it means reload.
   const attached = Boolean(process.stdin.isTTY || process.stdout.isTTY);
   proxy.info.reloadable = !attached && process.platform !== 'win32';
+  // Signals are handled before anyone is told the proxy listens: a stop sent the moment it says so is a graceful one.
+  const served = serveUntilSignal(proxy, logger, ctx.exitNow, attached ? undefined : reload);
+  logger.info('listening', {
+    url: proxy.url,
+    servers: Object.fromEntries([...proxy.upstreams].map(([name, u]) => [name, u.kind === 'command' ? { command: u.config.command, sharing: u.config.sharing, ready: Boolean(u.runtime) } : { upstream: u.base.href, auth: u.config.auth.type, ready: Boolean(u.signer) }])),
+  });
+  print(ctx, `mcp-auth-proxy listening on ${proxy.url}${config.mode === 'team' ? ' (team mode)' : ''}`);
+  const agentsUse = config.mode === 'team' && config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : proxy.url;
+  for (const name of proxy.upstreams.keys()) print(ctx, `  ${agentsUse}/${name}/mcp`);
   try {
-    await serveUntilSignal(proxy, logger, ctx.exitNow, attached ? undefined : reload);
+    await served;
   } finally {
     for (const file of files) await removeState(file, process.pid);
   }

@@ -7,14 +7,31 @@ import { print, type CommandContext } from '../context.js';
 import { daemonFetch, findDaemon, type TargetOptions } from './daemon-target.js';
 
 interface ServerStatus {
-  upstream: string;
-  auth: string;
+  upstream?: string;
+  auth?: string;
+  /** A command server: what it runs, how sessions share processes, and each process. */
+  command?: string;
+  sharing?: string;
+  sessions?: number;
+  crashes?: number;
+  children?: ChildStatus[];
   credential: 'present' | 'missing';
   credentialError?: { code: string; message: string; hint?: string };
   oauth?: { loggedIn: boolean; state: string; expiresAt?: string; lastRefreshAt?: string; lastRefreshError?: string; reason?: string };
   last: { at: number; status?: number; error?: string; latencyMs: number } | null;
   /** Since the daemon started (absent until the first request). */
   counters?: { requests: number; errors: number; upstreamErrors: number; openStreams: number; signingFailures: number; credentialRejections: number; tokenRefreshes: number; tokenRefreshFailures: number };
+}
+
+interface ChildStatus {
+  pid?: number;
+  role: string;
+  caller?: string;
+  state: string;
+  uptimeSeconds?: number;
+  memoryBytes?: number;
+  restarts: number;
+  sessions: number;
 }
 
 interface Status {
@@ -27,6 +44,8 @@ interface Status {
   mode?: 'team';
   publicUrl?: string;
   identity?: Array<{ type: string; ok: boolean; detail: string }>;
+  /** The policy in force, in brief. */
+  policy?: { rules: number; default: 'allow' | 'deny' };
 }
 
 export async function status(ctx: CommandContext, options: TargetOptions & { json?: boolean }): Promise<void> {
@@ -56,9 +75,14 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
     print(ctx, `team mode: agents connect to ${live.publicUrl}; callers prove who they are by`);
     for (const method of live.identity ?? []) print(ctx, `  ${method.ok ? 'ok  ' : 'FAIL'} ${method.type}: ${method.detail}`);
   }
+  if (live.policy) print(ctx, `policy: ${live.policy.rules} rule${live.policy.rules === 1 ? '' : 's'}, default ${live.policy.default} (\`mcp-auth-proxy policy explain\` shows why a call is allowed or refused)`);
   const base = live.mode === 'team' && live.publicUrl ? live.publicUrl : state.url;
   for (const [name, server] of Object.entries(live.servers)) {
     print(ctx);
+    if (server.command !== undefined) {
+      printCommand(ctx, name, base, server);
+      continue;
+    }
     print(ctx, `${name}: ${base}/${name}/mcp → ${server.upstream}`);
     print(ctx, `  auth ${server.auth}, credential ${server.credential}${server.credentialError ? ` (${server.credentialError.message}; ${server.credentialError.hint ?? ''})` : ''}`);
     if (server.oauth) print(ctx, `  ${describeOAuth(name, server.oauth)}`);
@@ -68,6 +92,24 @@ export async function status(ctx: CommandContext, options: TargetOptions & { jso
   }
   print(ctx);
   print(ctx, `all counters and latency histograms: ${state.url}/metrics (Prometheus)`);
+}
+
+/** A command server: what it runs, its sessions, and each of its processes with pid, uptime, memory and restarts. */
+function printCommand(ctx: CommandContext, name: string, url: string, server: ServerStatus): void {
+  print(ctx, `${name}: ${url}/${name}/mcp → runs ${server.command} (${server.sharing})`);
+  print(ctx, `  secrets ${server.credential}${server.credentialError ? ` (${server.credentialError.message}; ${server.credentialError.hint ?? ''})` : ''}, sessions: ${server.sessions ?? 0}, crashes: ${server.crashes ?? 0}`);
+  const children = server.children ?? [];
+  if (children.length === 0) print(ctx, '  processes: none running (one starts with the next session)');
+  for (const child of children) {
+    const parts = [`pid ${child.pid ?? '-'}`, child.role === 'caller' && child.caller ? `caller ${child.caller}` : child.role, child.state];
+    if (child.uptimeSeconds !== undefined) parts.push(`up ${formatUptime(child.uptimeSeconds)}`);
+    if (child.memoryBytes !== undefined) parts.push(`${(child.memoryBytes / 1024 / 1024).toFixed(1)} MB`);
+    parts.push(`${child.restarts} restart${child.restarts === 1 ? '' : 's'}`, `${child.sessions} session${child.sessions === 1 ? '' : 's'}`);
+    print(ctx, `  process: ${parts.join(', ')}`);
+  }
+  const last = server.last;
+  print(ctx, `  last call: ${last ? `${last.status ? `HTTP ${last.status}` : last.error} in ${last.latencyMs} ms, ${new Date(last.at).toISOString()}` : 'none yet'}`);
+  print(ctx, `  ${describeCounters(server.counters)}`);
 }
 
 /** The headline counters: requests, failures of each kind (only those that happened), open streams. */

@@ -6,11 +6,15 @@
 import { createSigner } from '../../auth/index.js';
 import type { Signer } from '../../auth/scheme.js';
 import { loadConfig } from '../../config/load.js';
+import { isCommandServer } from '../../config/schema.js';
 import { actsAsCaller } from '../../config/team-values.js';
-import { AppError } from '../../errors.js';
-import { resolveStaticHeaders } from '../../proxy/upstreams.js';
+import { AppError, ReportedError } from '../../errors.js';
+import { resolveServerUrl, resolveStaticHeaders } from '../../proxy/upstreams.js';
+import { urlReferences, withoutPlaceholders } from '../../secrets/url-references.js';
 import { openResolver } from '../../secrets/stores.js';
+import { compilePolicy } from '../../policy/compile.js';
 import { runBridge } from '../../stdio/bridge.js';
+import { BridgePolicy } from '../../stdio/policy-messages.js';
 import { createLazyLogger } from '../../stdio/lazy-logger.js';
 import type { CommandContext } from '../context.js';
 import { unknownServer } from '../server-lookup.js';
@@ -26,16 +30,27 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   const logger = createLazyLogger({ level: config.logLevel, redactor: ctx.redactor, stream: ctx.stderr });
   for (const warning of warnings) logger.warn(warning);
   if (!server) throw unknownServer(name, config, 'Point the agent at a configured server: `mcp-auth-proxy stdio NAME`.');
-  if (actsAsCaller(server.auth)) {
+  if (!isCommandServer(server) && actsAsCaller(server.auth)) {
     // The bridge has no caller to act as: "$caller" servers are served by the team proxy, which checks who calls.
     throw new AppError('TEAM_SERVER', `"${name}" acts as each verified caller: agents reach it through the team proxy, not the stdio bridge`, {
       hint: `Point the agent at ${config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/${name}/mcp` : 'the team proxy'} (\`mcp-auth-proxy mcp-json --client NAME\` prints the snippet).`,
     });
   }
   const secrets = openResolver(ctx.env, ctx.redactor, (account, file) => logger.warn('secret read from the insecure file store (no keychain here)', { account, file }));
+  if (isCommandServer(server)) {
+    // The command runs here, in the agent's session, as it would have from the agent's config.
+    const { runCommandBridge } = await import('../../stdio/command-bridge.js');
+    const code = await runCommandBridge({ name, server, secrets, logger, redactor: ctx.redactor, env: ctx.env, stdin });
+    await logger.settled();
+    if (code !== 0) throw new ReportedError(code);
+    return;
+  }
   let signer: Signer;
   let staticHeaders: Record<string, string> = {};
+  // A URL with a secret in it (a `${keychain:...}` reference) goes out filled in; until then, as a stand-in.
+  let target = { ...server, url: withoutPlaceholders(server.url) };
   try {
+    if (urlReferences(server.url).length > 0) target = { ...server, url: await resolveServerUrl(name, server, secrets) };
     staticHeaders = await resolveStaticHeaders(name, server, secrets);
     // OAuth refreshes log on their own, through the winston logger itself.
     signer = await createSigner(server.auth, {
@@ -51,7 +66,9 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
     signer = failingSigner(cause);
   }
   try {
-    await runBridge({ name, server, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout });
+    // The same policy as the daemon's, for the local user: an agent that launches the bridge gets no more than one that calls the daemon.
+    const policy = config.policy ? new BridgePolicy(compilePolicy(config.policy), name) : undefined;
+    await runBridge({ name, server: target, signer, staticHeaders, logger, stdin, redactor: ctx.redactor, connectTimeoutMs: server.timeout ?? config.requestTimeout, ...(policy ? { policy } : {}) });
   } finally {
     signer.close?.();
     await logger.settled();

@@ -73,6 +73,8 @@ async function locate(ctx: CommandContext, file: string | undefined): Promise<Pr
 interface ServerSummary {
   url?: unknown;
   auth?: unknown;
+  /** A command server: the program and arguments it runs on this machine. */
+  command?: string;
   secrets: string[];
 }
 
@@ -83,14 +85,18 @@ function summary(values: Record<string, unknown>): { servers: Record<string, Ser
   for (const [name, server] of Object.entries(raw)) {
     const entry = isPlainObject(server) ? server : {};
     const auth = isPlainObject(entry.auth) ? entry.auth : undefined;
-    servers[name] = { url: entry.url, auth: auth?.type, secrets: references(entry) };
+    const command = typeof entry.command === 'string' ? [entry.command, ...(Array.isArray(entry.args) ? entry.args.map(String) : [])].map((part) => JSON.stringify(part)).join(' ') : undefined;
+    servers[name] = { url: entry.url, auth: auth?.type, ...(command ? { command } : {}), secrets: references(entry) };
   }
   return { servers, fields: Object.keys(values).filter((key) => key !== 'servers') };
 }
 
 function describe(values: Record<string, unknown>): string[] {
   const { servers, fields } = summary(values);
-  const lines = Object.entries(servers).map(([name, s]) => `server "${name}": ${s.url === undefined ? '(no url)' : String(s.url)}${s.auth ? `, auth ${String(s.auth)}` : ''}${s.secrets.length ? `, secrets ${s.secrets.join(', ')}` : ''}`);
+  const lines = Object.entries(servers).map(([name, s]) => {
+    const where = s.command ? `runs ${s.command} on this machine` : s.url === undefined ? '(no url)' : String(s.url);
+    return `server "${name}": ${where}${s.auth ? `, auth ${String(s.auth)}` : ''}${s.secrets.length ? `, secrets ${s.secrets.join(', ')}` : ''}`;
+  });
   if (fields.length) lines.push(`settings: ${fields.join(', ')}`);
   return lines.length ? lines : ['nothing'];
 }
