@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCannon } from './cannon.js';
+import { pinLoadSide, pinTarget, releaseLoadSide } from './placement.js';
 import { start } from './children.js';
 import { diffRows, summarizeProfiles, type ProfileSummary } from './profile-read.js';
 import { table } from './table.js';
@@ -56,6 +57,8 @@ async function written(dir: string, n: number): Promise<void> {
 
 export async function benchProfile(input: ProfileInput): Promise<ProfileResult> {
   const work = mkdtempSync(join(tmpdir(), 'mcp-auth-proxy-profile-'));
+  // The same placement as the scenarios section: upstream and wrk on the load side, each target alone on its core.
+  pinLoadSide();
   try {
     const env = { BENCH_KEY_ID: input.keyId, BENCH_SECRET: input.secret };
     const up = await start(['--import', 'tsx', 'bench/targets/upstream.ts'], env, /LISTENING (\d+)/);
@@ -76,6 +79,7 @@ export async function benchProfile(input: ProfileInput): Promise<ProfileResult> 
       const proxy = await start([...HOOK, bin, 'start', '--listen', '127.0.0.1:0'], { ...proxyEnv, BENCH_PROFILE_DIR: dir }, LISTENING);
       targets.push({ name, url: `${proxy.match[1]}/mcp`, pid: proxy.child.pid as number, dir, requests: 0 });
     }
+    for (const t of targets) pinTarget(t.pid);
     input.log(`profile: ${targets.map((t) => t.name).join(', ')}; warm-up, then ${input.rounds} rounds of ${input.seconds}s each at c=${input.concurrency}`);
     for (const t of targets) await load(t.url, input.concurrency, 2);
     let failures = 0;
@@ -95,6 +99,7 @@ export async function benchProfile(input: ProfileInput): Promise<ProfileResult> 
     const summaries = Object.fromEntries(targets.map((t) => [t.name, summarizeProfiles(readdirSync(t.dir).map((f) => join(t.dir, f)), t.requests)]));
     return { date: new Date().toISOString(), loadGenerator: wrkVersion() ?? 'autocannon', rounds: input.rounds, seconds: input.seconds, concurrency: input.concurrency, targets: summaries };
   } finally {
+    releaseLoadSide();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@
 // Small JSON is driven by wrk when it is installed (bench/wrk.ts), else by the node:http client and autocannon.
 import { runCannon } from './cannon.js';
 import { runJson } from './http-client.js';
+import { onLoadSide } from './placement.js';
 import { cpuMs } from './proc.js';
 import { runSse } from './sse-client.js';
 import { distribution, median } from './stats.js';
@@ -55,7 +56,9 @@ async function cpuPerRequest<T extends { requests: number }>(pid: number | undef
 
 /**
  * c=1 for latency, then c=N for req/s; CPU per request over each. p50/p99 of
- * both. Under wrk a second of load first warms the target's JIT for the cell.
+ * both. Under wrk a second of load first warms the target's JIT for the cell;
+ * with a placement (placement.ts), c=1 runs once more with the target on the
+ * load side's cores (`p50MsShared`: no cross-core wake-up per hop).
  */
 async function smallJson(target: Target, knobs: Knobs, driver: Driver): Promise<Figures> {
   const headers = withDirect(target, MCP_HEADERS);
@@ -65,13 +68,16 @@ async function smallJson(target: Target, knobs: Knobs, driver: Driver): Promise<
     const input = { url: target.url, headers, body, expectBody: SMALL_ANSWER };
     const warm = await runWrk({ ...input, connections: c, seconds: 1 });
     const one = await cpuPerRequest(target.pid, () => runWrk({ ...input, connections: 1, seconds: knobs.latencySeconds }));
+    const shared = await onLoadSide(target.pid, () => runWrk({ ...input, connections: 1, seconds: knobs.latencySeconds }));
     const many = await cpuPerRequest(target.pid, () => runWrk({ ...input, connections: c, seconds: knobs.seconds }));
-    const failures = warm.failures + one.failures + many.failures;
-    const ok = one.requests + many.requests - one.failures - many.failures;
+    const failures = warm.failures + one.failures + shared.failures + many.failures;
+    const ok = one.requests + shared.requests + many.requests - one.failures - shared.failures - many.failures;
     return {
       p50Ms: one.p50Ms,
       p99Ms: one.p99Ms,
       meanMs: one.meanMs,
+      p50MsShared: shared.p50Ms,
+      p99MsShared: shared.p99Ms,
       cpuUsPerReqOne: one.cpuUsPerReq,
       rps: many.rps,
       p50MsMany: many.p50Ms,

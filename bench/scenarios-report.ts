@@ -17,14 +17,19 @@ function smallJson(result: ScenariosResult): string {
   const generator = result.loadGenerator ?? 'autocannon';
   const wrk = generator.startsWith('wrk');
   const one = wrk ? `${result.knobs.latencySeconds}s at c=1` : `${result.knobs.latencyRequests} requests at c=1 (node:http)`;
-  const head = `small JSON answer (1 KB): ${one}, ${seconds}s at c=${c}, by ${generator}; CPU = the target process's utime+stime per request (all threads)`;
+  const shared = rows.some((r) => r.p50MsShared !== undefined);
+  const placed = result.placement ? `; ${result.placement}` : '';
+  const oneCore = shared ? '; "one core": c=1 again with the target on the load side\'s cores' : '';
+  const head = `small JSON answer (1 KB): ${one}, ${seconds}s at c=${c}, by ${generator}; CPU = the target process's utime+stime per request (all threads)${placed}${oneCore}`;
+  const added = (r: Row, key: 'p50Ms' | 'p50MsShared') => delta(((r[key] ?? NaN) - (direct?.[key] ?? NaN)) * 1000, 0, ' µs');
   const body = rows.map((r) => {
     const proxied = r.target !== TARGET.direct;
     return [
       r.target,
       ms(r.p50Ms),
       ms(r.p99Ms),
-      proxied ? delta(((r.p50Ms ?? NaN) - (direct?.p50Ms ?? NaN)) * 1000, 0, ' µs') : '',
+      proxied ? added(r, 'p50Ms') : '',
+      ...(shared ? [ms(r.p50MsShared), proxied ? added(r, 'p50MsShared') : ''] : []),
       num(r.rps),
       proxied && bare ? pct(ratio(r.rps, bare.rps)) : '',
       ms(r.p50MsMany),
@@ -35,7 +40,7 @@ function smallJson(result: ScenariosResult): string {
       failures(r),
     ];
   });
-  const header = ['target', 'p50 c=1', 'p99 c=1', 'added p50', `req/s c=${c}`, 'vs bare', `p50 c=${c}`, `p99 c=${c}`, `CPU/req c=${c}`, 'vs bare', 'CPU/req c=1', 'failed'];
+  const header = ['target', 'p50 c=1', 'p99 c=1', 'added p50', ...(shared ? ['p50 c=1 one core', 'added'] : []), `req/s c=${c}`, 'vs bare', `p50 c=${c}`, `p99 c=${c}`, `CPU/req c=${c}`, 'vs bare', 'CPU/req c=1', 'failed'];
   return `${head}\n\n${table(header, body)}`;
 }
 

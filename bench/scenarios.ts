@@ -6,6 +6,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { start, startDaemon, stopDaemon } from './children.js';
 import { clockOffset, type ClockOffset } from './clock.js';
 import { memoryOf } from './proc.js';
+import { pinLoadSide, pinTarget, placement, placementText, releaseLoadSide } from './placement.js';
 import { SCENARIOS, combine, measure, type Driver, type Figures, type Knobs, type ScenarioName, type Target } from './scenario-rounds.js';
 import { num } from './table.js';
 import { wrkVersion } from './wrk.js';
@@ -50,6 +51,8 @@ export interface ScenariosResult {
   /** The machine's 1-minute load average when the section started and ended: other work skews the figures. */
   loadAverage: { start: number; end: number };
   cores: number;
+  /** Where the processes ran (placement.ts); absent: left to the scheduler. */
+  placement?: string;
   /** Upstream clock offset measured at the start of each round. */
   clock: ClockOffset[];
   rows: Record<ScenarioName, Row[]>;
@@ -115,7 +118,11 @@ export async function benchScenarios(input: ScenariosInput): Promise<ScenariosRe
   const version = wrkVersion();
   const driver: Driver = version ? 'wrk' : 'autocannon';
   input.log(`scenarios: small JSON load by ${version ?? 'autocannon (wrk is not installed: its numbers are client-bound on a small machine)'}`);
+  // The load side's cores first: the upstream and wrk, started from here, inherit them.
+  pinLoadSide();
   const { upstreamBase, targets, children, daemonPid } = await startTargets(input);
+  for (const t of targets) pinTarget(t.pid);
+  input.log(`scenarios: ${placementText()}`);
   const processes = targets.filter((t) => t.pid !== undefined);
   input.log(`scenarios: all targets up; ${input.idleSeconds}s idle before measuring idle RSS`);
   await sleep(input.idleSeconds * 1000);
@@ -143,6 +150,7 @@ export async function benchScenarios(input: ScenariosInput): Promise<ScenariosRe
   const upstream = (await (await fetch(`${upstreamBase}/stats`)).json()) as UpstreamStats;
   for (const child of children) child.kill('SIGKILL');
   stopDaemon(daemonPid);
+  releaseLoadSide();
   const rowsOf = (scenario: ScenarioName): Row[] =>
     targets.flatMap((t) => {
       const rounds = samples.get(`${scenario}\n${t.name}`);
@@ -159,6 +167,7 @@ export async function benchScenarios(input: ScenariosInput): Promise<ScenariosRe
     knobs: input.knobs,
     loadAverage,
     cores: availableParallelism(),
+    ...(placement() ? { placement: placementText() } : {}),
     clock,
     rows,
     memory,
