@@ -118,6 +118,16 @@ export function createLogFile(options: LogFileOptions): LogFile {
     );
   }
 
+  /** Appends lines that fit (or one longer line to an empty file), rotating first when they would pass maxBytes. */
+  function append(text: string, bytes: number): void {
+    if (size > 0 && size + bytes > maxBytes) {
+      rotate();
+      fd = open();
+    }
+    writeSync(fd as number, text);
+    size += bytes;
+  }
+
   return {
     path,
     write(text) {
@@ -125,12 +135,25 @@ export function createLogFile(options: LogFileOptions): LogFile {
         if (fd !== undefined && !stillOurs()) close();
         fd ??= open();
         const bytes = Buffer.byteLength(text);
-        if (size > 0 && size + bytes > maxBytes) {
-          rotate();
-          fd = open();
+        if (size + bytes <= maxBytes || text.indexOf('\n') === text.length - 1) append(text, bytes);
+        else {
+          // A batch of lines that passes the limit: as many whole lines as fit go before the rotation, the rest after.
+          let start = 0;
+          let used = 0;
+          let from = 0;
+          while (from < text.length) {
+            const end = text.indexOf('\n', from) + 1 || text.length;
+            const line = Buffer.byteLength(text.slice(from, end));
+            if (used > 0 && size + used + line > maxBytes) {
+              append(text.slice(start, from), used);
+              start = from;
+              used = 0;
+            }
+            used += line;
+            from = end;
+          }
+          append(text.slice(start), used);
         }
-        writeSync(fd, text);
-        size += bytes;
         failing = false;
       } catch (error) {
         close();

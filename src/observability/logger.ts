@@ -69,7 +69,7 @@ export function infoLineWriter(logger: Logger): InfoLineWriter {
     enabled: () => !logger.silent && (logger.levels[logger.level] ?? 0) >= infoLevel,
     write:
       redactor && batch
-        ? (line) => batch.writeLine(redactor.redact(line))
+        ? (line) => batch.writeLine(redactor.redact(line), true)
         : (line) => {
             const { message, level: _level, timestamp: _at, ...fields } = JSON.parse(line) as Record<string, unknown>;
             logger.info(String(message), fields);

@@ -32,6 +32,21 @@ test('rotates before a write would pass maxBytes; keeps the newest `keep` rotate
   expect(names.slice(0, 3).every((name) => /^daemon-2026-01-31T10-\d\d-\d\d\.000Z\.log$/.test(name))).toBe(true);
 });
 
+test('a batch of lines that passes maxBytes is split at line boundaries: no file over the limit, every line once, in order', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'map-logfile-'));
+  let clock = Date.parse('2026-01-31T10:00:00Z');
+  const file = createLogFile({ path: join(dir, 'daemon.log'), maxBytes: 1024, keep: 50, now: () => (clock += 1000) });
+  // Batches as the access log writes them under load: 3 lines, then 14 (more than the limit holds), alternating.
+  let n = 0;
+  for (let b = 0; b < 6; b++) file.write(Array.from({ length: b % 2 ? 14 : 3 }, () => line(n++)).join(''));
+  file.close();
+  const names = readdirSync(dir).sort();
+  expect(names.length).toBeGreaterThan(3);
+  for (const name of names) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(1024);
+  const all = names.flatMap((name) => readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n));
+  expect(all).toEqual(Array.from({ length: n }, (_, k) => k));
+});
+
 test('a file rotated away by another process is noticed (within a second) and written afresh at the path', () => {
   const dir = mkdtempSync(join(tmpdir(), 'map-logfile-'));
   let clock = 0;
