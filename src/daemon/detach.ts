@@ -17,6 +17,19 @@ import { readLiveState, type DaemonState } from './state.js';
  */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=8'];
 
+/**
+ * The C library's malloc, told to keep at most two arenas (glibc otherwise
+ * gives each busy thread its own, up to 8 per core: V8's GC helpers and the
+ * libuv pool fill them under load and keep the memory afterwards). Measured
+ * after 30 s of mixed load and a minute's rest: 58-60 MB of RSS instead of
+ * 61-62 (idle 50), throughput unchanged. A value the user set is kept; glibc
+ * alone reads it, and command servers never inherit it (they get a clean
+ * environment, src/upstreams/stdio/environment.ts).
+ */
+export function daemonEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.MALLOC_ARENA_MAX === undefined ? { ...env, MALLOC_ARENA_MAX: '2' } : env;
+}
+
 export interface DetachOptions {
   /** Arguments for `start` in the child (no --detach). */
   args: string[];
@@ -41,7 +54,7 @@ export async function detach(options: DetachOptions): Promise<DaemonState> {
   const out = openSync(outFile, 'a', 0o600);
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, options.entry, 'start', ...options.args, '--log-file', options.logFile], {
     cwd: options.cwd,
-    env: options.env,
+    env: daemonEnvironment(options.env),
     detached: true,
     stdio: ['ignore', out, out],
     windowsHide: true,

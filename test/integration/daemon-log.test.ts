@@ -4,7 +4,7 @@
 // daemon writes one; in a terminal the foreground log is readable and
 // coloured (NO_COLOR respected), JSON when not a terminal.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, cleanEnv, finished, runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
@@ -35,6 +35,9 @@ test('the daemon log rotates by size; logs shows it readably, as JSON, --since a
   expect(started.code).toBe(0);
   const url = /running at (http:\/\/\S+) \(pid/.exec(started.stdout)?.[1] as string;
   try {
+    // The daemon runs with two malloc arenas (less memory kept after a busy spell); Linux shows its environment.
+    const pid = /\(pid (\d+)/.exec(started.stdout)?.[1];
+    if (process.platform === 'linux') expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     for (let i = 0; i < 12; i++) expect((await post(url, `req-${i}`)).status).toBe(200);
     const rotated = readdirSync(stateDir).filter((f) => /^daemon-\d{4}-.*\.log$/.test(f));
     expect(rotated.length).toBeGreaterThan(0);

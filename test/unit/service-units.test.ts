@@ -58,6 +58,8 @@ test('systemd: the service restarts on failure, runs the command word for word, 
   const unit = parseUnit(service);
   expect(unit.Service?.Restart).toEqual(['on-failure']);
   expect(unit.Service?.Type).toEqual(['simple']);
+  // The daemon's malloc setting, as `start --detach` runs it (src/daemon/detach.ts).
+  expect(unit.Service?.Environment).toEqual(['MALLOC_ARENA_MAX=2']);
   expect(execWords(unit.Service?.ExecStart?.[0] ?? '')).toEqual([command.node, command.entry, ...command.args]);
   expect(unit.Install?.WantedBy).toEqual(['default.target']);
   expect(systemdWord('100%')).toBe('"100%%"');
