@@ -132,7 +132,7 @@ async function openTokenManager(context: SignerContext, client: OAuthClientSetti
   const manager = new TokenManager({
     server: context.server,
     credentials: new OAuthCredentials(context.server, stores),
-    // Loaded here, not at the top: commands that build only non-OAuth signers (stdio, doctor, login) never need winston.
+    // Loaded here, not at the top: commands that build only non-OAuth signers (stdio, doctor, login) never need the logger.
     logger: context.logger ?? (await import('../observability/logger.js')).silentLogger(),
     redactor: context.secrets.redactor,
     ...client,

@@ -98,11 +98,8 @@ export function serveUntilSignal(proxy: RunningProxy, logger: Logger, exitNow: (
       },
       onSecond: (signal) => {
         logger.warn('forced exit', { signal });
-        // One turn for winston to hand the line to its transport, then flush and go.
-        setImmediate(() => {
-          flushLogger(logger);
-          exitNow(130);
-        });
+        flushLogger(logger);
+        exitNow(130);
       },
     });
   });

@@ -1,7 +1,7 @@
 // The access-log line, written once for every request, so built for speed:
 // concatenated in a fixed field order, with JSON.stringify only for the
 // strings (an agent controls most of them) and fields left out when absent.
-// The result is the same JSON line winston would write for these fields.
+// The result is the same JSON line the logger (logger.ts) would write for these fields.
 
 export interface AccessFields {
   requestId: string;

@@ -1,8 +1,8 @@
-// A winston transport that batches: lines logged in the same turns of the
+// The logger's way out, in batches: lines logged in the same turns of the
 // event loop leave in one write. Under load the proxy logs a line per
 // request, and one syscall per line costs more than the line. A line logged
-// through winston (a warning, an event) waits one more turn than it must (two
-// setImmediates, no timer), so I/O that came in meanwhile is served first. The
+// through the logger (a warning, an event) waits one more turn than it must
+// (two setImmediates, no timer), so I/O that came in meanwhile is served first. The
 // access log's line per request waits up to ACCESS_DELAY_MS instead: with one
 // client, a write per request cost the proxy a syscall and two turns of the
 // event loop per request (about 3 µs of latency on one core, measured at
@@ -12,10 +12,6 @@
 // flush() empties the batch, and a process 'exit' hook flushes every
 // transport still holding lines (process.exit() in the turn that logged them,
 // an uncaught exception).
-import TransportStream from 'winston-transport';
-
-const MESSAGE = Symbol.for('message');
-
 /** A batch this big goes out at once, so a burst never holds much memory. */
 const MAX_PENDING_BYTES = 64 * 1024;
 
@@ -35,7 +31,7 @@ function flushAtExit(transport: BatchedTransport): void {
   });
 }
 
-export class BatchedTransport extends TransportStream {
+export class BatchedTransport {
   private pending: string[] = [];
   private pendingBytes = 0;
   private scheduled = false;
@@ -51,14 +47,7 @@ export class BatchedTransport extends TransportStream {
   constructor(
     private readonly target: { write(text: string): unknown },
     private readonly render?: (line: string) => string,
-  ) {
-    super();
-  }
-
-  override log(info: Record<symbol, unknown>, next: () => void): void {
-    this.writeLine(String(info[MESSAGE]));
-    next();
-  }
+  ) {}
 
   /**
    * Queues one finished line (no newline) for the next write: within two

@@ -1,11 +1,11 @@
-// The stdio bridge's logger: the same winston JSON lines on stderr, but
-// winston (a large share of the bridge's start-up time) loads only when a
+// The stdio bridge's logger: the same JSON lines on stderr, but the logger
+// module (with the pretty renderer) loads only when a
 // line at an enabled level is logged. A bridge that works logs nothing at the
 // default level, so most runs never load it. Lines logged while it loads are
 // written, in order, once it has.
 import type { Logger, LoggerOptions } from '../observability/logger.js';
 
-/** The log calls the bridge makes; a winston logger is one too. */
+/** The log calls the bridge makes; the logger is one too. */
 export interface BridgeLogger {
   error(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
@@ -14,16 +14,16 @@ export interface BridgeLogger {
 }
 
 export interface LazyLogger extends BridgeLogger {
-  /** The winston logger itself (loaded now if it is not yet), for parts that need one (OAuth refreshes). */
+  /** The logger itself (loaded now if it is not yet), for parts that need one (OAuth refreshes). */
   load(): Promise<Logger>;
-  /** Resolves once every line logged so far has reached winston; await it before the process exits. */
+  /** Resolves once every line logged so far has reached the logger; await it before the process exits. */
   settled(): Promise<void>;
 }
 
 type Level = keyof BridgeLogger;
 type LogArgs = [message: string, meta?: Record<string, unknown>];
 
-/** winston's npm levels (lower is more severe): a line is written when it is at most the configured level. */
+/** npm's levels (lower is more severe): a line is written when it is at most the configured level. */
 const SEVERITY: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 5 };
 
 export function createLazyLogger(options: LoggerOptions): LazyLogger {

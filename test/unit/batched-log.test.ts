@@ -40,7 +40,7 @@ test('access lines wait for the next ones to share a write; any other line takes
   const line = (n: number) => `{"level":"info","message":"request","n":${n}}`;
   access.write(line(1));
   access.write(line(2));
-  // Two turns of the event loop: a winston line would be out by now; access lines wait for their timer.
+  // Two turns of the event loop: a logger.warn() line would be out by now; access lines wait for their timer.
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
   expect(out.chunks).toEqual([]);

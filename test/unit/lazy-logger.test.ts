@@ -1,11 +1,11 @@
-// The stdio bridge's lazy logger writes the lines the winston logger would,
+// The stdio bridge's lazy logger writes the lines the logger would,
 // in the order they were logged, and only those its level lets through.
 import { flushLogger } from '../../src/observability/logger.js';
 import { REDACTED, Redactor } from '../../src/observability/redact.js';
 import { createLazyLogger } from '../../src/stdio/lazy-logger.js';
 import { Capture } from '../helpers/net.js';
 
-test('lines logged before winston loads come out in order, at the configured level, redacted', async () => {
+test('lines logged before the logger loads come out in order, at the configured level, redacted', async () => {
   const redactor = new Redactor();
   redactor.add('s3cret-value');
   const out = new Capture();
@@ -15,8 +15,8 @@ test('lines logged before winston loads come out in order, at the configured lev
   logger.info('second');
   logger.error('third', { n: 3 });
   await logger.settled();
-  const winston = await logger.load();
-  out.beforeRead = () => flushLogger(winston);
+  const loaded = await logger.load();
+  out.beforeRead = () => flushLogger(loaded);
   logger.debug('still below the level');
   logger.info('after loading', { n: 4 });
   expect(out.lines().map(({ timestamp: _at, ...line }) => line)).toEqual([

@@ -52,7 +52,7 @@ export async function stdio(ctx: CommandContext, name: string, options: StdioOpt
   try {
     if (urlReferences(server.url).length > 0) target = { ...server, url: await resolveServerUrl(name, server, secrets) };
     staticHeaders = await resolveStaticHeaders(name, server, secrets);
-    // OAuth refreshes log on their own, through the winston logger itself.
+    // OAuth refreshes log on their own, through the logger itself.
     signer = await createSigner(server.auth, {
       server: name,
       url: server.url,
