@@ -41,7 +41,9 @@ start-up memory back about 10 s after start, so idle RSS is read once it has),
 BENCH_STARTUP_RUNS (10), BENCH_STDIO_CALLS (500, also each commands round), BENCH_LOAD_SECONDS (30), BENCH_SETTLE_SECONDS (60, RSS followed
 after the load), BENCH_STREAMS (1000);
 BENCH_ONLY works like --only (BENCH_ONLY=load: the load section alone); BENCH_BASELINE=path/to/bin/mcp-auth-proxy.js
-of another build (a checkout of the previous release, built) adds it as a target in the same rounds.`;
+of another build (a checkout of the previous release, built) adds it as a target in the same rounds;
+BENCH_PIN=0 leaves every process to the scheduler (by default, on Linux with taskset, the scenarios and profile
+sections run the upstream and wrk on the first cores and each target alone on the last one).`;
 
 function usageError(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
