@@ -37,7 +37,11 @@ test('the daemon log rotates by size; logs shows it readably, as JSON, --since a
   try {
     // The daemon runs with two malloc arenas (less memory kept after a busy spell); Linux shows its environment.
     const pid = /\(pid (\d+)/.exec(started.stdout)?.[1];
-    if (process.platform === 'linux') expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    if (process.platform === 'linux') {
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+      // and V8's heap flags for a daemon (src/daemon/detach.ts): a capped young generation, room in the old one.
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=8', '--initial-old-space-size=64']));
+    }
     for (let i = 0; i < 12; i++) expect((await post(url, `req-${i}`)).status).toBe(200);
     const rotated = readdirSync(stateDir).filter((f) => /^daemon-\d{4}-.*\.log$/.test(f));
     expect(rotated.length).toBeGreaterThan(0);
