@@ -1,9 +1,11 @@
 // What a service unit runs: this installation's node binary and bin script
 // by absolute path (never an npx cache, which npm may clear at any time),
-// `start` in the foreground, its log in the state directory as `--detach`
-// writes it, so `mcp-auth-proxy logs` reads it either way.
+// `start` in the foreground with the node flags `--detach` gives the daemon,
+// its log in the state directory as `--detach` writes it, so
+// `mcp-auth-proxy logs` reads it either way.
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
+import { DAEMON_NODE_FLAGS } from '../daemon/detach.js';
 import { logFile } from '../daemon/state.js';
 
 export const SERVICE_NAME = 'mcp-auth-proxy';
@@ -12,6 +14,8 @@ export const LAUNCHD_LABEL = 'dev.mcp-auth-proxy';
 
 export interface LaunchCommand {
   node: string;
+  /** Node's own flags, before the script: the heap settings `start --detach` gives the daemon. */
+  nodeArgs?: string[];
   entry: string;
   args: string[];
 }
@@ -35,5 +39,5 @@ export function launchCommand(options: LaunchOptions): LaunchCommand {
     });
   }
   const args = ['start', ...(options.configFile ? ['--config', options.configFile] : []), '--log-file', logFile(options.env)];
-  return { node: options.node ?? process.execPath, entry, args };
+  return { node: options.node ?? process.execPath, nodeArgs: [...DAEMON_NODE_FLAGS], entry, args };
 }

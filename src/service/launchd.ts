@@ -9,7 +9,7 @@ function xml(text: string): string {
 }
 
 export function launchAgentPlist(command: LaunchCommand, options: { outFile: string }): string {
-  const args = [command.node, command.entry, ...command.args].map((a) => `    <string>${xml(a)}</string>`).join('\n');
+  const args = [command.node, ...(command.nodeArgs ?? []), command.entry, ...command.args].map((a) => `    <string>${xml(a)}</string>`).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">

@@ -15,7 +15,7 @@ export function systemdWord(word: string): string {
 }
 
 export function systemdUnits(command: LaunchCommand, options: { socket?: string }): SystemdUnits {
-  const exec = [command.node, command.entry, ...command.args].map(systemdWord).join(' ');
+  const exec = [command.node, ...(command.nodeArgs ?? []), command.entry, ...command.args].map(systemdWord).join(' ');
   const service = [
     '[Unit]',
     'Description=mcp-auth-proxy: local agents reach MCP servers behind company auth',

@@ -50,7 +50,7 @@ export function logonTaskXml(command: LaunchCommand, options: { user: string }):
   <Actions Context="Author">
     <Exec>
       <Command>${xml(command.node)}</Command>
-      <Arguments>${xml([command.entry, ...command.args].map(windowsArg).join(' '))}</Arguments>
+      <Arguments>${xml([...(command.nodeArgs ?? []), command.entry, ...command.args].map(windowsArg).join(' '))}</Arguments>
     </Exec>
   </Actions>
 </Task>

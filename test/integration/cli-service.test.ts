@@ -51,7 +51,7 @@ test('install twice: the unit is written and enabled once, the second run change
   expect(first.stdout).toContain('Installed the systemd user service');
   const unitFile = join(unitDir, 'mcp-auth-proxy.service');
   const unit = readFileSync(unitFile, 'utf8');
-  expect(unit).toContain(`ExecStart="${process.execPath}" "${BIN}" "start" "--log-file" "${join(sandbox.state, 'mcp-auth-proxy', 'daemon.log')}"`);
+  expect(unit).toContain(`ExecStart="${process.execPath}" "--max-semi-space-size=8" "--initial-old-space-size=64" "${BIN}" "start" "--log-file" "${join(sandbox.state, 'mcp-auth-proxy', 'daemon.log')}"`);
   expect(calls()).toEqual(expect.arrayContaining(['--user daemon-reload', '--user enable --now mcp-auth-proxy.service']));
   // Headless Linux: the note explains linger.
   expect(first.stdout).toContain('loginctl enable-linger ann');

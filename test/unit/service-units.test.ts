@@ -19,7 +19,7 @@ const STATE = '/home/ann smith/100%/$state';
 const command = launchCommand({ env: { XDG_STATE_HOME: STATE }, entry: BIN });
 
 test('the command is this node and this bin by absolute path, start in the foreground, logging where `logs` reads', () => {
-  expect(command).toEqual({ node: process.execPath, entry: BIN, args: ['start', '--log-file', `${STATE}/mcp-auth-proxy/daemon.log`] });
+  expect(command).toEqual({ node: process.execPath, nodeArgs: ['--max-semi-space-size=8', '--initial-old-space-size=64'], entry: BIN, args: ['start', '--log-file', `${STATE}/mcp-auth-proxy/daemon.log`] });
 });
 
 test('a copy run from an npx (or dlx) cache is refused, naming the way to install it', () => {
@@ -60,7 +60,7 @@ test('systemd: the service restarts on failure, runs the command word for word, 
   expect(unit.Service?.Type).toEqual(['simple']);
   // The daemon's malloc setting, as `start --detach` runs it (src/daemon/detach.ts).
   expect(unit.Service?.Environment).toEqual(['MALLOC_ARENA_MAX=2']);
-  expect(execWords(unit.Service?.ExecStart?.[0] ?? '')).toEqual([command.node, command.entry, ...command.args]);
+  expect(execWords(unit.Service?.ExecStart?.[0] ?? '')).toEqual([command.node, ...(command.nodeArgs ?? []), command.entry, ...command.args]);
   expect(unit.Install?.WantedBy).toEqual(['default.target']);
   expect(systemdWord('100%')).toBe('"100%%"');
 });
@@ -96,7 +96,7 @@ test('launchd: the plist parses back to the label, the exact arguments, run at l
   const parsed = parsePlist(text) as Record<string, unknown>;
   expect(parsed).toEqual({
     Label: 'dev.mcp-auth-proxy',
-    ProgramArguments: [command.node, command.entry, ...command.args],
+    ProgramArguments: [command.node, ...(command.nodeArgs ?? []), command.entry, ...command.args],
     RunAtLoad: true,
     KeepAlive: { SuccessfulExit: false },
     LimitLoadToSessionType: 'Aqua',
@@ -106,11 +106,11 @@ test('launchd: the plist parses back to the label, the exact arguments, run at l
   });
   // XML special characters in a path survive the round trip.
   const odd = launchAgentPlist({ ...command, entry: '/opt/a&b/<bin>.js' }, { outFile: '/tmp/o' });
-  expect((parsePlist(odd) as { ProgramArguments: string[] }).ProgramArguments[1]).toBe('/opt/a&b/<bin>.js');
+  expect((parsePlist(odd) as { ProgramArguments: string[] }).ProgramArguments[1 + (command.nodeArgs?.length ?? 0)]).toBe('/opt/a&b/<bin>.js');
 });
 
 test('Windows: the task XML is well-formed and parses back to a logon trigger for this user, least privilege, restart on failure, the exact command', () => {
-  const text = logonTaskXml({ node: 'C:\\Program Files\\nodejs\\node.exe', entry: 'C:\\Users\\Ann Smith\\AppData\\Roaming\\npm\\node_modules\\mcp-auth-proxy\\bin\\mcp-auth-proxy.js', args: ['start', '--log-file', 'C:\\Users\\Ann Smith\\AppData\\Local\\mcp-auth-proxy\\state\\daemon.log'] }, { user: 'CORP\\ann' });
+  const text = logonTaskXml({ node: 'C:\\Program Files\\nodejs\\node.exe', nodeArgs: ['--max-semi-space-size=8'], entry: 'C:\\Users\\Ann Smith\\AppData\\Roaming\\npm\\node_modules\\mcp-auth-proxy\\bin\\mcp-auth-proxy.js', args: ['start', '--log-file', 'C:\\Users\\Ann Smith\\AppData\\Local\\mcp-auth-proxy\\state\\daemon.log'] }, { user: 'CORP\\ann' });
   expect(XMLValidator.validate(text)).toBe(true);
   const task = (new XMLParser({ parseTagValue: false }).parse(text) as { Task: Record<string, any> }).Task;
   expect(task.Triggers.LogonTrigger).toEqual({ Enabled: 'true', UserId: 'CORP\\ann' });
@@ -119,7 +119,7 @@ test('Windows: the task XML is well-formed and parses back to a logon trigger fo
   expect(task.Settings.ExecutionTimeLimit).toBe('PT0S');
   expect(task.Actions.Exec.Command).toBe('C:\\Program Files\\nodejs\\node.exe');
   expect(task.Actions.Exec.Arguments).toBe(
-    '"C:\\Users\\Ann Smith\\AppData\\Roaming\\npm\\node_modules\\mcp-auth-proxy\\bin\\mcp-auth-proxy.js" start --log-file "C:\\Users\\Ann Smith\\AppData\\Local\\mcp-auth-proxy\\state\\daemon.log"',
+    '--max-semi-space-size=8 "C:\\Users\\Ann Smith\\AppData\\Roaming\\npm\\node_modules\\mcp-auth-proxy\\bin\\mcp-auth-proxy.js" start --log-file "C:\\Users\\Ann Smith\\AppData\\Local\\mcp-auth-proxy\\state\\daemon.log"',
   );
   expect(windowsArg('a "b" c\\')).toBe('"a \\"b\\" c\\\\"');
 });
