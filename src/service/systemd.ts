@@ -2,6 +2,7 @@
 // the user's session so the Secret Service keychain is reachable) and, with
 // --socket, mcp-auth-proxy.socket, which holds the listen address so the
 // daemon starts on the first agent connection and takes the socket as fd 3.
+import { DAEMON_MALLOC_ENV } from '../daemon/detach.js';
 import type { LaunchCommand } from './launch.js';
 
 export interface SystemdUnits {
@@ -24,8 +25,8 @@ export function systemdUnits(command: LaunchCommand, options: { socket?: string 
     '',
     '[Service]',
     'Type=simple',
-    // Two malloc arenas, as `start --detach` runs it (src/daemon/detach.ts): less memory kept after a busy spell.
-    'Environment=MALLOC_ARENA_MAX=2',
+    // malloc as `start --detach` runs it (src/daemon/detach.ts): less memory kept after a busy spell.
+    ...Object.entries(DAEMON_MALLOC_ENV).map(([name, value]) => `Environment=${name}=${value}`),
     `ExecStart=${exec}`,
     'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',

@@ -59,7 +59,7 @@ test('systemd: the service restarts on failure, runs the command word for word, 
   expect(unit.Service?.Restart).toEqual(['on-failure']);
   expect(unit.Service?.Type).toEqual(['simple']);
   // The daemon's malloc setting, as `start --detach` runs it (src/daemon/detach.ts).
-  expect(unit.Service?.Environment).toEqual(['MALLOC_ARENA_MAX=2']);
+  expect(unit.Service?.Environment).toEqual(['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=131072']);
   expect(execWords(unit.Service?.ExecStart?.[0] ?? '')).toEqual([command.node, ...(command.nodeArgs ?? []), command.entry, ...command.args]);
   expect(unit.Install?.WantedBy).toEqual(['default.target']);
   expect(systemdWord('100%')).toBe('"100%%"');
