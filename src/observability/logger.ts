@@ -30,35 +30,31 @@ export interface LoggerOptions {
 
 type Fields = Record<string, unknown>;
 
-/** What the code logs through: four levels, each a message and optional fields. */
-export interface Logger {
-  /** The most detailed level written; a reload may change it. */
-  level: LogLevel;
-  /** Writes nothing at all (a logger for one-shot checks). */
-  readonly silent: boolean;
-  error(message: string, fields?: Fields): void;
-  warn(message: string, fields?: Fields): void;
-  info(message: string, fields?: Fields): void;
-  debug(message: string, fields?: Fields): void;
-}
-
 /** Lower is more severe (npm's levels, as winston numbered them): a line is written when it is at most the level. */
 const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 5 };
 
-class LineLogger implements Logger {
+/** What the code logs through: four levels, each a message and optional fields. */
+export class Logger {
+  /** The most detailed level written; a reload may change it. */
   level: LogLevel;
 
   constructor(
     level: LogLevel,
+    /** Writes nothing at all (a logger for one-shot checks). */
     readonly silent: boolean,
     private readonly redactor: Redactor | undefined,
-    readonly batch: BatchedTransport | undefined,
+    private readonly batch: BatchedTransport | undefined,
   ) {
     this.level = level;
   }
 
   enabled(level: LogLevel): boolean {
-    return !this.silent && SEVERITY[level] <= (SEVERITY[this.level] ?? SEVERITY.info);
+    return !this.silent && SEVERITY[level] <= SEVERITY[this.level];
+  }
+
+  /** Writes the lines still held now; call before exiting the process. */
+  flush(): void {
+    this.batch?.flush();
   }
 
   /** Redacts a finished line and queues it (`later`: the access log's line per request, see batched-transport.ts). */
@@ -69,7 +65,7 @@ class LineLogger implements Logger {
   private log(level: LogLevel, message: string, fields: Fields | undefined): void {
     if (!this.enabled(level)) return;
     // winston's layout: the caller's fields first, then level and message (a `message` field is appended to it).
-    const line: Fields = fields === undefined || fields === null ? { message, level } : { ...fields, level, message };
+    const line: Fields = fields === undefined ? { message, level } : { ...fields, level, message };
     if (fields && typeof fields.message === 'string' && fields.message !== '') line.message = `${message} ${fields.message}`;
     line.timestamp = isoNow();
     this.writeLine(JSON.stringify(line));
@@ -95,7 +91,7 @@ class LineLogger implements Logger {
 export function createLogger(options: LoggerOptions): Logger {
   const { redactor } = options;
   const render = options.format === 'pretty' ? prettyRenderer(redactor, Boolean(options.colour)) : undefined;
-  return new LineLogger(options.level, false, redactor, new BatchedTransport(options.stream ?? process.stderr, render));
+  return new Logger(options.level, false, redactor, new BatchedTransport(options.stream ?? process.stderr, render));
 }
 
 /** The access log's way out: whether the level lets info lines through now, and the write of one finished line. */
@@ -114,14 +110,7 @@ export interface InfoLineWriter {
  * never built.
  */
 export function infoLineWriter(logger: Logger): InfoLineWriter {
-  if (logger instanceof LineLogger) return { enabled: () => logger.enabled('info'), write: (line) => logger.writeLine(line, true) };
-  return {
-    enabled: () => !logger.silent && SEVERITY[logger.level] >= SEVERITY.info,
-    write: (line) => {
-      const { message, level: _level, timestamp: _at, ...fields } = JSON.parse(line) as Fields;
-      logger.info(String(message), fields);
-    },
-  };
+  return { enabled: () => logger.enabled('info'), write: (line) => logger.writeLine(line, true) };
 }
 
 /** Renders redacted JSON lines readably, and redacts the result again (unescaping JSON must not undo a redaction). */
@@ -131,10 +120,10 @@ function prettyRenderer(redactor: Redactor, colour: boolean): (line: string) => 
 
 /** Writes the lines a logger still holds now; call before exiting the process. */
 export function flushLogger(logger: Logger): void {
-  if (logger instanceof LineLogger) logger.batch?.flush();
+  logger.flush();
 }
 
 /** A logger that writes nothing, for one-shot commands that build proxy parts (doctor, login checks). */
 export function silentLogger(): Logger {
-  return new LineLogger('error', true, undefined, undefined);
+  return new Logger('error', true, undefined, undefined);
 }

@@ -28,7 +28,6 @@ export interface SdkUpstream {
 export async function startSdkUpstream(options: SdkUpstreamOptions): Promise<SdkUpstream> {
   const basePath = options.basePath ?? '/api/v2/mcp';
   const received: Received[] = [];
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
 
   const makeServer = () => {
     const server = new McpServer({ name: 'test-upstream', version: '1.0.0' }, { capabilities: { logging: {} } });
@@ -40,6 +39,7 @@ export async function startSdkUpstream(options: SdkUpstreamOptions): Promise<Sdk
     });
     return server;
   };
+  const endpoint = sessionEndpoint(makeServer);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const verdict = checkSignature(req, options.keyId, options.secret);
@@ -53,21 +53,7 @@ export async function startSdkUpstream(options: SdkUpstreamOptions): Promise<Sdk
       res.writeHead(404).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
-    const sid = req.headers['mcp-session-id'];
-    let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
-    if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(body)) {
-        res.writeHead(sid !== undefined ? 404 : 400).end();
-        return;
-      }
-      const t = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, t) });
-      await makeServer().connect(t);
-      transport = t;
-    }
-    await transport.handleRequest(req, res, body);
+    await endpoint.handle(req, res);
   };
 
   const http = await listen((req, res) => void handle(req, res).catch(() => res.destroy()));
@@ -76,8 +62,40 @@ export async function startSdkUpstream(options: SdkUpstreamOptions): Promise<Sdk
     received,
     rejected: () => received.filter((r) => r.verdict !== 'accepted'),
     close: async () => {
-      await Promise.all([...sessions.values()].map((t) => t.close()));
+      await endpoint.close();
       await http.close();
+    },
+  };
+}
+
+/**
+ * Streamable HTTP with sessions, a fresh McpServer from `makeServer` for
+ * each: what every SDK test upstream here serves once it let a request in.
+ * A request with an unknown session id gets 404, one without a session that
+ * is not an initialize 400.
+ */
+export function sessionEndpoint(makeServer: () => McpServer): { handle(req: IncomingMessage, res: ServerResponse): Promise<void>; close(): Promise<void> } {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  return {
+    async handle(req, res) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
+      const sid = req.headers['mcp-session-id'];
+      let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
+      if (!transport) {
+        if (sid !== undefined || !isInitializeRequest(body)) {
+          res.writeHead(sid !== undefined ? 404 : 400).end();
+          return;
+        }
+        const t = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, t) });
+        await makeServer().connect(t);
+        transport = t;
+      }
+      await transport.handleRequest(req, res, body);
+    },
+    close: async () => {
+      await Promise.all([...sessions.values()].map((t) => t.close()));
     },
   };
 }
